@@ -1,0 +1,97 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { cleanupPolicyInputs } from "../lib/registryPolicy";
+import { registryHost, repositoryPath } from "../lib/naming";
+import type { CleanupPolicy } from "../lib/settings";
+
+export interface ImageRegistryArgs {
+    project: string;
+    /** Artifact Registry location (region or multi-region). */
+    location: string;
+    /** Repository id of the team's content-tagged images (immutable tags). */
+    teamRepositoryId: string;
+    /** Repository id of the developers' `<id>-*` images (mutable tags, cleaned up). */
+    developerRepositoryId: string;
+    /** Cleanup policies of the developer repository (at most 10). */
+    cleanupPolicies: CleanupPolicy[];
+}
+
+/**
+ * The team's Artifact Registry: one repository of immutable, content-tagged team images and
+ * one of developer images with cleanup policies. Both are protected and retained on delete:
+ * a `pulumi destroy` or a slip in code never deletes the team's images.
+ */
+export class ImageRegistry extends pulumi.ComponentResource {
+    readonly team: gcp.artifactregistry.Repository;
+    readonly developer: gcp.artifactregistry.Repository;
+    /** `LOCATION-docker.pkg.dev`. */
+    readonly host: string;
+    /** `HOST/PROJECT/REPOSITORY` of each repository. */
+    readonly teamPath: string;
+    readonly developerPath: string;
+
+    constructor(name: string, private readonly args: ImageRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("fireworker-images:registry:ImageRegistry", name, {}, opts);
+        const keep = { parent: this, protect: true, retainOnDelete: true };
+        const labels = { "managed-by": "fireworker-images" };
+        this.team = new gcp.artifactregistry.Repository(
+            "team",
+            {
+                project: args.project,
+                location: args.location,
+                repositoryId: args.teamRepositoryId,
+                format: "DOCKER",
+                description: "Team runtime and application images, tagged by content hash (immutable tags).",
+                dockerConfig: { immutableTags: true },
+                labels,
+            },
+            keep,
+        );
+        this.developer = new gcp.artifactregistry.Repository(
+            "developer",
+            {
+                project: args.project,
+                location: args.location,
+                repositoryId: args.developerRepositoryId,
+                format: "DOCKER",
+                description: "Developers' <id>-* images; mutable tags, cleaned up by policy.",
+                dockerConfig: { immutableTags: false },
+                cleanupPolicyDryRun: false,
+                cleanupPolicies: cleanupPolicyInputs(args.cleanupPolicies),
+                labels,
+            },
+            keep,
+        );
+        this.host = registryHost(args.location);
+        this.teamPath = repositoryPath(args.location, args.project, args.teamRepositoryId);
+        this.developerPath = repositoryPath(args.location, args.project, args.developerRepositoryId);
+        this.registerOutputs({ host: this.host, teamPath: this.teamPath, developerPath: this.developerPath });
+    }
+
+    /** Lets `member` pull from the given repositories (non-authoritative). */
+    grantPull(name: string, member: pulumi.Input<string>, which: ("team" | "developer")[] = ["team", "developer"]): gcp.artifactregistry.RepositoryIamMember[] {
+        return this.grant(name, member, "roles/artifactregistry.reader", which);
+    }
+
+    /** Lets `member` push to (and pull from) the given repositories (non-authoritative). */
+    grantPush(name: string, member: pulumi.Input<string>, which: ("team" | "developer")[] = ["team", "developer"]): gcp.artifactregistry.RepositoryIamMember[] {
+        return this.grant(name, member, "roles/artifactregistry.writer", which);
+    }
+
+    private grant(name: string, member: pulumi.Input<string>, role: string, which: ("team" | "developer")[]): gcp.artifactregistry.RepositoryIamMember[] {
+        return which.map(
+            (w) =>
+                new gcp.artifactregistry.RepositoryIamMember(
+                    `${name}-${w}-${role.split(".").pop()}`,
+                    {
+                        project: this.args.project,
+                        location: this.args.location,
+                        repository: (w === "team" ? this.team : this.developer).repositoryId,
+                        role,
+                        member,
+                    },
+                    { parent: this },
+                ),
+        );
+    }
+}

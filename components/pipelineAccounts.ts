@@ -1,0 +1,113 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { ImageRegistry } from "./imageRegistry";
+
+export interface PipelineAccountsArgs {
+    project: string;
+    region: string;
+    registry: ImageRegistry;
+    /** `user:` / `group:` members who run developer stacks. */
+    developers: string[];
+}
+
+/** A dedicated service account, protected and kept on delete (workers depend on it). */
+function account(scope: pulumi.Resource, name: string, project: string, accountId: string, displayName: string): gcp.serviceaccount.Account {
+    return new gcp.serviceaccount.Account(
+        name,
+        { project, accountId, displayName, description: `${displayName} (managed by fireworker-images)` },
+        { parent: scope, protect: true, retainOnDelete: true },
+    );
+}
+
+/**
+ * The pipeline's identities, each with only what it needs (no primitive roles, no public
+ * members, non-authoritative grants only):
+ * - `build`: team Cloud Build builds (push to both repositories, write logs, read sources);
+ * - `developerBuild`: developers' Cloud Build builds (push to the developer repository only);
+ * - `fireworker`: the worker VMs and the disk-image builder VM (pull, write logs);
+ * - `baker`: the Cloud Build job that bakes the Fireworker disk image (compute, see FireworkerImage).
+ * Also the bucket that build sources are uploaded to (private, short-lived objects).
+ */
+export class PipelineAccounts extends pulumi.ComponentResource {
+    readonly build: gcp.serviceaccount.Account;
+    readonly developerBuild: gcp.serviceaccount.Account;
+    readonly fireworker: gcp.serviceaccount.Account;
+    readonly baker: gcp.serviceaccount.Account;
+    readonly sourceBucket: gcp.storage.Bucket;
+
+    constructor(name: string, args: PipelineAccountsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("fireworker-images:iam:PipelineAccounts", name, {}, opts);
+        const p = args.project;
+        this.build = account(this, "build", p, "fw-build", "Fireworker team image builds");
+        this.developerBuild = account(this, "developer-build", p, "fw-dev-build", "Fireworker developer image builds");
+        this.fireworker = account(this, "fireworker", p, "fw-worker", "Fireworker worker VMs");
+        this.baker = account(this, "baker", p, "fw-baker", "Fireworker disk image baker");
+
+        const member = (sa: gcp.serviceaccount.Account) => pulumi.interpolate`serviceAccount:${sa.email}`;
+        const reg = args.registry;
+        reg.grantPush("build", member(this.build), ["team", "developer"]);
+        reg.grantPush("developer-build", member(this.developerBuild), ["developer"]);
+        reg.grantPull("developer-build", member(this.developerBuild), ["team"]);
+        reg.grantPull("fireworker", member(this.fireworker), ["team", "developer"]);
+
+        for (const [n, sa] of [["build", this.build], ["developer-build", this.developerBuild], ["fireworker", this.fireworker], ["baker", this.baker]] as const) {
+            this.projectRole(`${n}-log-writer`, member(sa), "roles/logging.logWriter");
+        }
+        // The baker creates, stops and deletes the builder VM, makes and deprecates images,
+        // and attaches the fireworker account to the builder VM (nothing else can it attach).
+        this.projectRole("baker-instance-admin", member(this.baker), "roles/compute.instanceAdmin.v1");
+        this.projectRole("baker-image-admin", member(this.baker), "roles/compute.storageAdmin");
+        new gcp.serviceaccount.IAMMember(
+            "baker-acts-as-fireworker",
+            { serviceAccountId: this.fireworker.name, role: "roles/iam.serviceAccountUser", member: member(this.baker) },
+            { parent: this },
+        );
+
+        this.sourceBucket = new gcp.storage.Bucket(
+            "build-source",
+            {
+                project: p,
+                name: `${p}-fireworker-build-source`,
+                location: args.region,
+                uniformBucketLevelAccess: true,
+                publicAccessPrevention: "enforced",
+                forceDestroy: false,
+                lifecycleRules: [{ action: { type: "Delete" }, condition: { age: 7 } }],
+                labels: { "managed-by": "fireworker-images" },
+            },
+            { parent: this, protect: true },
+        );
+        for (const [n, sa] of [["build", this.build], ["developer-build", this.developerBuild]] as const) {
+            this.bucketRole(`${n}-source-reader`, member(sa), "roles/storage.objectViewer");
+        }
+
+        args.developers.forEach((dev) => {
+            const id = dev.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
+            reg.grantPush(`dev-${id}`, dev, ["developer"]);
+            reg.grantPull(`dev-${id}`, dev, ["team"]);
+            // to run their stack's builds: submit builds, upload sources, run them as developerBuild
+            this.projectRole(`dev-${id}-builds`, dev, "roles/cloudbuild.builds.editor");
+            this.bucketRole(`dev-${id}-source-writer`, dev, "roles/storage.objectCreator");
+            new gcp.serviceaccount.IAMMember(
+                `dev-${id}-acts-as-developer-build`,
+                { serviceAccountId: this.developerBuild.name, role: "roles/iam.serviceAccountUser", member: dev },
+                { parent: this },
+            );
+        });
+        this.registerOutputs({
+            build: this.build.email,
+            developerBuild: this.developerBuild.email,
+            fireworker: this.fireworker.email,
+            baker: this.baker.email,
+            sourceBucket: this.sourceBucket.name,
+        });
+    }
+
+    private projectRole(name: string, member: pulumi.Input<string>, role: string): gcp.projects.IAMMember {
+        return new gcp.projects.IAMMember(name, { project: this.build.project, role, member }, { parent: this });
+    }
+
+    private bucketRole(name: string, member: pulumi.Input<string>, role: string): gcp.storage.BucketIAMMember {
+        return new gcp.storage.BucketIAMMember(name, { bucket: this.sourceBucket.name, role, member }, { parent: this });
+    }
+}

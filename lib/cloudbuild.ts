@@ -1,0 +1,66 @@
+/**
+ * Renders the Cloud Build config of one image build. `pulumi up` submits it with the packed
+ * context; the team's triggers run the very same config (see `triggerBuild`).
+ */
+import { stringify } from "yaml";
+
+/** The name of the rendered Dockerfile inside a packed context. */
+export const DOCKERFILE_IN_CONTEXT = ".fireworker.Dockerfile";
+
+export interface CloudBuildArgs {
+    /** Repository without tag, e.g. `us-central1-docker.pkg.dev/p/fireworker/runtime`. */
+    image: string;
+    /** The tags pushed; the first is the content tag. */
+    tags: string[];
+    buildArgs: Record<string, string>;
+    timeoutSeconds: number;
+    machineType?: string;
+    /** `projects/P/serviceAccounts/EMAIL` the build runs as. */
+    serviceAccount?: string;
+}
+
+export interface CloudBuildConfig {
+    steps: { id: string; name: string; dir?: string; entrypoint?: string; args: string[] }[];
+    images: string[];
+    timeout: string;
+    options: Record<string, string>;
+    serviceAccount?: string;
+    substitutions?: Record<string, string>;
+}
+
+/** The docker builder Cloud Build provides; pinned by its maintained major tag. */
+export const DOCKER_BUILDER = "gcr.io/cloud-builders/docker";
+
+export function renderCloudBuildConfig(a: CloudBuildArgs): CloudBuildConfig {
+    const refs = a.tags.map((t) => `${a.image}:${t}`);
+    const args = [
+        "build",
+        "--network=cloudbuild",
+        `--file=${DOCKERFILE_IN_CONTEXT}`,
+        ...refs.map((r) => `--tag=${r}`),
+        ...Object.keys(a.buildArgs)
+            .sort()
+            .map((k) => `--build-arg=${k}=${a.buildArgs[k]}`),
+        ".",
+    ];
+    const options: Record<string, string> = { logging: "CLOUD_LOGGING_ONLY" };
+    if (a.machineType) {
+        options.machineType = a.machineType;
+    }
+    return {
+        steps: [{ id: "build", name: DOCKER_BUILDER, args }],
+        images: refs,
+        timeout: `${a.timeoutSeconds}s`,
+        options,
+        ...(a.serviceAccount ? { serviceAccount: a.serviceAccount } : {}),
+    };
+}
+
+/** Cloud Build's `$` substitution syntax: literal dollars in args must be doubled. */
+function escapeDollars(config: CloudBuildConfig): CloudBuildConfig {
+    return { ...config, steps: config.steps.map((s) => ({ ...s, args: s.args.map((x) => x.replace(/\$/g, "$$$$")) })) };
+}
+
+export function cloudBuildYaml(config: CloudBuildConfig): string {
+    return stringify(escapeDollars(config), { lineWidth: 0 });
+}

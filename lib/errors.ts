@@ -1,0 +1,24 @@
+/**
+ * An error in the user's input: its message is one line naming the setting, the bad value
+ * and what is allowed. Callers print the message alone, never a stack trace.
+ */
+export class SettingsError extends Error {
+    /** Every problem found, one line each (the message is these joined). */
+    readonly lines: string[];
+
+    constructor(lines: string | string[]) {
+        const all = Array.isArray(lines) ? lines : [lines];
+        super(all.join("\n"));
+        this.name = "SettingsError";
+        this.lines = all;
+    }
+}
+
+/** JSON text of a value as it appears in an error line (`undefined` shows as "unset"). */
+export function show(value: unknown): string {
+    if (value === undefined) {
+        return "unset";
+    }
+    const text = JSON.stringify(value);
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}

@@ -1,0 +1,51 @@
+/**
+ * Git facts of a payload, read outside the image. The hash and time are those of the last
+ * commit that touched the payload directory, so a commit elsewhere in the repository does not
+ * rebuild the application, and planning twice gives the same inputs (never the wall clock).
+ */
+import { execFileSync } from "child_process";
+
+export interface GitFacts {
+    /** Commit hash, with `-dirty` when the payload has uncommitted changes; "" outside git. */
+    hash: string;
+    /** Current branch, `HEAD` when detached; "" outside git. */
+    branch: string;
+    /** Commit time as `YYYYMMDD.HHMMSS` UTC (the source document's format); "" outside git. */
+    timestamp: string;
+    /** Commit time as RFC 3339 UTC, for `org.opencontainers.image.created`; "" outside git. */
+    created: string;
+}
+
+const EMPTY: GitFacts = { hash: "", branch: "", timestamp: "", created: "" };
+
+function git(dir: string, args: string[]): string | undefined {
+    try {
+        return execFileSync("git", ["-C", dir, ...args], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "ignore"],
+            env: { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0" },
+        }).trim();
+    } catch {
+        return undefined;
+    }
+}
+
+export function gitFacts(dir: string): GitFacts {
+    if (git(dir, ["rev-parse", "--is-inside-work-tree"]) !== "true") {
+        return EMPTY;
+    }
+    const log = git(dir, ["log", "-1", "--format=%H %ct", "--", "."]);
+    if (!log) {
+        return EMPTY; // no commit touches the payload yet
+    }
+    const [hash, seconds] = log.split(" ");
+    const dirty = (git(dir, ["status", "--porcelain", "--untracked-files=normal", "--", "."]) ?? "") !== "";
+    const branch = git(dir, ["symbolic-ref", "--short", "-q", "HEAD"]) || "HEAD";
+    const time = new Date(Number(seconds) * 1000).toISOString();
+    return {
+        hash: dirty ? `${hash}-dirty` : hash,
+        branch,
+        timestamp: time.replace(/^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d).*$/, "$1$2$3.$4$5$6"),
+        created: time.replace(/\.\d{3}Z$/, "Z"),
+    };
+}

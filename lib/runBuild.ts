@@ -1,0 +1,187 @@
+/**
+ * Runs one image build at `pulumi up` time (from `scripts/build-image.ts`) or in the
+ * integration tests: re-collects the context, refuses if it changed since the plan, packs it,
+ * then builds on the local Docker engine or submits it to Cloud Build with the rendered config.
+ * The build is described entirely by the command's environment (`BuildSpec`), which is what
+ * the plan shows.
+ */
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { DOCKERFILE_IN_CONTEXT } from "./cloudbuild";
+import { collectContext, ContextSpec, hashContext } from "./context";
+import { packContext, writeContextFile } from "./pack";
+
+export interface BuildSpec {
+    builder: "docker" | "cloudbuild";
+    image: string;
+    tags: string[];
+    contextDigest: string;
+    context: ContextSpec;
+    dockerfile: string;
+    buildArgs: Record<string, string>;
+    /** Push to the registry in `image` (docker builder; always true for Cloud Build). */
+    push: boolean;
+    /** Cloud Build only. */
+    cloudBuildConfig?: string;
+    project?: string;
+    region?: string;
+    /** `gs://BUCKET/source`: where gcloud uploads the packed context. */
+    stagingDir?: string;
+}
+
+export interface BuildResult {
+    /** `sha256:...`: the registry digest when pushed, else the local image id. */
+    digest: string;
+    /** What a later build uses as `FROM`: `image@digest` when pushed, else the image id. */
+    reference: string;
+}
+
+/** The command environment carrying a spec (what the plan shows, one readable key each). */
+export function specToEnvironment(spec: BuildSpec): Record<string, string> {
+    const env: Record<string, string> = {
+        FW_BUILDER: spec.builder,
+        FW_IMAGE: spec.image,
+        FW_TAGS: spec.tags.join(","),
+        FW_CONTEXT_DIGEST: spec.contextDigest,
+        FW_CONTEXT: JSON.stringify(spec.context),
+        FW_DOCKERFILE: spec.dockerfile,
+        FW_BUILD_ARGS: JSON.stringify(spec.buildArgs),
+        FW_PUSH: String(spec.push),
+    };
+    if (spec.cloudBuildConfig !== undefined) {
+        env.FW_CLOUDBUILD_CONFIG = spec.cloudBuildConfig;
+        env.FW_GCP_PROJECT = spec.project ?? "";
+        env.FW_CLOUDBUILD_REGION = spec.region ?? "";
+        env.FW_SOURCE_STAGING_DIR = spec.stagingDir ?? "";
+    }
+    return env;
+}
+
+export function specFromEnvironment(env: NodeJS.ProcessEnv): BuildSpec {
+    const need = (k: string): string => {
+        const v = env[k];
+        if (v === undefined) {
+            throw new Error(`build-image: ${k} is not set (this script runs from the image build commands)`);
+        }
+        return v;
+    };
+    const builder = need("FW_BUILDER");
+    if (builder !== "docker" && builder !== "cloudbuild") {
+        throw new Error(`build-image: FW_BUILDER: ${JSON.stringify(builder)} is not docker or cloudbuild`);
+    }
+    return {
+        builder,
+        image: need("FW_IMAGE"),
+        tags: need("FW_TAGS").split(","),
+        contextDigest: need("FW_CONTEXT_DIGEST"),
+        context: JSON.parse(need("FW_CONTEXT")) as ContextSpec,
+        dockerfile: need("FW_DOCKERFILE"),
+        buildArgs: JSON.parse(need("FW_BUILD_ARGS")) as Record<string, string>,
+        push: need("FW_PUSH") === "true",
+        cloudBuildConfig: env.FW_CLOUDBUILD_CONFIG,
+        project: env.FW_GCP_PROJECT || undefined,
+        region: env.FW_CLOUDBUILD_REGION || undefined,
+        stagingDir: env.FW_SOURCE_STAGING_DIR || undefined,
+    };
+}
+
+export interface RunOptions {
+    projectRoot: string;
+    /** Extra environment for docker / gcloud (e.g. DOCKER_HOST). */
+    env?: NodeJS.ProcessEnv;
+    /** `docker build --network` (e.g. `host` where the engine has no bridge). */
+    network?: string;
+    /** Where build output goes (default: stderr, so stdout stays the result). */
+    log?: NodeJS.WritableStream;
+}
+
+export async function runBuild(spec: BuildSpec, opts: RunOptions): Promise<BuildResult> {
+    const entries = collectContext(spec.context, opts.projectRoot);
+    const digest = await hashContext(entries);
+    if (digest !== spec.contextDigest) {
+        throw new Error(
+            `build-image: the context of ${spec.image} changed since it was planned (${spec.contextDigest.slice(0, 12)} planned, ${digest.slice(0, 12)} now); run pulumi up again`,
+        );
+    }
+    return spec.builder === "docker" ? dockerBuild(spec, entries, opts) : cloudBuild(spec, entries, opts);
+}
+
+async function dockerBuild(spec: BuildSpec, entries: ReturnType<typeof collectContext>, opts: RunOptions): Promise<BuildResult> {
+    const refs = spec.tags.map((t) => `${spec.image}:${t}`);
+    const args = ["build", `--file=${DOCKERFILE_IN_CONTEXT}`, ...refs.map((r) => `--tag=${r}`)];
+    for (const k of Object.keys(spec.buildArgs).sort()) {
+        args.push(`--build-arg=${k}=${spec.buildArgs[k]}`);
+    }
+    if (opts.network) {
+        args.push(`--network=${opts.network}`);
+    }
+    args.push("-");
+    await run("docker", args, opts, packContext(entries, spec.dockerfile));
+    if (!spec.push) {
+        const id = (await run("docker", ["image", "inspect", "--format={{.Id}}", refs[0]], opts)).trim();
+        return { digest: id, reference: id };
+    }
+    for (const ref of refs) {
+        await run("docker", ["push", "--quiet", ref], opts);
+    }
+    const repoDigests = (await run("docker", ["image", "inspect", "--format={{range .RepoDigests}}{{println .}}{{end}}", refs[0]], opts))
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l.startsWith(`${spec.image}@`));
+    if (repoDigests.length === 0) {
+        throw new Error(`build-image: pushed ${refs[0]} but Docker reports no digest for it`);
+    }
+    const reference = repoDigests[0];
+    return { digest: reference.slice(spec.image.length + 1), reference };
+}
+
+async function cloudBuild(spec: BuildSpec, entries: ReturnType<typeof collectContext>, opts: RunOptions): Promise<BuildResult> {
+    const dir = path.join(opts.projectRoot, ".fireworker", "builds");
+    fs.mkdirSync(dir, { recursive: true });
+    const base = path.join(dir, `${spec.image.split("/").pop()}-${spec.tags[0]}`);
+    await writeContextFile(entries, spec.dockerfile, `${base}.tgz`);
+    fs.writeFileSync(`${base}.cloudbuild.yaml`, spec.cloudBuildConfig ?? "");
+    const args = ["builds", "submit", `${base}.tgz`, `--config=${base}.cloudbuild.yaml`, `--project=${spec.project}`, "--format=value(results.images[0].digest)"];
+    if (spec.region) {
+        args.push(`--region=${spec.region}`);
+    }
+    if (spec.stagingDir) {
+        args.push(`--gcs-source-staging-dir=${spec.stagingDir}`);
+    }
+    const out = (await run("gcloud", args, opts)).trim().split("\n").pop() ?? "";
+    if (!/^sha256:[0-9a-f]{64}$/.test(out)) {
+        throw new Error(`build-image: Cloud Build finished without an image digest for ${spec.image} (got ${JSON.stringify(out)})`);
+    }
+    return { digest: out, reference: `${spec.image}@${out}` };
+}
+
+function run(cmd: string, args: string[], opts: RunOptions, stdin?: NodeJS.ReadableStream): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"] });
+        let out = "";
+        let err = "";
+        const log = opts.log ?? process.stderr;
+        child.stdout?.on("data", (d: Buffer) => {
+            out += d.toString();
+            log.write(d);
+        });
+        child.stderr?.on("data", (d: Buffer) => {
+            err += d.toString();
+            log.write(d);
+        });
+        if (stdin && child.stdin) {
+            stdin.on("error", reject);
+            stdin.pipe(child.stdin);
+        }
+        child.on("error", (e) => reject(new Error(`build-image: cannot run ${cmd}: ${e.message}`)));
+        child.on("close", (code) => {
+            if (code === 0) {
+                resolve(out);
+            } else {
+                const tail = err.trim().split("\n").slice(-5).join("\n");
+                reject(new Error(`build-image: ${cmd} ${args[0]} failed (exit ${code}): ${tail}`));
+            }
+        });
+    });
+}
