@@ -71,7 +71,7 @@ export abstract class ImageBuild extends pulumi.ComponentResource {
             }),
         );
         const build = new command.local.Command(
-            "build",
+            `${name}-build`,
             {
                 create: BUILD_COMMAND,
                 environment,

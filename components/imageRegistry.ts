@@ -30,12 +30,12 @@ export class ImageRegistry extends pulumi.ComponentResource {
     readonly teamPath: string;
     readonly developerPath: string;
 
-    constructor(name: string, private readonly args: ImageRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(private readonly name: string, private readonly args: ImageRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fireworker-images:registry:ImageRegistry", name, {}, opts);
         const keep = { parent: this, protect: true, retainOnDelete: true };
         const labels = { "managed-by": "fireworker-images" };
         this.team = new gcp.artifactregistry.Repository(
-            "team",
+            `${name}-team`,
             {
                 project: args.project,
                 location: args.location,
@@ -48,7 +48,7 @@ export class ImageRegistry extends pulumi.ComponentResource {
             keep,
         );
         this.developer = new gcp.artifactregistry.Repository(
-            "developer",
+            `${name}-developer`,
             {
                 project: args.project,
                 location: args.location,
@@ -82,7 +82,7 @@ export class ImageRegistry extends pulumi.ComponentResource {
         return which.map(
             (w) =>
                 new gcp.artifactregistry.RepositoryIamMember(
-                    `${name}-${w}-${role.split(".").pop()}`,
+                    `${this.name}-${name}-${w}-${role.split(".").pop()}`,
                     {
                         project: this.args.project,
                         location: this.args.location,

@@ -34,14 +34,16 @@ export class PipelineAccounts extends pulumi.ComponentResource {
     readonly fireworker: gcp.serviceaccount.Account;
     readonly baker: gcp.serviceaccount.Account;
     readonly sourceBucket: gcp.storage.Bucket;
+    private readonly prefix: string;
 
     constructor(name: string, args: PipelineAccountsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fireworker-images:iam:PipelineAccounts", name, {}, opts);
+        this.prefix = name;
         const p = args.project;
-        this.build = account(this, "build", p, "fw-build", "Fireworker team image builds");
-        this.developerBuild = account(this, "developer-build", p, "fw-dev-build", "Fireworker developer image builds");
-        this.fireworker = account(this, "fireworker", p, "fw-worker", "Fireworker worker VMs");
-        this.baker = account(this, "baker", p, "fw-baker", "Fireworker disk image baker");
+        this.build = account(this, `${name}-build`, p, "fw-build", "Fireworker team image builds");
+        this.developerBuild = account(this, `${name}-developer-build`, p, "fw-dev-build", "Fireworker developer image builds");
+        this.fireworker = account(this, `${name}-fireworker`, p, "fw-worker", "Fireworker worker VMs");
+        this.baker = account(this, `${name}-baker`, p, "fw-baker", "Fireworker disk image baker");
 
         const member = (sa: gcp.serviceaccount.Account) => pulumi.interpolate`serviceAccount:${sa.email}`;
         const reg = args.registry;
@@ -58,13 +60,13 @@ export class PipelineAccounts extends pulumi.ComponentResource {
         this.projectRole("baker-instance-admin", member(this.baker), "roles/compute.instanceAdmin.v1");
         this.projectRole("baker-image-admin", member(this.baker), "roles/compute.storageAdmin");
         new gcp.serviceaccount.IAMMember(
-            "baker-acts-as-fireworker",
+            `${name}-baker-acts-as-fireworker`,
             { serviceAccountId: this.fireworker.name, role: "roles/iam.serviceAccountUser", member: member(this.baker) },
             { parent: this },
         );
 
         this.sourceBucket = new gcp.storage.Bucket(
-            "build-source",
+            `${name}-build-source`,
             {
                 project: p,
                 name: `${p}-fireworker-build-source`,
@@ -89,7 +91,7 @@ export class PipelineAccounts extends pulumi.ComponentResource {
             this.projectRole(`dev-${id}-builds`, dev, "roles/cloudbuild.builds.editor");
             this.bucketRole(`dev-${id}-source-writer`, dev, "roles/storage.objectCreator");
             new gcp.serviceaccount.IAMMember(
-                `dev-${id}-acts-as-developer-build`,
+                `${name}-dev-${id}-acts-as-developer-build`,
                 { serviceAccountId: this.developerBuild.name, role: "roles/iam.serviceAccountUser", member: dev },
                 { parent: this },
             );
@@ -104,10 +106,10 @@ export class PipelineAccounts extends pulumi.ComponentResource {
     }
 
     private projectRole(name: string, member: pulumi.Input<string>, role: string): gcp.projects.IAMMember {
-        return new gcp.projects.IAMMember(name, { project: this.build.project, role, member }, { parent: this });
+        return new gcp.projects.IAMMember(`${this.prefix}-${name}`, { project: this.build.project, role, member }, { parent: this });
     }
 
     private bucketRole(name: string, member: pulumi.Input<string>, role: string): gcp.storage.BucketIAMMember {
-        return new gcp.storage.BucketIAMMember(name, { bucket: this.sourceBucket.name, role, member }, { parent: this });
+        return new gcp.storage.BucketIAMMember(`${this.prefix}-${name}`, { bucket: this.sourceBucket.name, role, member }, { parent: this });
     }
 }

@@ -132,6 +132,11 @@ export async function planStack(stack: string, config: Record<string, string>): 
     const inputsOf = new Map<string, Record<string, unknown>>();
     const origNew = monitor.mocks.newResource;
     monitor.mocks.newResource = (args: any) => {
+        const key = `${args.type}::${args.name}`;
+        if (inputsOf.has(key)) {
+            // names must be unique per type (children are prefixed with their parent's name)
+            throw new Error(`plan: two resources of type ${args.type} are named ${args.name}`);
+        }
         inputsOf.set(`${args.type}::${args.name}`, args.inputs);
         return origNew(args);
     };

@@ -88,7 +88,7 @@ const labels = z
         organization: z.string().optional(),
         website: z.string().optional(),
     })
-    .default({});
+    .prefault({});
 
 const GCE_NAME = /^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -110,7 +110,7 @@ export function makeSchema(ctx: PathContext) {
             timeout: duration.default(3600),
             machineType: machineType.optional(),
         })
-        .default({} as never);
+        .prefault({});
 
     const application = z
         .strictObject({
@@ -125,7 +125,7 @@ export function makeSchema(ctx: PathContext) {
             timeout: duration.default(900),
             machineType: machineType.optional(),
         })
-        .default({} as never);
+        .prefault({});
 
     const cleanupPolicy = z.strictObject({
         id: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, { error: "is not a policy id (lowercase letters, digits, dashes)" }),
@@ -147,7 +147,7 @@ export function makeSchema(ctx: PathContext) {
             /** local stack only: a registry host (e.g. 127.0.0.1:5000) to push to; unset keeps images in the engine. */
             localHost: z.string().regex(/^[a-z0-9.\-]+(:\d+)?$/, { error: "is not a host[:port]" }).optional(),
         })
-        .default({} as never);
+        .prefault({});
 
     const triggers = z
         .strictObject({
@@ -160,7 +160,7 @@ export function makeSchema(ctx: PathContext) {
             /** Cron schedule (UTC) of the nightly application build; unset: none. */
             nightlySchedule: z.string().regex(/^(\S+\s+){4}\S+$/, { error: "is not a 5-field cron schedule" }).optional(),
         })
-        .default({} as never);
+        .prefault({});
 
     const fireworker = z
         .strictObject({
@@ -179,14 +179,14 @@ export function makeSchema(ctx: PathContext) {
             workerUsers: z.array(z.string().regex(/^[a-z_][a-z0-9_-]*$/, { error: "is not a Linux user name" })).default([]),
             bakeTimeout: duration.default(2400),
         })
-        .default({} as never);
+        .prefault({});
 
     const cloudBuild = z
         .strictObject({
             /** Region the builds run in; defaults to gcp:region. */
             region: z.string().regex(/^[a-z]+-[a-z]+\d+$/, { error: "is not a region such as us-central1" }).optional(),
         })
-        .default({} as never);
+        .prefault({});
 
     return z.strictObject({
         mode: z.enum(["team", "developer", "local"], { error: "is not a stack kind; allowed: team, developer, local" }),

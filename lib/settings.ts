@@ -67,7 +67,7 @@ export function loadSettings(config: Record<string, string>, ctx: LoadContext): 
             continue;
         }
         if (!topKeys.includes(key)) {
-            lines.push(unknownKeyLine([key], raw, topKeys));
+            lines.push(unknownKeyLine([key], parseOrRaw(raw), topKeys));
             continue;
         }
         if ((OBJECT_KEYS as readonly string[]).includes(key)) {
@@ -86,6 +86,9 @@ export function loadSettings(config: Record<string, string>, ctx: LoadContext): 
     const parsed = schema.safeParse(input);
     if (!parsed.success) {
         for (const issue of parsed.error.issues) {
+            if (input.mode === undefined && issue.path.length === 1 && issue.path[0] === "mode") {
+                continue; // reported above with what is allowed
+            }
             lines.push(issueLine(issue, input, schema));
         }
     }
@@ -116,6 +119,14 @@ export function loadSettings(config: Record<string, string>, ctx: LoadContext): 
         },
         cloudBuild: { region: s.cloudBuild.region ?? gcp?.region },
     };
+}
+
+function parseOrRaw(raw: string): unknown {
+    try {
+        return JSON.parse(raw);
+    } catch {
+        return raw;
+    }
 }
 
 function splitKey(fullKey: string): [string, string] {
@@ -259,7 +270,7 @@ function allowedKeysAt(schema: z.ZodType, p: (string | number)[]): string[] {
 
 function unwrap(t: z.ZodType | undefined): z.ZodType | undefined {
     let cur = t;
-    while (cur instanceof z.ZodDefault || cur instanceof z.ZodOptional) {
+    while (cur instanceof z.ZodDefault || cur instanceof z.ZodPrefault || cur instanceof z.ZodOptional) {
         cur = cur.unwrap() as z.ZodType;
     }
     return cur;

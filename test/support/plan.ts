@@ -1,0 +1,45 @@
+/** Running the offline plan in tests: in-process for speed, or as the real CLI. */
+import { spawnSync, SpawnSyncOptions } from "child_process";
+import * as path from "path";
+import { Plan, PlannedResource, planStack, resolveStackFile, stackConfig } from "../../lib/offlinePlan";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+
+/** The plan of an example stack (`team`, `local`, `dev-example`), with optional config overrides. */
+export async function planOf(stack: string, overrides: Record<string, string | undefined> = {}): Promise<Plan> {
+    const { file } = resolveStackFile(stack, ROOT);
+    const config: Record<string, string> = { ...stackConfig(file) };
+    for (const [k, v] of Object.entries(overrides)) {
+        if (v === undefined) delete config[k];
+        else config[k] = v;
+    }
+    return planStack(stack, config);
+}
+
+/** Merges `patch` into one object setting (e.g. `runtime`) of an example stack's config. */
+export function patchSetting(stack: string, key: string, patch: Record<string, unknown>): Record<string, string> {
+    const { file } = resolveStackFile(stack, ROOT);
+    const current = stackConfig(file)[`fireworker-images:${key}`];
+    return { [`fireworker-images:${key}`]: JSON.stringify({ ...(current ? JSON.parse(current) : {}), ...patch }) };
+}
+
+export function byType(plan: Plan, type: string): PlannedResource[] {
+    return plan.resources.filter((r) => r.type === type);
+}
+
+export function find(plan: Plan, type: string, name: string, parent?: string): PlannedResource {
+    const r = plan.resources.find((x) => x.type === type && x.name === name && (parent === undefined || x.parent === parent));
+    if (!r) throw new Error(`no ${type} named ${name}${parent ? ` under ${parent}` : ""} in the plan of ${plan.stack}`);
+    return r;
+}
+
+/** The build command of an image component (`runtime` or `application`). */
+export function buildOf(plan: Plan, component: "runtime" | "application"): Record<string, string> {
+    return find(plan, "command:local:Command", `${component}-build`, component).inputs.environment as Record<string, string>;
+}
+
+/** Runs `npm run --silent plan -- <arg>` as a user would. */
+export function planCli(arg: string, opts: SpawnSyncOptions = {}): { status: number | null; stdout: string; stderr: string } {
+    const r = spawnSync("npm", ["run", "--silent", "--prefix", ROOT, "plan", "--", arg], { encoding: "utf8", ...opts });
+    return { status: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
