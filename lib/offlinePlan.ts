@@ -64,6 +64,16 @@ function fakeDigest(seed: unknown): string {
     return `sha256:${createHash("sha256").update(JSON.stringify(seed)).digest("hex")}`;
 }
 
+/**
+ * Runs a build command for real instead of faking its digest (the integration tests' seam:
+ * the whole program runs under mocks, but every image build really happens).
+ */
+export type BuildExecutor = (environment: Record<string, string>) => Promise<{ digest: string; reference: string }>;
+
+export interface PlanOptions {
+    execute?: BuildExecutor;
+}
+
 /** Deterministic provider outputs for the resources we read back. */
 function mockState(type: string, name: string, inputs: Record<string, any>, config: Record<string, string>): Record<string, unknown> {
     const project = inputs.project ?? config["gcp:project"] ?? "project";
@@ -89,11 +99,15 @@ function mockState(type: string, name: string, inputs: Record<string, any>, conf
 }
 
 /** Runs the program for one stack file under mocks and returns its plan. */
-export async function planStack(stack: string, config: Record<string, string>): Promise<Plan> {
+export async function planStack(stack: string, config: Record<string, string>, options: PlanOptions = {}): Promise<Plan> {
     const records: PlannedResource[] = [];
     await pulumi.runtime.setMocks(
         {
-            newResource: (args) => {
+            newResource: async (args) => {
+                if (options.execute && args.type === "command:local:Command") {
+                    const result = await options.execute(args.inputs.environment);
+                    return { id: `${args.name}-id`, state: { ...args.inputs, stdout: JSON.stringify(result), stderr: "" } };
+                }
                 const state = mockState(args.type, args.name, args.inputs, config);
                 return { id: `${args.name}-id`, state };
             },
