@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ApplicationImage } from "./components/applicationImage";
+import { BuildTriggers } from "./components/buildTriggers";
 import { ImageRegistry } from "./components/imageRegistry";
 import { PipelineAccounts } from "./components/pipelineAccounts";
 import { RuntimeImage } from "./components/runtimeImage";
@@ -56,11 +57,31 @@ function teamStack(s: Settings, b: Builds): Record<string, unknown> {
         developerRepositoryId: s.registry.developerRepository,
         cleanupPolicies: s.registry.cleanupPolicies,
     });
-    const accounts = new PipelineAccounts("accounts", { project: gcp.project, region: gcp.region, registry, developers: s.registry.developers });
+    const nightly = s.triggers.repository !== undefined && s.triggers.nightlySchedule !== undefined;
+    const accounts = new PipelineAccounts("accounts", { project: gcp.project, region: gcp.region, registry, developers: s.registry.developers, nightly });
     const names = imageNames(s, { team: registry.teamPath });
     const cloud = { builder: "cloudbuild" as const, serviceAccountEmail: accounts.build.email, sourceBucket: accounts.sourceBucket.name, settings: s };
     const runtime = new RuntimeImage("runtime", { ...cloud, prepared: b.runtime, image: names.runtime });
     const application = new ApplicationImage("application", { ...cloud, prepared: b.application, image: names.application, runtimeReference: runtime.reference });
+    if (s.triggers.repository) {
+        new BuildTriggers("triggers", {
+            project: gcp.project,
+            region: s.cloudBuild.region!,
+            repository: s.triggers.repository,
+            connection: s.triggers.connection,
+            branch: s.triggers.branch,
+            stack: s.stack,
+            stackFile: `stacks/Pulumi.${s.stack}.yaml`,
+            projectRoot,
+            runtime: b.runtime,
+            application: b.application,
+            runtimeReference: runtime.reference,
+            serviceAccountEmail: accounts.build.email,
+            nightly: nightly
+                ? { schedule: s.triggers.nightlySchedule!, image: `${registry.developerPath}/nightly-${s.application.name}`, schedulerServiceAccountEmail: accounts.nightly!.email }
+                : undefined,
+        });
+    }
     const outputs: TeamOutputs = {
         registryHost: registry.host,
         teamRepository: registry.teamPath,

@@ -8,6 +8,8 @@ export interface PipelineAccountsArgs {
     registry: ImageRegistry;
     /** `user:` / `group:` members who run developer stacks. */
     developers: string[];
+    /** Make the account Cloud Scheduler uses to start the nightly build. */
+    nightly?: boolean;
 }
 
 /** A dedicated service account, protected and kept on delete (workers depend on it). */
@@ -33,6 +35,8 @@ export class PipelineAccounts extends pulumi.ComponentResource {
     readonly developerBuild: gcp.serviceaccount.Account;
     readonly fireworker: gcp.serviceaccount.Account;
     readonly baker: gcp.serviceaccount.Account;
+    /** Starts the nightly trigger (only with a nightly schedule). */
+    readonly nightly?: gcp.serviceaccount.Account;
     readonly sourceBucket: gcp.storage.Bucket;
     private readonly prefix: string;
 
@@ -64,6 +68,17 @@ export class PipelineAccounts extends pulumi.ComponentResource {
             { serviceAccountId: this.fireworker.name, role: "roles/iam.serviceAccountUser", member: member(this.baker) },
             { parent: this },
         );
+
+        if (args.nightly) {
+            // running a trigger is creating a build that runs as `build`
+            this.nightly = account(this, `${name}-nightly`, p, "fw-nightly", "Fireworker nightly build scheduler");
+            this.projectRole("nightly-builds", member(this.nightly), "roles/cloudbuild.builds.editor");
+            new gcp.serviceaccount.IAMMember(
+                `${name}-nightly-acts-as-build`,
+                { serviceAccountId: this.build.name, role: "roles/iam.serviceAccountUser", member: member(this.nightly) },
+                { parent: this },
+            );
+        }
 
         this.sourceBucket = new gcp.storage.Bucket(
             `${name}-build-source`,

@@ -32,7 +32,9 @@ function git(dir: string, args: string[]): string | undefined {
 
 export function gitFacts(dir: string): GitFacts {
     if (git(dir, ["rev-parse", "--is-inside-work-tree"]) !== "true") {
-        return EMPTY;
+        // a Cloud Build trigger's checkout may lack .git: it passes the commit it built
+        const commit = process.env.FW_GIT_COMMIT;
+        return commit ? { ...EMPTY, hash: commit, branch: process.env.FW_GIT_BRANCH ?? "" } : EMPTY;
     }
     const log = git(dir, ["log", "-1", "--format=%H %ct", "--", "."]);
     if (!log) {

@@ -89,6 +89,8 @@ function mockState(type: string, name: string, inputs: Record<string, any>, conf
         }
         case "gcp:storage/bucket:Bucket":
             return { ...inputs, url: `gs://${inputs.name}` };
+        case "gcp:cloudbuild/trigger:Trigger":
+            return { ...inputs, triggerId: `${inputs.name}-id` };
         case "pulumi:pulumi:StackReference": {
             const location = config["gcp:region"] ?? "us-central1";
             return { name: inputs.name, outputs: teamOutputPlaceholders(project, location), secretOutputNames: [] };
@@ -180,8 +182,11 @@ async function resolveOutputs(outputs: Record<string, unknown>): Promise<Record<
     return out;
 }
 
-/** Drops the provider SDK's bookkeeping keys (`__defaults`) and unknowns from inputs. */
+/** Drops the provider SDK's bookkeeping keys (`__defaults`) and shows unknowns as such. */
 function clean(value: unknown): unknown {
+    if (value !== null && typeof value === "object" && (value as Record<string, unknown>).__pulumiUnknown === true) {
+        return "(known after apply)";
+    }
     if (Array.isArray(value)) {
         return value.map(clean);
     }

@@ -1,0 +1,138 @@
+import * as gcp from "@pulumi/gcp";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import type { PreparedBuild } from "../lib/imageBuild";
+import { includedFiles, renderTriggerBuild, TriggerBuild } from "../lib/triggers";
+
+export interface BuildTriggersArgs {
+    project: string;
+    /** Region of the triggers and of the Cloud Build connection. */
+    region: string;
+    /** GitHub `owner/name` holding this project and its payload. */
+    repository: string;
+    /** Name of the 2nd-gen connection whose GitHub App was installed by hand (the one manual step). */
+    connection: string;
+    /** RE2 regex of the branch whose pushes rebuild. */
+    branch: string;
+    /** Stack file the trigger builds follow (`team`). */
+    stack: string;
+    /** Project-relative path of that stack file, watched by both triggers. */
+    stackFile: string;
+    /** Where project-relative paths resolve (never part of any input). */
+    projectRoot: string;
+    runtime: PreparedBuild;
+    application: PreparedBuild;
+    /** The team runtime the application builds FROM (`repository@sha256:...`). */
+    runtimeReference: pulumi.Input<string>;
+    /** Service account email the builds run as (the team's Cloud Build account). */
+    serviceAccountEmail: pulumi.Input<string>;
+    /** Nightly application build: cron schedule (UTC) and the repository it pushes `nightly-<app>` to. */
+    nightly?: { schedule: string; image: pulumi.Input<string>; schedulerServiceAccountEmail: pulumi.Input<string> };
+}
+
+/** Program files whose change may change what a trigger builds. */
+const PROGRAM_FILES = ["lib/**", "package-lock.json"];
+
+/**
+ * Cloud Build triggers of the team pipeline: a push to the main branch touching the runtime's
+ * inputs rebuilds the team runtime; one touching the payload rebuilds the application; an
+ * optional schedule builds `nightly-<app>`. They run the project's own build code (see
+ * lib/triggers.ts) as the Cloud Build account, through a 2nd-gen repository connection.
+ */
+export class BuildTriggers extends pulumi.ComponentResource {
+    readonly repository: gcp.cloudbuildv2.Repository;
+    readonly runtime: gcp.cloudbuild.Trigger;
+    readonly application: gcp.cloudbuild.Trigger;
+    readonly nightly?: gcp.cloudbuild.Trigger;
+
+    constructor(name: string, args: BuildTriggersArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("fireworker-images:triggers:BuildTriggers", name, {}, opts);
+        const [owner, repo] = args.repository.split("/");
+        this.repository = new gcp.cloudbuildv2.Repository(
+            `${name}-repository`,
+            {
+                project: args.project,
+                location: args.region,
+                name: `${owner}-${repo}`.toLowerCase().replace(/[^a-z0-9-]/g, "-"),
+                parentConnection: `projects/${args.project}/locations/${args.region}/connections/${args.connection}`,
+                remoteUri: `https://github.com/${args.repository}.git`,
+            },
+            { parent: this },
+        );
+        const serviceAccount = pulumi.interpolate`projects/${args.project}/serviceAccounts/${args.serviceAccountEmail}`;
+        const build = (b: TriggerBuild) => pulumi.output(b);
+        const common = {
+            project: args.project,
+            location: args.region,
+            serviceAccount,
+        };
+        const trigger = (id: string, description: string, prepared: PreparedBuild, kind: "runtime" | "application") =>
+            new gcp.cloudbuild.Trigger(
+                `${name}-${id}`,
+                {
+                    ...common,
+                    name: `fireworker-${id}`,
+                    description,
+                    repositoryEventConfig: { repository: this.repository.id, push: { branch: args.branch } },
+                    includedFiles: includedFiles(prepared.context, [args.stackFile, ...PROGRAM_FILES], (p) => fs.statSync(path.resolve(args.projectRoot, p)).isDirectory()),
+                    build: pulumi
+                        .output(args.runtimeReference)
+                        .apply((ref) =>
+                            build(renderTriggerBuild({ stack: args.stack, build: kind, timeoutSeconds: prepared.timeoutSeconds, machineType: prepared.machineType }, ref)),
+                        ),
+                },
+                { parent: this },
+            );
+        this.runtime = trigger("runtime", "Rebuilds the team runtime image when its Dockerfile or requirements change.", args.runtime, "runtime");
+        this.application = trigger("application", "Rebuilds the team application image when the payload changes.", args.application, "application");
+
+        if (args.nightly) {
+            const n = args.nightly;
+            this.nightly = new gcp.cloudbuild.Trigger(
+                `${name}-nightly`,
+                {
+                    ...common,
+                    name: "fireworker-nightly",
+                    description: "Builds nightly-<app> from the main branch on a schedule.",
+                    sourceToBuild: { repository: this.repository.id, ref: "refs/heads/main", repoType: "GITHUB" },
+                    build: pulumi.all([args.runtimeReference, n.image]).apply(([ref, image]) =>
+                        build(
+                            renderTriggerBuild(
+                                {
+                                    stack: args.stack,
+                                    build: "application",
+                                    imageOverride: image,
+                                    friendlyTag: "latest",
+                                    timeoutSeconds: args.application.timeoutSeconds,
+                                    machineType: args.application.machineType,
+                                },
+                                ref,
+                            ),
+                        ),
+                    ),
+                },
+                { parent: this },
+            );
+            new gcp.cloudscheduler.Job(
+                `${name}-nightly-schedule`,
+                {
+                    project: args.project,
+                    region: args.region,
+                    name: "fireworker-nightly",
+                    description: "Runs the fireworker-nightly Cloud Build trigger.",
+                    schedule: n.schedule,
+                    timeZone: "Etc/UTC",
+                    httpTarget: {
+                        httpMethod: "POST",
+                        uri: pulumi.interpolate`https://cloudbuild.googleapis.com/v1/projects/${args.project}/locations/${args.region}/triggers/${this.nightly.triggerId}:run`,
+                        body: Buffer.from(JSON.stringify({ source: { branchName: "main" } })).toString("base64"),
+                        oauthToken: { serviceAccountEmail: n.schedulerServiceAccountEmail },
+                    },
+                },
+                { parent: this },
+            );
+        }
+        this.registerOutputs({ runtime: this.runtime.triggerId, application: this.application.triggerId });
+    }
+}
