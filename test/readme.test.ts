@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { z } from "zod";
+import { makeSchema } from "../lib/schema";
+import { ROOT } from "./support/plan";
+
+/** Every settings key the schema accepts, as `top` or `top.nested`. */
+function schemaKeys(): string[] {
+    const unwrap = (t: z.ZodType): z.ZodType => {
+        let cur = t;
+        while (cur instanceof z.ZodDefault || cur instanceof z.ZodPrefault || cur instanceof z.ZodOptional) cur = cur.unwrap() as z.ZodType;
+        return cur;
+    };
+    const schema = makeSchema({ projectRoot: ROOT });
+    const keys: string[] = [];
+    for (const [top, t] of Object.entries(schema.shape)) {
+        keys.push(top);
+        const inner = unwrap(t as z.ZodType);
+        if (inner instanceof z.ZodObject) {
+            for (const k of Object.keys(inner.shape)) keys.push(`${top}.${k}`);
+        }
+    }
+    return keys;
+}
+
+describe("README", () => {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+
+    it("documents every setting in the schema, and no setting that does not exist", () => {
+        const table = [...readme.matchAll(/^\| `([a-zA-Z.]+)` \|/gm)].map((m) => m[1]);
+        const keys = schemaKeys();
+        const objectKeys = new Set(keys.filter((k) => keys.some((o) => o.startsWith(`${k}.`))));
+        assert.deepEqual(keys.filter((k) => !objectKeys.has(k) && !table.includes(k)), [], "settings missing from the README table");
+        assert.deepEqual(table.filter((k) => !keys.includes(k)), [], "README documents settings that do not exist");
+    });
+
+    it("has exactly two quickstart set-up commands, the local stack and the tests", () => {
+        const quick = readme.split("## Quickstart")[1].split("\n## ")[0];
+        const blocks = [...quick.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1].trim());
+        assert.deepEqual(blocks[0].split("\n"), ["npm ci && npm run local", "npm test"]);
+    });
+
+    it("names the test command that .ci/run calls", () => {
+        const tests = readme.split("## Tests")[1];
+        assert.match(tests, /```sh\nnpm test\n```/);
+        assert.match(fs.readFileSync(path.join(ROOT, ".ci/run"), "utf8"), /^npm test$/m);
+    });
+
+    it("Pulumi.yaml declares the project, the stack folder and a schema for the simple keys", () => {
+        const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+        assert.equal(project.name, "fireworker-images");
+        assert.equal(project.stackConfigDir, "stacks");
+        for (const k of ["mode", "developer", "teamStack"]) {
+            assert.equal(project.config[`fireworker-images:${k}`].type, "string");
+            assert.ok(project.config[`fireworker-images:${k}`].description);
+        }
+    });
+});
