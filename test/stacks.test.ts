@@ -16,7 +16,7 @@ describe("stacks (offline plan under mocks)", () => {
     it("team owns the registry, identities and both team images, built on Cloud Build", async () => {
         const plan = await planOf("team");
         assert.equal(byType(plan, "gcp:artifactregistry/repository:Repository").length, 2);
-        assert.equal(byType(plan, "gcp:serviceaccount/account:Account").length, 4);
+        assert.equal(byType(plan, "gcp:serviceaccount/account:Account").length, 5); // with the nightly scheduler
         find(plan, "fireworker-images:images:RuntimeImage", "runtime");
         find(plan, "fireworker-images:images:ApplicationImage", "application");
         const runtime = buildOf(plan, "runtime");
