@@ -100,9 +100,7 @@ function teamStack(s: Settings, b: Builds): Record<string, unknown> {
 function developerStack(s: Settings, b: Builds): Record<string, unknown> {
     const team = new pulumi.StackReference("team", { name: s.teamStack });
     const out = (k: keyof TeamOutputs) => team.requireOutput(k) as pulumi.Output<string>;
-    const repositories = { developer: "DEVELOPER_REPOSITORY" };
-    const names = imageNames(s, repositories);
-    const image = (n: string) => out("developerRepository").apply((repo) => n.replace(repositories.developer, repo));
+    const names = out("developerRepository").apply((developer) => imageNames(s, { developer }));
     const cloud = {
         builder: "cloudbuild" as const,
         serviceAccountEmail: out("developerBuildServiceAccount"),
@@ -110,12 +108,12 @@ function developerStack(s: Settings, b: Builds): Record<string, unknown> {
         settings: s,
     };
     const runtime = s.runtime.experimental
-        ? new RuntimeImage("runtime", { ...cloud, prepared: b.runtime, image: image(names.runtime) })
+        ? new RuntimeImage("runtime", { ...cloud, prepared: b.runtime, image: names.runtime })
         : undefined;
     const application = new ApplicationImage("application", {
         ...cloud,
         prepared: b.application,
-        image: image(names.application),
+        image: names.application,
         runtimeReference: runtime ? runtime.reference : out("runtimeReference"),
     });
     return {

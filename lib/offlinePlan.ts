@@ -81,7 +81,9 @@ function mockState(type: string, name: string, inputs: Record<string, any>, conf
         case "command:local:Command": {
             const env = inputs.environment ?? {};
             const digest = fakeDigest({ triggers: inputs.triggers, image: env.FW_IMAGE });
-            return { ...inputs, stdout: JSON.stringify({ digest, reference: `${env.FW_IMAGE}@${digest}` }), stderr: "" };
+            // as the real build reports it: a registry digest when pushed, else the local image id
+            const reference = env.FW_PUSH === "true" ? `${env.FW_IMAGE}@${digest}` : digest;
+            return { ...inputs, stdout: JSON.stringify({ digest, reference }), stderr: "" };
         }
         case "gcp:serviceaccount/account:Account": {
             const email = `${inputs.accountId}@${project}.iam.gserviceaccount.com`;
