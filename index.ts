@@ -2,9 +2,11 @@
  * fireworker-images: reads the stack's settings (all validated before any resource) and
  * wires the components for the stack's kind: team, developer or local.
  */
+import { pubsub } from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { ApplicationImage } from "./components/applicationImage";
 import { BuildTriggers } from "./components/buildTriggers";
+import { FireworkerImage } from "./components/fireworkerImage";
 import { ImageRegistry } from "./components/imageRegistry";
 import { PipelineAccounts } from "./components/pipelineAccounts";
 import { RuntimeImage } from "./components/runtimeImage";
@@ -47,7 +49,7 @@ interface Builds {
     application: PreparedBuild;
 }
 
-/** Everything shared: registry, identities, team images (later: triggers, disk image). */
+/** Everything shared: registry, identities, team images, triggers and the Fireworker disk image. */
 function teamStack(s: Settings, b: Builds): Record<string, unknown> {
     const gcp = s.gcp!;
     const registry = new ImageRegistry("registry", {
@@ -82,6 +84,21 @@ function teamStack(s: Settings, b: Builds): Record<string, unknown> {
                 : undefined,
         });
     }
+    // Artifact Registry publishes pushes to `gcr`; protected and kept (an existing one: pulumi import)
+    const gcrTopic = new pubsub.Topic("gcr", { project: gcp.project, name: "gcr" }, { protect: true, retainOnDelete: true });
+    const fireworker = s.fireworker.enabled
+        ? new FireworkerImage("fireworker", {
+              settings: s,
+              family: s.fireworker.family,
+              runtimeReference: runtime.reference,
+              runtimeTaggedReference: runtime.taggedReference,
+              registryHost: registry.host,
+              workerServiceAccountEmail: accounts.fireworker.email,
+              bakerServiceAccountEmail: accounts.baker.email,
+              rebake: { topic: pulumi.interpolate`projects/${gcp.project}/topics/${gcrTopic.name}`, runtimeImage: names.runtime },
+              bakeAfter: [accounts],
+          })
+        : undefined;
     const outputs: TeamOutputs = {
         registryHost: registry.host,
         teamRepository: registry.teamPath,
@@ -92,6 +109,9 @@ function teamStack(s: Settings, b: Builds): Record<string, unknown> {
         developerBuildServiceAccount: accounts.developerBuild.email,
         fireworkerServiceAccount: accounts.fireworker.email,
         sourceBucket: accounts.sourceBucket.name,
+        bakerServiceAccount: accounts.baker.email,
+        fireworkerImage: fireworker?.imageName,
+        fireworkerFamily: fireworker?.family,
     };
     return outputs;
 }
@@ -116,12 +136,26 @@ function developerStack(s: Settings, b: Builds): Record<string, unknown> {
         image: names.application,
         runtimeReference: runtime ? runtime.reference : out("runtimeReference"),
     });
+    // settings allow fireworker.enabled in a developer stack only with an experimental runtime
+    const fireworker =
+        runtime && s.fireworker.enabled
+            ? new FireworkerImage("fireworker", {
+                  settings: s,
+                  family: `${s.fireworker.family}-${s.developer}`,
+                  runtimeReference: runtime.reference,
+                  runtimeTaggedReference: runtime.taggedReference,
+                  registryHost: out("registryHost"),
+                  workerServiceAccountEmail: out("fireworkerServiceAccount"),
+                  bakerServiceAccountEmail: out("bakerServiceAccount"),
+              })
+            : undefined;
     return {
         developer: s.developer,
         runtimeReference: runtime ? runtime.reference : out("runtimeReference"),
         runtimeExperimental: s.runtime.experimental,
         applicationReference: application.reference,
         applicationFriendlyReference: pulumi.interpolate`${application.image}:${s.application.friendlyTag}`,
+        ...(fireworker ? { fireworkerImage: fireworker.imageName, fireworkerFamily: fireworker.family } : {}),
     };
 }
 

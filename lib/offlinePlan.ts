@@ -65,7 +65,7 @@ function fakeDigest(seed: unknown): string {
 }
 
 /**
- * Runs a build command for real instead of faking its digest (the integration tests' seam:
+ * Runs an image build command (one with FW_BUILDER in its environment) for real instead of faking its digest (the integration tests' seam:
  * the whole program runs under mocks, but every image build really happens).
  */
 export type BuildExecutor = (environment: Record<string, string>) => Promise<{ digest: string; reference: string }>;
@@ -108,7 +108,7 @@ export async function planStack(stack: string, config: Record<string, string>, o
     await pulumi.runtime.setMocks(
         {
             newResource: async (args) => {
-                if (options.execute && args.type === "command:local:Command") {
+                if (options.execute && args.type === "command:local:Command" && args.inputs.environment?.FW_BUILDER !== undefined) {
                     const result = await options.execute(args.inputs.environment);
                     return { id: `${args.name}-id`, state: { ...args.inputs, stdout: JSON.stringify(result), stderr: "" } };
                 }

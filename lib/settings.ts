@@ -5,6 +5,7 @@
  */
 import { closest } from "fastest-levenshtein";
 import { z } from "zod";
+import { IMAGE_HASH_LENGTH, MAX_FAMILY_LENGTH, MIN_DISK_SIZE_GB } from "./bake";
 import { SettingsError, show } from "./errors";
 import { makeSchema, NAME_PATTERN, NAMESPACE, OBJECT_KEYS, ParsedSettings, SIMPLE_KEYS } from "./schema";
 
@@ -98,7 +99,7 @@ export function loadSettings(config: Record<string, string>, ctx: LoadContext): 
     const s = parsed.data;
     const gcp = s.mode === "local" ? undefined : gcpSettings(config, lines);
     const developer = s.mode === "developer" ? developerId(s.developer, ctx.stack, lines) : undefined;
-    crossChecks(s, gcp, lines);
+    crossChecks(s, gcp, lines, developer);
     if (lines.length > 0) {
         throw new SettingsError(lines);
     }
@@ -164,7 +165,7 @@ function developerId(configured: string | undefined, stack: string, lines: strin
     return undefined;
 }
 
-function crossChecks(s: ParsedSettings, gcp: GcpSettings | undefined, lines: string[]): void {
+function crossChecks(s: ParsedSettings, gcp: GcpSettings | undefined, lines: string[], developer?: string): void {
     try {
         new RegExp(s.triggers.branch);
     } catch {
@@ -186,6 +187,19 @@ function crossChecks(s: ParsedSettings, gcp: GcpSettings | undefined, lines: str
     }
     if (s.mode === "local" && s.fireworker.enabled) {
         lines.push(`${NAMESPACE}:fireworker.enabled: true is not possible in a local stack (baking needs Google Compute Engine)`);
+    }
+    if (s.fireworker.diskSizeGb < MIN_DISK_SIZE_GB) {
+        lines.push(
+            `${NAMESPACE}:fireworker.diskSizeGb: ${s.fireworker.diskSizeGb} is smaller than the images it must hold (the source disk image alone takes ${MIN_DISK_SIZE_GB} GB, the preloaded runtime comes on top); use at least ${MIN_DISK_SIZE_GB}`,
+        );
+    }
+    // image names are <family>-<hash>; a developer's family is <family>-<id>
+    const bakedFamily = s.mode === "developer" && s.fireworker.enabled && developer ? `${s.fireworker.family}-${developer}` : s.fireworker.family;
+    if (bakedFamily.length > MAX_FAMILY_LENGTH) {
+        const what = bakedFamily === s.fireworker.family ? "" : ` gives the family ${show(bakedFamily)}, which`;
+        lines.push(
+            `${NAMESPACE}:fireworker.family: ${show(s.fireworker.family)}${what} is too long for image names (<family>-<${IMAGE_HASH_LENGTH} hex>, at most 63 characters); use at most ${MAX_FAMILY_LENGTH} characters in all`,
+        );
     }
 }
 

@@ -13,6 +13,9 @@ export const TEAM_OUTPUTS = [
     "developerBuildServiceAccount",
     "fireworkerServiceAccount",
     "sourceBucket",
+    "bakerServiceAccount",
+    "fireworkerImage",
+    "fireworkerFamily",
 ] as const;
 
 export type TeamOutputName = (typeof TEAM_OUTPUTS)[number];
@@ -33,5 +36,8 @@ export function teamOutputPlaceholders(project: string, location: string, teamRe
         developerBuildServiceAccount: `fw-dev-build@${project}.iam.gserviceaccount.com`,
         fireworkerServiceAccount: `fw-worker@${project}.iam.gserviceaccount.com`,
         sourceBucket: `${project}-fireworker-build-source`,
+        bakerServiceAccount: `fw-baker@${project}.iam.gserviceaccount.com`,
+        fireworkerImage: `fireworker-${"0".repeat(16)}`,
+        fireworkerFamily: "fireworker",
     };
 }

@@ -125,6 +125,8 @@ function runAsync(
             clearTimeout(timer);
             resolve({ code, stdout, stderr, ms: Date.now() - start });
         });
+        // a command that exits without reading its input (e.g. `list`) closes the pipe: not an error
+        child.stdin.on("error", () => undefined);
         child.stdin.end(opts.input ?? "");
     });
 }
