@@ -12,7 +12,7 @@ import { PipelineAccounts } from "./components/pipelineAccounts";
 import { RuntimeImage } from "./components/runtimeImage";
 import { SettingsError } from "./lib/errors";
 import { prepareApplication, prepareRuntime, PreparedBuild } from "./lib/imageBuild";
-import { imageNames } from "./lib/naming";
+import { imageNames, runtimeRepositoryHint } from "./lib/naming";
 import { loadSettings, Settings } from "./lib/settings";
 import { TeamOutputs } from "./lib/teamOutputs";
 
@@ -25,7 +25,7 @@ export = async (): Promise<Record<string, unknown>> => {
     try {
         settings = loadSettings(pulumi.runtime.allConfig(), { stack: pulumi.getStack(), projectRoot });
         runtime = await prepareRuntime(settings, projectRoot);
-        application = await prepareApplication(settings, projectRoot, settings.runtime.name);
+        application = await prepareApplication(settings, projectRoot, runtimeRepositoryHint(settings));
     } catch (err) {
         // one line per problem, no stack trace, and nothing declared yet
         if (err instanceof SettingsError) {

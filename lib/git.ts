@@ -18,19 +18,45 @@ export interface GitFacts {
 
 const EMPTY: GitFacts = { hash: "", branch: "", timestamp: "", created: "" };
 
-function git(dir: string, args: string[]): string | undefined {
+function gitRaw(dir: string, args: string[]): string | undefined {
     try {
         return execFileSync("git", ["-C", dir, ...args], {
             encoding: "utf8",
             stdio: ["ignore", "pipe", "ignore"],
             env: { ...process.env, LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0" },
-        }).trim();
+        });
     } catch {
         return undefined;
     }
 }
 
-export function gitFacts(dir: string): GitFacts {
+function git(dir: string, args: string[]): string | undefined {
+    return gitRaw(dir, args)?.trim();
+}
+
+/**
+ * @param uploaded whether a payload-relative path is part of the build context: changes to
+ *                 files that never reach the image (e.g. an untracked __pycache__ excluded by
+ *                 .dockerignore) do not make the payload dirty. Default: every path counts.
+ */
+/** Uncommitted changes under `dir`, with paths relative to `dir`. */
+function changedPaths(dir: string): { status: string; path: string }[] {
+    const prefix = git(dir, ["rev-parse", "--show-prefix"]) ?? "";
+    // untrimmed: each entry starts with a two-letter status, possibly a space
+    const out = gitRaw(dir, ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", "."]) ?? "";
+    const fields = out.split("\0").filter((f) => f !== "");
+    const changes: { status: string; path: string }[] = [];
+    for (let i = 0; i < fields.length; i++) {
+        const status = fields[i].slice(0, 2);
+        changes.push({ status, path: fields[i].slice(3).slice(prefix.length) });
+        if (status.includes("R") || status.includes("C")) {
+            i++; // a rename's source path follows
+        }
+    }
+    return changes;
+}
+
+export function gitFacts(dir: string, uploaded: (payloadPath: string) => boolean = () => true): GitFacts {
     if (git(dir, ["rev-parse", "--is-inside-work-tree"]) !== "true") {
         // a Cloud Build trigger's checkout may lack .git: it passes the commit it built
         const commit = process.env.FW_GIT_COMMIT;
@@ -41,7 +67,7 @@ export function gitFacts(dir: string): GitFacts {
         return EMPTY; // no commit touches the payload yet
     }
     const [hash, seconds] = log.split(" ");
-    const dirty = (git(dir, ["status", "--porcelain", "--untracked-files=normal", "--", "."]) ?? "") !== "";
+    const dirty = changedPaths(dir).some(({ status, path }) => status.includes("D") || uploaded(path));
     const branch = git(dir, ["symbolic-ref", "--short", "-q", "HEAD"]) || "HEAD";
     const time = new Date(Number(seconds) * 1000).toISOString();
     return {

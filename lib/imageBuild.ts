@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CloudBuildConfig, renderCloudBuildConfig } from "./cloudbuild";
-import { buildHash, collectContext, ContextSpec, hashContext } from "./context";
+import { buildHash, collectContext, ContextEntry, ContextSpec, hashContext } from "./context";
 import { hasRequirements, LABEL_ARGS, renderApplicationDockerfile, renderRuntimeDockerfile } from "./dockerfile";
 import { SettingsError } from "./errors";
 import { gitFacts } from "./git";
@@ -41,8 +41,8 @@ export interface FinalBuild {
     cloudBuild: CloudBuildConfig;
 }
 
-async function digestOf(context: ContextSpec, root: string): Promise<{ digest: string; files: number; bytes: number }> {
-    const entries = collectContext(context, root);
+async function digestOf(context: ContextSpec, root: string, collected?: ContextEntry[]): Promise<{ digest: string; files: number; bytes: number }> {
+    const entries = collected ?? collectContext(context, root);
     return {
         digest: await hashContext(entries),
         files: entries.length,
@@ -121,8 +121,8 @@ function dedupe<T extends { dest: string }>(items: T[]): T[] {
 }
 
 /**
- * @param runtimeName default of the rendered Dockerfile's `ARG from` (the build always
- *                    overrides it with the runtime's digest reference).
+ * @param runtimeName default of the rendered Dockerfile's `ARG from`, the runtime repository
+ *                    (the build always overrides it with the runtime's digest reference).
  */
 export async function prepareApplication(s: Settings, root: string, runtimeName: string): Promise<PreparedBuild> {
     const contextDir = s.application.context;
@@ -139,7 +139,10 @@ export async function prepareApplication(s: Settings, root: string, runtimeName:
             cmd: s.application.cmd,
         });
     }
-    const git = gitFacts(path.resolve(root, contextDir));
+    const context: ContextSpec = { kind: "directory", dir: contextDir };
+    const entries = collectContext(context, root);
+    const uploaded = new Set(entries.map((e) => e.path));
+    const git = gitFacts(path.resolve(root, contextDir), (p) => uploaded.has(p));
     const labels = s.application.labels;
     const source = s.triggers.repository ? `https://github.com/${s.triggers.repository}` : labels.website ?? "";
     const values: Record<string, string> = {
@@ -157,8 +160,7 @@ export async function prepareApplication(s: Settings, root: string, runtimeName:
     const argNames = new Set(["git_hash", "git_branch", "timestamp", ...Object.values(LABEL_ARGS)]);
     const buildArgs = Object.fromEntries([...argNames].sort().map((n) => [n, values[n]]));
     lintOrThrow(dockerfileSource, dockerfile, { ...buildArgs, from: `${runtimeName}@${LINT_DIGEST}` });
-    const context: ContextSpec = { kind: "directory", dir: contextDir };
-    const d = await digestOf(context, root);
+    const d = await digestOf(context, root, entries);
     return {
         kind: "application",
         dockerfile,

@@ -38,6 +38,23 @@ export function imageNames(s: Settings, repositories: { team?: string; developer
     }
 }
 
+/**
+ * The runtime repository as far as settings alone tell (a developer stack learns the real
+ * one from the team stack): the default of the application Dockerfile's `ARG from`, which
+ * our builds always override with a digest reference, so a hand build pulls the right image.
+ */
+export function runtimeRepositoryHint(s: Settings): string {
+    if (!s.gcp || s.mode === "local") {
+        return imageNames(s, {}).runtime;
+    }
+    const location = s.registry.location ?? s.gcp.region;
+    const team = repositoryPath(location, s.gcp.project, s.registry.teamRepository);
+    if (s.mode === "developer" && !s.runtime.experimental) {
+        return `${team}/${s.runtime.name}`; // the team's runtime
+    }
+    return imageNames(s, { team, developer: repositoryPath(location, s.gcp.project, s.registry.developerRepository) }).runtime;
+}
+
 /** The immutable content tag of a build: a prefix of its content hash. */
 export function contentTag(hash: string): string {
     return hash.slice(0, 20);

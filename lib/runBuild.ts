@@ -8,6 +8,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { Writable } from "stream";
 import { DOCKERFILE_IN_CONTEXT } from "./cloudbuild";
 import { collectContext, ContextSpec, hashContext } from "./context";
 import { packContext, writeContextFile } from "./pack";
@@ -104,8 +105,43 @@ export async function runBuild(spec: BuildSpec, opts: RunOptions): Promise<Build
             `build-image: the context of ${spec.image} changed since it was planned (${spec.contextDigest.slice(0, 12)} planned, ${digest.slice(0, 12)} now); run pulumi up again`,
         );
     }
+    // The content tag names the content: when it exists, the image exists. Inputs outside
+    // the hash (region, staging bucket, service account) then never rebuild an image,
+    // nor fail on the team repository's immutable tags.
+    const existing = await (spec.builder === "docker" ? existingLocal(spec, opts) : existingInRegistry(spec, opts));
+    if (existing) {
+        (opts.log ?? process.stderr).write(`build-image: ${spec.image}:${spec.tags[0]} exists already; not rebuilt\n`);
+        return existing;
+    }
     return spec.builder === "docker" ? dockerBuild(spec, entries, opts) : cloudBuild(spec, entries, opts);
 }
+
+async function existingLocal(spec: BuildSpec, opts: RunOptions): Promise<BuildResult | undefined> {
+    const ref = `${spec.image}:${spec.tags[0]}`;
+    const id = await run("docker", ["image", "inspect", "--format={{.Id}}", ref], { ...opts, log: SILENT }).catch(() => undefined);
+    if (id === undefined) {
+        return undefined;
+    }
+    if (!spec.push) {
+        return { digest: id.trim(), reference: id.trim() };
+    }
+    // re-pushing an image the registry has is cheap (every layer exists) and heals a wiped registry
+    for (const t of spec.tags) {
+        await run("docker", ["push", "--quiet", `${spec.image}:${t}`], opts);
+    }
+    return repoDigest(spec, ref, opts);
+}
+
+async function existingInRegistry(spec: BuildSpec, opts: RunOptions): Promise<BuildResult | undefined> {
+    const ref = `${spec.image}:${spec.tags[0]}`;
+    const args = ["artifacts", "docker", "images", "describe", ref, `--project=${spec.project}`, "--format=value(image_summary.digest)"];
+    const out = await run("gcloud", args, { ...opts, log: SILENT }).catch(() => undefined);
+    const digest = out?.trim();
+    return digest && /^sha256:[0-9a-f]{64}$/.test(digest) ? { digest, reference: `${spec.image}@${digest}` } : undefined;
+}
+
+/** Where the output of look-ups goes: nowhere (their failure is an answer, not an error). */
+const SILENT = new Writable({ write: (_chunk, _encoding, done) => done() });
 
 async function dockerBuild(spec: BuildSpec, entries: ReturnType<typeof collectContext>, opts: RunOptions): Promise<BuildResult> {
     const refs = spec.tags.map((t) => `${spec.image}:${t}`);
@@ -125,12 +161,16 @@ async function dockerBuild(spec: BuildSpec, entries: ReturnType<typeof collectCo
     for (const ref of refs) {
         await run("docker", ["push", "--quiet", ref], opts);
     }
-    const repoDigests = (await run("docker", ["image", "inspect", "--format={{range .RepoDigests}}{{println .}}{{end}}", refs[0]], opts))
+    return repoDigest(spec, refs[0], opts);
+}
+
+async function repoDigest(spec: BuildSpec, ref: string, opts: RunOptions): Promise<BuildResult> {
+    const repoDigests = (await run("docker", ["image", "inspect", "--format={{range .RepoDigests}}{{println .}}{{end}}", ref], { ...opts, log: SILENT }))
         .split("\n")
         .map((l) => l.trim())
         .filter((l) => l.startsWith(`${spec.image}@`));
     if (repoDigests.length === 0) {
-        throw new Error(`build-image: pushed ${refs[0]} but Docker reports no digest for it`);
+        throw new Error(`build-image: pushed ${ref} but Docker reports no digest for it`);
     }
     const reference = repoDigests[0];
     return { digest: reference.slice(spec.image.length + 1), reference };
@@ -171,7 +211,12 @@ function run(cmd: string, args: string[], opts: RunOptions, stdin?: NodeJS.Reada
             log.write(d);
         });
         if (stdin && child.stdin) {
-            stdin.on("error", reject);
+            // docker may exit before reading all of the context: its own error says why
+            child.stdin.on("error", () => undefined);
+            stdin.on("error", (e) => {
+                child.kill();
+                reject(e);
+            });
             stdin.pipe(child.stdin);
         }
         child.on("error", (e) => reject(new Error(`build-image: cannot run ${cmd}: ${e.message}`)));

@@ -26,7 +26,10 @@ async function main(): Promise<number> {
 }
 
 main().then(
-    (code) => process.exit(code),
+    // exitCode, not exit(): exit() cuts a piped stdout short (at 64 KiB)
+    (code) => {
+        process.exitCode = code;
+    },
     (err: Error) => {
         process.stderr.write(`plan: ${err.stack ?? err.message}\n`);
         process.exit(1);

@@ -58,3 +58,32 @@ describe("git facts of the payload", () => {
         assert.deepEqual(gitFacts(dir), { hash: "", branch: "", timestamp: "", created: "" });
     });
 });
+
+describe("git facts: only uploaded files make the payload dirty", () => {
+    it("an untracked file the context excludes leaves the hash clean; an included one marks it", () => {
+        const dir = repo();
+        const head = git(dir, "rev-parse", "HEAD");
+        fs.mkdirSync(path.join(dir, "payload", "__pycache__"));
+        fs.writeFileSync(path.join(dir, "payload", "__pycache__", "main.cpython-311.pyc"), "bytecode");
+        const uploaded = (p: string) => !p.startsWith("__pycache__/");
+        assert.equal(gitFacts(path.join(dir, "payload"), uploaded).hash, head);
+        fs.writeFileSync(path.join(dir, "payload", "main.py"), "print(3)\n");
+        assert.equal(gitFacts(path.join(dir, "payload"), uploaded).hash, `${head}-dirty`);
+    });
+
+    it("a deleted tracked file marks it", () => {
+        const dir = repo();
+        const head = git(dir, "rev-parse", "HEAD");
+        fs.rmSync(path.join(dir, "payload", "main.py"));
+        assert.equal(gitFacts(path.join(dir, "payload"), () => false).hash, `${head}-dirty`);
+    });
+});
+
+describe("git facts: a modified tracked file listed first", () => {
+    it("is read with its status intact", () => {
+        const dir = repo();
+        const head = git(dir, "rev-parse", "HEAD");
+        fs.writeFileSync(path.join(dir, "payload", "main.py"), "print(4)\n"); // " M main.py": leading space
+        assert.equal(gitFacts(path.join(dir, "payload"), (p) => p === "main.py").hash, `${head}-dirty`);
+    });
+});

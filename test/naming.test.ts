@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { contentTag, imageNames, imageTags, registryHost, repositoryPath } from "../lib/naming";
+import { contentTag, imageNames, imageTags, registryHost, repositoryPath, runtimeRepositoryHint } from "../lib/naming";
 import { loadSettings } from "../lib/settings";
 import { ROOT } from "./support/plan";
 
@@ -33,6 +33,14 @@ describe("naming", () => {
     it("local images need no registry", () => {
         const s = loadSettings({ "fireworker-images:mode": "local" }, { stack: "local", projectRoot: ROOT });
         assert.equal(imageNames(s, {}).application, "fireworker/app");
+    });
+
+    it("hints the runtime repository for the application Dockerfile's ARG from default", () => {
+        assert.equal(runtimeRepositoryHint(settings("team")), "us-central1-docker.pkg.dev/example-lab-123456/fireworker/runtime");
+        assert.equal(runtimeRepositoryHint(settings("developer", {}, "dev-ann")), "us-central1-docker.pkg.dev/example-lab-123456/fireworker/runtime");
+        const exp = settings("developer", { "fireworker-images:runtime": JSON.stringify({ experimental: true }) }, "dev-ann");
+        assert.equal(runtimeRepositoryHint(exp), "us-central1-docker.pkg.dev/example-lab-123456/fireworker-dev/ann-runtime");
+        assert.equal(runtimeRepositoryHint(loadSettings({ "fireworker-images:mode": "local" }, { stack: "local", projectRoot: ROOT })), "fireworker/runtime");
     });
 
     it("tags: the content tag, plus the friendly tag outside the team's immutable repository", () => {
