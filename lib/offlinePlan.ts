@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { sortKeys } from "./context";
+import { maskSecrets } from "./mask";
 import { teamOutputPlaceholders } from "./teamOutputs";
 
 export const PROJECT = "fireworker-images";
@@ -169,7 +170,8 @@ export async function planStack(stack: string, config: Record<string, string>, o
         r.inputs = clean(inputsOf.get(`${r.type}::${r.name}`) ?? {}) as Record<string, unknown>;
     }
     records.sort((a, b) => (a.type === b.type ? cmp(a.name, b.name) || cmp(a.parent ?? "", b.parent ?? "") : cmp(a.type, b.type)));
-    return { stack, resources: records.map((r) => sortKeys(r) as PlannedResource), outputs: sortKeys(resolved) as Record<string, unknown> };
+    // secrets never reach a plan, a diff or a pull-request summary
+    return maskSecrets({ stack, resources: records.map((r) => sortKeys(r) as PlannedResource), outputs: sortKeys(resolved) as Record<string, unknown> });
 }
 
 function cmp(a: string, b: string): number {
@@ -179,7 +181,8 @@ function cmp(a: string, b: string): number {
 async function resolveOutputs(outputs: Record<string, unknown>): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(outputs)) {
-        out[k] = await new Promise((resolve) => (pulumi.output(v) as pulumi.Output<unknown>).apply((x: unknown) => resolve(x)));
+        const o = pulumi.output(v) as pulumi.Output<unknown>;
+        out[k] = (await pulumi.isSecret(o)) ? "[secret]" : await new Promise((resolve) => o.apply((x: unknown) => resolve(x)));
     }
     return out;
 }

@@ -1,0 +1,366 @@
+/**
+ * The fireworker-images policies as plain functions: (resource type, inputs, options) to a list
+ * of violation messages. The policy pack (index.ts) runs them in `pulumi preview`/`up`; the
+ * main test suite runs them on the offline plans. Self-contained on purpose: no
+ * @pulumi/policy and nothing from ../lib, so the main suite does not need policy/node_modules
+ * and a published pack carries everything it needs.
+ *
+ * Enforcement: mandatory for what loses data, leaks access, silently changes results or grows
+ * without bound; advisory for style (image labels).
+ */
+
+export type EnforcementLevel = "advisory" | "mandatory";
+
+export interface ResourceOptions {
+    protect?: boolean;
+}
+
+export interface Rule {
+    /** Policy name (letters, digits, dashes). */
+    name: string;
+    description: string;
+    enforcementLevel: EnforcementLevel;
+    /** Violation messages for one resource; empty when it passes. */
+    check(resourceType: string, inputs: any, options?: ResourceOptions): string[];
+}
+
+const COMMAND = "command:local:Command";
+const INSTANCE = "gcp:compute/instance:Instance";
+const REPOSITORY = "gcp:artifactregistry/repository:Repository";
+
+// ---------------------------------------------------------------- image references
+
+interface ImageRef {
+    repository: string;
+    tag?: string;
+    digest?: string;
+}
+
+/** `[host[:port]/]path[:tag][@digest]`. */
+export function parseImageRef(ref: string): ImageRef {
+    let rest = ref.trim();
+    let digest: string | undefined;
+    const at = rest.indexOf("@");
+    if (at >= 0) {
+        digest = rest.slice(at + 1);
+        rest = rest.slice(0, at);
+    }
+    let tag: string | undefined;
+    const colon = rest.indexOf(":", rest.lastIndexOf("/") + 1);
+    if (colon >= 0) {
+        tag = rest.slice(colon + 1);
+        rest = rest.slice(0, colon);
+    }
+    return { repository: rest, tag, digest };
+}
+
+export function isAlpine(ref: string): boolean {
+    const { repository, tag } = parseImageRef(ref);
+    return /alpine/i.test(repository.split("/").pop() ?? "") || /alpine/i.test(tag ?? "");
+}
+
+/** Why `ref` is not pinned (untagged or `latest` without a digest), or undefined. */
+function unpinned(ref: string): string | undefined {
+    const { tag, digest } = parseImageRef(ref);
+    if (digest) return undefined;
+    if (!tag) return "has no tag (Docker pulls whatever is latest today)";
+    if (tag === "latest") return "uses the moving tag latest";
+    return undefined;
+}
+
+// ---------------------------------------------------------------- build commands
+
+function env(inputs: any): Record<string, unknown> {
+    const e = inputs?.environment;
+    return e !== null && typeof e === "object" ? (e as Record<string, unknown>) : {};
+}
+
+/** The build args of a build command, or undefined (not a build, or not known yet). */
+function buildArgs(inputs: any): Record<string, unknown> | undefined {
+    const raw = env(inputs).FW_BUILD_ARGS;
+    if (typeof raw !== "string") return undefined;
+    try {
+        const parsed = JSON.parse(raw);
+        return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? parsed : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** An application build is the command whose build args carry `git_hash`. */
+function isApplicationBuild(args: Record<string, unknown>): boolean {
+    return "git_hash" in args;
+}
+
+/**
+ * The base images a Dockerfile's FROM lines name, with `${arg}`/`$arg` resolved from ARG
+ * defaults before the first FROM, overridden by the build args. Skips `scratch` and earlier
+ * stages; a reference that still holds a variable is left out (it cannot be judged).
+ */
+export function dockerfileBases(dockerfile: string, args: Record<string, unknown> = {}): string[] {
+    const vars: Record<string, string> = {};
+    const stages = new Set<string>();
+    const bases: string[] = [];
+    let seenFrom = false;
+    // join continuation lines, drop comments
+    const lines = dockerfile.replace(/\\\r?\n/g, " ").split(/\r?\n/);
+    for (const raw of lines) {
+        const line = raw.trim();
+        if (!line || line.startsWith("#")) continue;
+        const m = /^(\w+)\s+(.*)$/.exec(line);
+        if (!m) continue;
+        const instr = m[1].toUpperCase();
+        if (instr === "ARG" && !seenFrom) {
+            for (const decl of m[2].split(/\s+/)) {
+                const eq = decl.indexOf("=");
+                const name = eq >= 0 ? decl.slice(0, eq) : decl;
+                const def = eq >= 0 ? decl.slice(eq + 1).replace(/^"(.*)"$/, "$1").replace(/^'(.*)'$/, "$1") : undefined;
+                const given = args[name];
+                if (typeof given === "string") vars[name] = given;
+                else if (def !== undefined) vars[name] = def;
+            }
+        } else if (instr === "FROM") {
+            seenFrom = true;
+            const words = m[2].split(/\s+/).filter((w) => !w.startsWith("--"));
+            const image = (words[0] ?? "").replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, a?: string, b?: string) => vars[(a ?? b)!] ?? whole);
+            const earlierStage = stages.has(image.toLowerCase());
+            if (words[1]?.toUpperCase() === "AS" && words[2]) stages.add(words[2].toLowerCase());
+            if (image && !image.includes("$") && image.toLowerCase() !== "scratch" && !earlierStage) {
+                bases.push(image);
+            }
+        }
+    }
+    return bases;
+}
+
+// ---------------------------------------------------------------- IAM
+
+/** A Google IAM member, binding or policy resource (project, bucket, repository, account, ...). */
+export function isIamResource(type: string): boolean {
+    const [pkg, , cls] = type.split(":");
+    return pkg === "gcp" && /iam(member|binding|policy)$/i.test(cls ?? "");
+}
+
+const PRIMITIVE_ROLES = new Set(["roles/owner", "roles/editor", "roles/viewer"]);
+const PUBLIC_MEMBERS = new Set(["allusers", "allauthenticatedusers"]);
+
+/** The (role, members) grants of an IAM member/binding/policy resource. */
+function grants(inputs: any): { role: string; members: string[] }[] {
+    const out: { role: string; members: string[] }[] = [];
+    const members = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : typeof v === "string" ? [v] : []);
+    if (typeof inputs?.role === "string" || inputs?.member !== undefined || inputs?.members !== undefined) {
+        out.push({ role: typeof inputs?.role === "string" ? inputs.role : "", members: [...members(inputs?.member), ...members(inputs?.members)] });
+    }
+    const policy = inputs?.policyData;
+    if (typeof policy === "string") {
+        try {
+            const doc = JSON.parse(policy);
+            for (const b of Array.isArray(doc?.bindings) ? doc.bindings : []) {
+                out.push({ role: typeof b?.role === "string" ? b.role : "", members: members(b?.members) });
+            }
+        } catch {
+            // not known yet or not JSON: nothing to judge
+        }
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------- the policies
+
+export const rules: Rule[] = [
+    {
+        name: "no-alpine-base",
+        description: "Images are never built on Alpine: musl changes floating-point results, so a model would silently compute different numbers.",
+        enforcementLevel: "mandatory",
+        check(type, inputs) {
+            if (type !== COMMAND) return [];
+            const out: string[] = [];
+            const args = buildArgs(inputs);
+            const from = args?.from;
+            if (typeof from === "string" && isAlpine(from)) {
+                out.push(`builds FROM ${JSON.stringify(from)}, an Alpine image; use a Debian-based image such as python:3.11-slim-bookworm`);
+            }
+            const dockerfile = env(inputs).FW_DOCKERFILE;
+            if (typeof dockerfile === "string") {
+                for (const base of dockerfileBases(dockerfile, args)) {
+                    if (isAlpine(base) && base !== from) {
+                        out.push(`its Dockerfile has FROM ${base}, an Alpine image; use a Debian-based image`);
+                    }
+                }
+            }
+            return out;
+        },
+    },
+    {
+        name: "pinned-base-image",
+        description: "Base images are pinned by a tag other than latest or by a digest, so a rebuild of the same settings gives the same runtime.",
+        enforcementLevel: "mandatory",
+        check(type, inputs) {
+            if (type !== COMMAND) return [];
+            const out: string[] = [];
+            const args = buildArgs(inputs);
+            const from = args?.from;
+            if (typeof from === "string") {
+                const why = unpinned(from);
+                if (why) out.push(`builds FROM ${JSON.stringify(from)}, which ${why}; pin a tag such as python:3.11-slim-bookworm or a digest`);
+            }
+            const dockerfile = env(inputs).FW_DOCKERFILE;
+            if (typeof dockerfile === "string") {
+                for (const base of dockerfileBases(dockerfile, args)) {
+                    const why = base === from ? undefined : unpinned(base);
+                    if (why) out.push(`its Dockerfile has FROM ${base}, which ${why}; pin a tag or a digest`);
+                }
+            }
+            return out;
+        },
+    },
+    {
+        name: "application-from-digest",
+        description: "The application image is built FROM the runtime by digest (repository@sha256:..., or a local engine's image id sha256:...), never by a moving tag.",
+        enforcementLevel: "mandatory",
+        check(type, inputs) {
+            if (type !== COMMAND) return [];
+            const args = buildArgs(inputs);
+            if (!args || !isApplicationBuild(args) || typeof args.from !== "string") return [];
+            // a pushed runtime by repository@sha256:...; a local-only runtime by its image id sha256:...
+            const immutable = args.from.includes("@sha256:") || /^sha256:[0-9a-f]{64}$/.test(args.from);
+            return immutable ? [] : [`application builds FROM ${JSON.stringify(args.from)}; build FROM the runtime's repository@sha256:... reference`];
+        },
+    },
+    {
+        name: "application-labels",
+        description: "Application images carry the application and contact e-mail labels, so a running container can be traced to its owner.",
+        enforcementLevel: "advisory",
+        check(type, inputs) {
+            if (type !== COMMAND) return [];
+            const args = buildArgs(inputs);
+            if (!args || !isApplicationBuild(args)) return [];
+            return ["label_application", "label_email"]
+                .filter((k) => typeof args[k] !== "string" || (args[k] as string).trim() === "")
+                .map((k) => `application image has no ${k.replace("label_", "")} label; set fireworker-images:application.labels.${k.replace("label_", "")}`);
+        },
+    },
+    {
+        name: "no-primitive-roles",
+        description: "No primitive role (roles/owner, roles/editor, roles/viewer) is granted: each identity gets only the predefined roles it needs.",
+        enforcementLevel: "mandatory",
+        check(type, inputs) {
+            if (!isIamResource(type)) return [];
+            return grants(inputs)
+                .filter((g) => PRIMITIVE_ROLES.has(g.role))
+                .map((g) => `grants the primitive role ${g.role}${g.members.length ? ` to ${g.members.join(", ")}` : ""}; grant a predefined role with only the permissions needed`);
+        },
+    },
+    {
+        name: "no-public-members",
+        description: "Nothing is granted to allUsers or allAuthenticatedUsers: images, sources and accounts are the lab's only.",
+        enforcementLevel: "mandatory",
+        check(type, inputs) {
+            if (!isIamResource(type)) return [];
+            const out: string[] = [];
+            for (const g of grants(inputs)) {
+                for (const m of g.members) {
+                    if (PUBLIC_MEMBERS.has(m.toLowerCase())) out.push(`grants ${g.role || "a role"} to the public member ${m}`);
+                }
+            }
+            return out;
+        },
+    },
+    {
+        name: "builder-vm-max-run-duration",
+        description:
+            "A builder VM deletes itself: scheduling.maxRunDuration with instanceTerminationAction DELETE (or --max-run-duration and --instance-termination-action=DELETE in the bake config), so a killed bake never leaves a VM running.",
+        enforcementLevel: "mandatory",
+        check(type, inputs) {
+            const out: string[] = [];
+            if (type === INSTANCE) {
+                const s = inputs?.scheduling ?? {};
+                const d = s.maxRunDuration;
+                const seconds = d && typeof d === "object" ? Number(d.seconds ?? 0) : 0;
+                if (!(seconds > 0)) out.push("has no scheduling.maxRunDuration; a builder VM must stop itself");
+                if (s.instanceTerminationAction !== "DELETE") {
+                    out.push(`has scheduling.instanceTerminationAction ${JSON.stringify(s.instanceTerminationAction ?? null)}; use "DELETE" so nothing is left behind`);
+                }
+            }
+            if (type === COMMAND) {
+                const bake = env(inputs).FW_BAKE_CONFIG;
+                if (typeof bake === "string") {
+                    if (!/--max-run-duration\b/.test(bake)) out.push("its bake config creates the builder VM without --max-run-duration");
+                    if (!/--instance-termination-action[=\s]+["']?DELETE\b/i.test(bake)) out.push("its bake config creates the builder VM without --instance-termination-action=DELETE");
+                }
+            }
+            return out;
+        },
+    },
+    {
+        name: "builder-vm-no-project-ssh-keys",
+        description: "A builder VM blocks project-wide SSH keys (metadata block-project-ssh-keys=TRUE): nobody logs in to a VM that holds registry credentials.",
+        enforcementLevel: "mandatory",
+        check(type, inputs) {
+            const out: string[] = [];
+            if (type === INSTANCE) {
+                const v = inputs?.metadata?.["block-project-ssh-keys"];
+                if (String(v ?? "").toLowerCase() !== "true") out.push('has no metadata block-project-ssh-keys "true"; project-wide SSH keys could log in');
+            }
+            if (type === COMMAND) {
+                const bake = env(inputs).FW_BAKE_CONFIG;
+                if (typeof bake === "string" && !/block-project-ssh-keys=TRUE\b/i.test(bake)) {
+                    out.push("its bake config creates the builder VM without block-project-ssh-keys=TRUE");
+                }
+            }
+            return out;
+        },
+    },
+    {
+        name: "developer-repository-cleanup",
+        description:
+            "A Docker repository with mutable tags (the developer repository) has cleanup policies that delete, so developers' 1-2 GB images do not pile up forever.",
+        enforcementLevel: "mandatory",
+        check(type, inputs) {
+            if (type !== REPOSITORY || (inputs?.format !== undefined && String(inputs.format).toUpperCase() !== "DOCKER")) return [];
+            if (inputs?.dockerConfig?.immutableTags === true) return [];
+            const policies: any[] = Array.isArray(inputs?.cleanupPolicies) ? inputs.cleanupPolicies : [];
+            if (!policies.some((p) => String(p?.action ?? "").toUpperCase() === "DELETE")) {
+                return ["has mutable tags and no DELETE cleanup policy; its images are never deleted"];
+            }
+            return inputs?.cleanupPolicyDryRun === true ? ["has cleanupPolicyDryRun true: its cleanup policies delete nothing"] : [];
+        },
+    },
+    {
+        name: "team-repository-protected",
+        description: "A repository with immutable tags (the team repository) is protected, so no slip in code or `pulumi destroy` deletes the team's images.",
+        enforcementLevel: "mandatory",
+        check(type, inputs, options) {
+            if (type !== REPOSITORY || inputs?.dockerConfig?.immutableTags !== true) return [];
+            return options?.protect ? [] : ["has immutable tags (the team's images) but is not protected; set the protect resource option"];
+        },
+    },
+];
+
+export interface Violation {
+    policy: string;
+    enforcementLevel: EnforcementLevel;
+    /** `type name (parent)`. */
+    resource: string;
+    message: string;
+}
+
+/** Every rule's violations for one resource. */
+export function checkResource(resourceType: string, inputs: any, options?: ResourceOptions): Omit<Violation, "resource">[] {
+    return rules.flatMap((r) => r.check(resourceType, inputs, options).map((message) => ({ policy: r.name, enforcementLevel: r.enforcementLevel, message })));
+}
+
+/** The shape of an offline plan this module needs (lib/offlinePlan.ts `Plan`). */
+export interface PlanLike {
+    resources: { type: string; name: string; parent: string | null; inputs: unknown; options?: { protect?: boolean } }[];
+}
+
+/** The whole pack applied to an offline plan; `options.protect` stands for the protect option. */
+export function checkPlan(plan: PlanLike): Violation[] {
+    return plan.resources.flatMap((r) =>
+        checkResource(r.type, r.inputs, { protect: r.options?.protect === true }).map((v) => ({
+            ...v,
+            resource: r.parent ? `${r.type} ${r.name} (${r.parent})` : `${r.type} ${r.name}`,
+        })),
+    );
+}

