@@ -67,7 +67,7 @@ export async function prepareRuntime(s: Settings, root: string): Promise<Prepare
     if (s.runtime.dockerfile) {
         dockerfileSource = s.runtime.dockerfile;
         dockerfile = fs.readFileSync(path.resolve(root, dockerfileSource), "utf8");
-        context = broughtRuntimeContext(dockerfile, path.posix.dirname(dockerfileSource), root);
+        context = broughtRuntimeContext(dockerfile, dockerfileSource, root);
     } else {
         dockerfileSource = "(rendered runtime Dockerfile)";
         const requirements = fs.readFileSync(path.resolve(root, s.runtime.requirements), "utf8");
@@ -98,7 +98,8 @@ export async function prepareRuntime(s: Settings, root: string): Promise<Prepare
 }
 
 /** A brought runtime Dockerfile uploads only what it COPYs or ADDs (and never the rest of its folder). */
-function broughtRuntimeContext(dockerfile: string, dir: string, root: string): ContextSpec {
+function broughtRuntimeContext(dockerfile: string, dockerfileSource: string, root: string): ContextSpec {
+    const dir = path.posix.dirname(dockerfileSource);
     const sources = contextSources(dockerfile);
     if (sources.some((src) => /[*?[]/.test(src) || path.posix.normalize(src) === ".")) {
         return { kind: "directory", dir };
@@ -107,7 +108,7 @@ function broughtRuntimeContext(dockerfile: string, dir: string, root: string): C
         const rel = path.posix.normalize(src.replace(/^\/+/, ""));
         const full = path.posix.join(dir, rel);
         if (!fs.existsSync(path.resolve(root, full))) {
-            throw new SettingsError(`${path.posix.join(dir, "Dockerfile")}: COPY source ${JSON.stringify(src)} does not exist in ${dir}`);
+            throw new SettingsError(`${dockerfileSource}: COPY source ${JSON.stringify(src)} does not exist in ${dir}`);
         }
         return { src: full, dest: rel };
     });
