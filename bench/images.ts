@@ -10,26 +10,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs"
 import * as os from "os";
 import * as path from "path";
 import { stackConfig } from "../lib/offlinePlan";
+import { blobSet, blobStore, dockerOk, Executor, Registry, removeImages, uploaded } from "../test/support/docker";
+import { commitAll, git, writeFiles } from "../test/support/git";
 import type { TestEnv } from "../test/support/testEnv";
-import {
-    blobSet,
-    blobStore,
-    bytes,
-    commitAll,
-    deleteRepository,
-    docker,
-    Executor,
-    git,
-    manifest,
-    progress,
-    ratio,
-    removeImages,
-    ROOT,
-    seconds,
-    shAsync,
-    uploaded,
-    writeFiles,
-} from "./support";
+import { bytes, progress, ratio, ROOT, seconds, shAsync } from "./support";
 
 export interface Row {
     benchmark: string;
@@ -89,6 +73,7 @@ export async function imageBenchmarks(t: TestEnv): Promise<Row[]> {
     const names = { runtime: `bench-${runId}-runtime`, application: `bench-${runId}-app`, naive: `bench-${runId}-naive` };
     const repo = (n: string) => `fireworker/${n}`;
     const naiveImage = `${t.registry}/${repo(names.naive)}`;
+    const registry = new Registry(t.registry);
     try {
         const store = blobStore();
         const payload = path.join(work, "payload");
@@ -145,7 +130,7 @@ export async function imageBenchmarks(t: TestEnv): Promise<Row[]> {
         if (second.runtime.built || !second.application.built || second.runtime.spec.tags[0] !== first.runtime.spec.tags[0]) {
             throw new Error("expected the application alone to be rebuilt");
         }
-        const appManifest = await manifest(t.registry, repo(names.application), second.application.spec.tags[0]);
+        const appManifest = await registry.manifest(repo(names.application), second.application.spec.tags[0]);
         const oursUp = uploaded(appManifest, before);
         progress(`one-line change, ours: ${seconds(oursMs)}, ${bytes(oursUp.bytes)} pushed`);
 
@@ -154,12 +139,12 @@ export async function imageBenchmarks(t: TestEnv): Promise<Row[]> {
         started = Date.now();
         await naiveBuildPush("v2");
         const naiveMs = Date.now() - started;
-        const naiveUp = uploaded(await manifest(t.registry, repo(names.naive), "v2"), before);
+        const naiveUp = uploaded(await registry.manifest(repo(names.naive), "v2"), before);
         progress(`one-line change, naive: ${seconds(naiveMs)}, ${bytes(naiveUp.bytes)} pushed`);
 
         // Pulling the application to start a task: with the runtime preloaded (a Fireworker disk
         // image has it) the worker fetches only the layers the runtime lacks, else all of them.
-        const runtimeManifest = await manifest(t.registry, repo(names.runtime), first.runtime.spec.tags[0]);
+        const runtimeManifest = await registry.manifest(repo(names.runtime), first.runtime.spec.tags[0]);
         const preloadedLayers = new Set(runtimeManifest.layers.map((l) => l.digest));
         const fixed = appManifest.size + appManifest.config.size;
         const cold = fixed + appManifest.layers.reduce((n, l) => n + l.size, 0);
@@ -167,7 +152,7 @@ export async function imageBenchmarks(t: TestEnv): Promise<Row[]> {
         const warm = fixed + missing.reduce((n, l) => n + l.size, 0);
         // and a real pull into the engine that has the runtime (the application image removed first)
         const appTagged = `${second.application.spec.image}:${second.application.spec.tags[0]}`;
-        docker(t, ["rmi", "-f", docker(t, ["image", "inspect", "--format", "{{.Id}}", appTagged])]);
+        dockerOk(t, ["rmi", "-f", dockerOk(t, ["image", "inspect", "--format", "{{.Id}}", appTagged])]);
         const pull = await shAsync("docker", ["pull", appTagged], t.env);
         const pulledLayers = (pull.match(/: Pull complete$/gm) ?? []).length;
         const presentLayers = (pull.match(/: Already exists$/gm) ?? []).length;
@@ -199,7 +184,7 @@ export async function imageBenchmarks(t: TestEnv): Promise<Row[]> {
     } finally {
         for (const n of [names.application, names.naive, names.runtime]) {
             removeImages(t, `${t.registry}/${repo(n)}`);
-            await deleteRepository(t.registry, repo(n));
+            await registry.deleteRepository(repo(n));
         }
         rmSync(work, { recursive: true, force: true });
     }

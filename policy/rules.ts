@@ -1,13 +1,14 @@
 /**
  * The fireworker-images policies as plain functions: (resource type, inputs, options) to a list
  * of violation messages. The policy pack (index.ts) runs them in `pulumi preview`/`up`; the
- * main test suite runs them on the offline plans. Self-contained on purpose: no
- * @pulumi/policy and nothing from ../lib, so the main suite does not need policy/node_modules
- * and a published pack carries everything it needs.
+ * main test suite runs them on the offline plans. No @pulumi/policy here, so the main suite does
+ * not need policy/node_modules; from ../lib only lib/imageRef.ts, which imports nothing (the
+ * program's own image reference parsing).
  *
  * Enforcement: mandatory for what loses data, leaks access, silently changes results or grows
  * without bound; advisory for style (image labels).
  */
+import { isAlpine, isDigest, parseImageRef as parseRef, type ImageRef } from "../lib/imageRef";
 
 export type EnforcementLevel = "advisory" | "mandatory";
 
@@ -30,34 +31,13 @@ const REPOSITORY = "gcp:artifactregistry/repository:Repository";
 
 // ---------------------------------------------------------------- image references
 
-interface ImageRef {
-    repository: string;
-    tag?: string;
-    digest?: string;
-}
-
-/** `[host[:port]/]path[:tag][@digest]`. */
+/** `[host[:port]/]path[:tag][@digest]` (lib/imageRef.ts), around surrounding whitespace. */
 export function parseImageRef(ref: string): ImageRef {
-    let rest = ref.trim();
-    let digest: string | undefined;
-    const at = rest.indexOf("@");
-    if (at >= 0) {
-        digest = rest.slice(at + 1);
-        rest = rest.slice(0, at);
-    }
-    let tag: string | undefined;
-    const colon = rest.indexOf(":", rest.lastIndexOf("/") + 1);
-    if (colon >= 0) {
-        tag = rest.slice(colon + 1);
-        rest = rest.slice(0, colon);
-    }
-    return { repository: rest, tag, digest };
+    return parseRef(ref.trim());
 }
 
-export function isAlpine(ref: string): boolean {
-    const { repository, tag } = parseImageRef(ref);
-    return /alpine/i.test(repository.split("/").pop() ?? "") || /alpine/i.test(tag ?? "");
-}
+/** Whitespace around `ref` cannot change the answer, so lib/imageRef.ts's as it is. */
+export { isAlpine };
 
 /** Why `ref` is not pinned (untagged or `latest` without a digest), or undefined. */
 function unpinned(ref: string): string | undefined {
@@ -85,6 +65,18 @@ function buildArgs(inputs: any): Record<string, unknown> | undefined {
     } catch {
         return undefined;
     }
+}
+
+/**
+ * The base images of a build command: `from` (its build arg) and the others its Dockerfile's
+ * FROM lines name (dockerfileBases), `from` itself left out.
+ */
+function buildBases(inputs: any): { from?: string; others: string[] } {
+    const args = buildArgs(inputs);
+    const from = typeof args?.from === "string" ? args.from : undefined;
+    const dockerfile = env(inputs).FW_DOCKERFILE;
+    const others = typeof dockerfile === "string" ? dockerfileBases(dockerfile, args).filter((base) => base !== from) : [];
+    return { from, others };
 }
 
 /** An application build is the command whose build args carry `git_hash`. */
@@ -174,21 +166,13 @@ export const rules: Rule[] = [
         enforcementLevel: "mandatory",
         check(type, inputs) {
             if (type !== COMMAND) return [];
-            const out: string[] = [];
-            const args = buildArgs(inputs);
-            const from = args?.from;
-            if (typeof from === "string" && isAlpine(from)) {
-                out.push(`builds FROM ${JSON.stringify(from)}, an Alpine image; use a Debian-based image such as python:3.11-slim-bookworm`);
-            }
-            const dockerfile = env(inputs).FW_DOCKERFILE;
-            if (typeof dockerfile === "string") {
-                for (const base of dockerfileBases(dockerfile, args)) {
-                    if (isAlpine(base) && base !== from) {
-                        out.push(`its Dockerfile has FROM ${base}, an Alpine image; use a Debian-based image`);
-                    }
-                }
-            }
-            return out;
+            const { from, others } = buildBases(inputs);
+            return [
+                ...(from !== undefined && isAlpine(from)
+                    ? [`builds FROM ${JSON.stringify(from)}, an Alpine image; use a Debian-based image such as python:3.11-slim-bookworm`]
+                    : []),
+                ...others.filter(isAlpine).map((base) => `its Dockerfile has FROM ${base}, an Alpine image; use a Debian-based image`),
+            ];
         },
     },
     {
@@ -197,19 +181,13 @@ export const rules: Rule[] = [
         enforcementLevel: "mandatory",
         check(type, inputs) {
             if (type !== COMMAND) return [];
+            const { from, others } = buildBases(inputs);
             const out: string[] = [];
-            const args = buildArgs(inputs);
-            const from = args?.from;
-            if (typeof from === "string") {
-                const why = unpinned(from);
-                if (why) out.push(`builds FROM ${JSON.stringify(from)}, which ${why}; pin a tag such as python:3.11-slim-bookworm or a digest`);
-            }
-            const dockerfile = env(inputs).FW_DOCKERFILE;
-            if (typeof dockerfile === "string") {
-                for (const base of dockerfileBases(dockerfile, args)) {
-                    const why = base === from ? undefined : unpinned(base);
-                    if (why) out.push(`its Dockerfile has FROM ${base}, which ${why}; pin a tag or a digest`);
-                }
+            const why = from === undefined ? undefined : unpinned(from);
+            if (why) out.push(`builds FROM ${JSON.stringify(from)}, which ${why}; pin a tag such as python:3.11-slim-bookworm or a digest`);
+            for (const base of others) {
+                const why = unpinned(base);
+                if (why) out.push(`its Dockerfile has FROM ${base}, which ${why}; pin a tag or a digest`);
             }
             return out;
         },
@@ -223,7 +201,7 @@ export const rules: Rule[] = [
             const args = buildArgs(inputs);
             if (!args || !isApplicationBuild(args) || typeof args.from !== "string") return [];
             // a pushed runtime by repository@sha256:...; a local-only runtime by its image id sha256:...
-            const immutable = args.from.includes("@sha256:") || /^sha256:[0-9a-f]{64}$/.test(args.from);
+            const immutable = args.from.includes("@sha256:") || isDigest(args.from);
             return immutable ? [] : [`application builds FROM ${JSON.stringify(args.from)}; build FROM the runtime's repository@sha256:... reference`];
         },
     },

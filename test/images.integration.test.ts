@@ -3,199 +3,20 @@
 // really builds on the test engine and pushes to the test registry (scripts/test-env). Nothing
 // here copies a Dockerfile: what is built is exactly what the components render.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Writable } from "node:stream";
-import { planStack, stackConfig } from "../lib/offlinePlan";
-import { BuildResult, BuildSpec, runBuild, specFromEnvironment } from "../lib/runBuild";
+import { stackConfig } from "../lib/offlinePlan";
+import { blobSet, blobStore, dockerOk, Executor, newBlobs, Registry, removeImages } from "./support/docker";
+import { commitAll, git, writeFiles } from "./support/git";
 import { patchSetting, ROOT } from "./support/plan";
 import { requireDockerOrSkip, TestEnv } from "./support/testEnv";
 
 // ------------------------------------------------------------------------------ helpers ----
 
-function docker(t: TestEnv, args: string[]): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync("docker", args, { env: t.env, encoding: "utf8", timeout: 300_000 });
-    return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
-}
-
-function dockerOk(t: TestEnv, args: string[]): string {
-    const r = docker(t, args);
-    assert.equal(r.status, 0, `docker ${args.join(" ")} failed:\n${r.stdout}${r.stderr}`);
-    return r.stdout.trim();
-}
-
 function inspect<T>(t: TestEnv, ref: string, field: string): T {
     return JSON.parse(dockerOk(t, ["image", "inspect", "--format", `{{json ${field}}}`, ref])) as T;
-}
-
-/** git with a clean environment (no inherited GIT_DIR, no user config). */
-function git(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("GIT_")));
-    const r = spawnSync("git", ["-c", "user.name=Fireworker Test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false", ...args], {
-        cwd: dir,
-        encoding: "utf8",
-        env: { ...clean, GIT_CONFIG_NOSYSTEM: "1", HOME: dir, ...env },
-    });
-    assert.equal(r.status, 0, `git ${args.join(" ")} failed:\n${r.stdout}${r.stderr}`);
-    return r.stdout.trim();
-}
-
-/** Commits everything at a fixed committer date (and another author date, so the two are told apart). */
-function commitAll(dir: string, message: string, committerDate: string): string {
-    git(dir, ["add", "-A"]);
-    git(dir, ["commit", "-q", "-m", message], { GIT_COMMITTER_DATE: committerDate, GIT_AUTHOR_DATE: "2001-02-03T04:05:06Z" });
-    return git(dir, ["rev-parse", "HEAD"]);
-}
-
-function writeFiles(root: string, files: Record<string, string>): void {
-    for (const [rel, text] of Object.entries(files)) {
-        mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-        writeFileSync(path.join(root, rel), text);
-    }
-}
-
-interface Manifest {
-    digest: string;
-    size: number;
-    config: { digest: string; size: number };
-    layers: { digest: string; size: number }[];
-}
-
-/** The test registry's HTTP API (plain HTTP, no auth). */
-class Registry {
-    constructor(readonly host: string) {}
-
-    async tags(name: string): Promise<string[]> {
-        const res = await fetch(`http://${this.host}/v2/${name}/tags/list`);
-        if (res.status === 404) {
-            return [];
-        }
-        assert.equal(res.status, 200, `GET tags of ${name}: ${res.status}`);
-        return (((await res.json()) as { tags: string[] | null }).tags ?? []).sort();
-    }
-
-    async manifest(name: string, ref: string): Promise<Manifest> {
-        const res = await fetch(`http://${this.host}/v2/${name}/manifests/${ref}`, {
-            headers: { Accept: "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json" },
-        });
-        assert.equal(res.status, 200, `GET manifest ${name}:${ref}: ${res.status}`);
-        const body = await res.text();
-        const m = JSON.parse(body) as Omit<Manifest, "digest" | "size">;
-        return { digest: res.headers.get("docker-content-digest") ?? "", size: Buffer.byteLength(body), config: m.config, layers: m.layers };
-    }
-
-    async deleteManifest(name: string, digest: string): Promise<void> {
-        try {
-            await fetch(`http://${this.host}/v2/${name}/manifests/${digest}`, { method: "DELETE" });
-        } catch {
-            // the registry is the test environment's; leftovers are harmless
-        }
-    }
-}
-
-/**
- * The blobs the registry stores (layers, configs and manifests alike), from its storage
- * directory: scripts/test-env writes it in registry.yml under its state directory.
- */
-function blobStore(): string {
-    const conf = path.join(process.env.FW_TEST_ENV_DIR || "/var/tmp/fireworker-test-env", "registry.yml");
-    assert.ok(existsSync(conf), `no ${conf}: the blob checks need the registry started by scripts/test-env`);
-    const m = /^\s*rootdirectory:\s*(\S+)\s*$/m.exec(readFileSync(conf, "utf8"));
-    assert.ok(m, `no storage.filesystem.rootdirectory in ${conf}`);
-    return path.join(m[1], "docker", "registry", "v2", "blobs", "sha256");
-}
-
-function blobSet(store: string): Set<string> {
-    const out = new Set<string>();
-    if (!existsSync(store)) {
-        return out;
-    }
-    for (const prefix of readdirSync(store)) {
-        for (const hex of readdirSync(path.join(store, prefix))) {
-            if (existsSync(path.join(store, prefix, hex, "data"))) {
-                out.add(`sha256:${hex}`);
-            }
-        }
-    }
-    return out;
-}
-
-/** The blobs of an image that the registry did not have before: what its push uploaded. */
-function newBlobs(m: Manifest, before: Set<string>): { kind: "manifest" | "config" | "layer"; digest: string; size: number }[] {
-    const all = [
-        { kind: "manifest" as const, digest: m.digest, size: m.size },
-        { kind: "config" as const, ...m.config },
-        ...m.layers.map((l) => ({ kind: "layer" as const, ...l })),
-    ];
-    return all.filter((b) => !before.has(b.digest));
-}
-
-interface Execution {
-    kind: "runtime" | "application";
-    env: Record<string, string>;
-    spec: BuildSpec;
-    /** false: its inputs equal those of its last run, so, as under Pulumi, nothing ran. */
-    built: boolean;
-    result: BuildResult;
-}
-
-/**
- * The `execute` seam with Pulumi's semantics for a `command:local:Command` without `update`: it
- * runs (again) when its inputs changed, i.e. its trigger (the content hash, the first tag) or any
- * other variable of its environment; else the previous result comes back and nothing builds.
- */
-class Executor {
-    readonly log: Buffer[] = [];
-    /** Per build command (resource): the inputs and result of its last run, as in the stack state. */
-    private readonly state = new Map<Execution["kind"], { key: string; result: BuildResult }>();
-    private current: Execution[] = [];
-
-    constructor(private readonly t: TestEnv) {}
-
-    /** Runs the program once for `config`: the plan and the build commands it executed. */
-    async plan(config: Record<string, string>): Promise<{ outputs: Record<string, unknown>; runtime: Execution; application: Execution }> {
-        this.current = [];
-        const plan = await planStack("local", config, { execute: (env) => this.execute(env) });
-        const one = (kind: Execution["kind"]) => {
-            const found = this.current.filter((e) => e.kind === kind);
-            assert.equal(found.length, 1, `${kind} build commands executed: ${found.length}`);
-            return found[0];
-        };
-        return { outputs: plan.outputs, runtime: one("runtime"), application: one("application") };
-    }
-
-    private async execute(env: Record<string, string>): Promise<BuildResult> {
-        const spec = specFromEnvironment(env);
-        const kind = "git_hash" in spec.buildArgs ? "application" : "runtime";
-        // Pulumi diffs the command's inputs against its state (the last run of this resource) and
-        // runs `create` again when any differs: the trigger (the content hash, first tag) or any
-        // other variable of the environment
-        const key = JSON.stringify(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : 1)));
-        const previous = this.state.get(kind)?.key === key ? this.state.get(kind)!.result : undefined;
-        if (previous) {
-            this.current.push({ kind, env, spec, built: false, result: previous });
-            return previous;
-        }
-        const sink = new Writable({
-            write: (chunk: Buffer, _enc, cb) => {
-                this.log.push(Buffer.from(chunk));
-                cb();
-            },
-        });
-        let result: BuildResult;
-        try {
-            result = await runBuild(spec, { projectRoot: ROOT, network: "host", env: this.t.env, log: sink });
-        } catch (err) {
-            const tail = Buffer.concat(this.log).toString("utf8").split("\n").slice(-40).join("\n");
-            throw new Error(`${(err as Error).message}\n--- build log (tail)\n${tail}`);
-        }
-        this.state.set(kind, { key, result });
-        this.current.push({ kind, env, spec, built: true, result });
-        return result;
-    }
 }
 
 // -------------------------------------------------------------------------------- tests ----
@@ -253,7 +74,7 @@ describe("image builds (integration: the program's builds on a Docker engine and
             ".gcloudignore": ["#!include:.dockerignore", "notes/", "*.env", ""].join("\n"),
         });
         chmodSync(path.join(payload, "run.sh"), 0o755);
-        firstCommit = commitAll(payload, "payload", "2024-03-05T06:07:08+02:00");
+        firstCommit = commitAll(payload, "payload", "2024-03-05T06:07:08+02:00", "2001-02-03T04:05:06Z");
 
         repos = { runtime: `fireworker/${names.runtime}`, application: `fireworker/${names.application}` };
         const base = stackConfig(path.join(ROOT, "stacks", "Pulumi.local.yaml"));
@@ -288,21 +109,8 @@ describe("image builds (integration: the program's builds on a Docker engine and
             if (!repo) {
                 continue;
             }
-            const full = `${t.registry}/${repo}`;
-            const ids = docker(t, ["image", "ls", "-q", "--no-trunc", full]).stdout.split("\n").filter(Boolean);
-            for (const id of new Set(ids)) {
-                docker(t, ["rmi", "-f", id]);
-            }
-            for (const tag of await registry.tags(repo).catch(() => [] as string[])) {
-                const res = await fetch(`http://${t.registry}/v2/${repo}/manifests/${tag}`, {
-                    method: "HEAD",
-                    headers: { Accept: "application/vnd.docker.distribution.manifest.v2+json" },
-                }).catch(() => undefined);
-                const digest = res?.headers.get("docker-content-digest");
-                if (digest) {
-                    await registry.deleteManifest(repo, digest);
-                }
-            }
+            removeImages(t, `${t.registry}/${repo}`);
+            await registry.deleteRepository(repo);
         }
         if (work) {
             rmSync(work, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { docker, dockerOk, removeImages } from "./support/docker";
 import { requireDockerOrSkip, TestEnv } from "./support/testEnv";
 
 const SCRIPT = path.resolve(__dirname, "..", "scripts", "fireworker-preload.sh");
@@ -131,17 +132,6 @@ function runAsync(
     });
 }
 
-function docker(t: TestEnv, args: string[]): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync("docker", args, { env: t.env, encoding: "utf8", timeout: 300_000 });
-    return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
-}
-
-function dockerOk(t: TestEnv, args: string[]): string {
-    const r = docker(t, args);
-    assert.equal(r.status, 0, `docker ${args.join(" ")} failed:\n${r.stdout}${r.stderr}`);
-    return r.stdout.trim();
-}
-
 function imageId(t: TestEnv, ref: string): string | null {
     const r = docker(t, ["image", "inspect", "--format", "{{.Id}}", ref]);
     return r.status === 0 ? r.stdout.trim() : null;
@@ -243,10 +233,7 @@ describe("fireworker-preload.sh (integration: Docker engine, registry, metadata 
             return;
         }
         for (const image of Object.values(images)) {
-            const ids = docker(t, ["image", "ls", "-q", "--no-trunc", image.repo]).stdout.split("\n").filter(Boolean);
-            for (const id of new Set(ids)) {
-                docker(t, ["rmi", "-f", id]);
-            }
+            removeImages(t, image.repo);
             await deleteFromRegistry(t, image);
         }
         await stub?.close();

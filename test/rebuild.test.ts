@@ -1,29 +1,12 @@
 // What a payload change rebuilds, read from the offline plan (no Docker): a one-line change
 // in a real git repository changes the application's content hash and nothing of the runtime.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Plan, planStack, stackConfig } from "../lib/offlinePlan";
+import { commitAll, git } from "./support/git";
 import { buildOf, patchSetting, ROOT } from "./support/plan";
-
-function git(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("GIT_")));
-    const r = spawnSync("git", ["-c", "user.name=Fireworker Test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false", ...args], {
-        cwd: dir,
-        encoding: "utf8",
-        env: { ...clean, GIT_CONFIG_NOSYSTEM: "1", HOME: dir, ...env },
-    });
-    assert.equal(r.status, 0, `git ${args.join(" ")} failed:\n${r.stdout}${r.stderr}`);
-    return r.stdout.trim();
-}
-
-function commitAll(dir: string, message: string, date: string): string {
-    git(dir, ["add", "-A"]);
-    git(dir, ["commit", "-q", "-m", message], { GIT_COMMITTER_DATE: date, GIT_AUTHOR_DATE: date });
-    return git(dir, ["rev-parse", "HEAD"]);
-}
 
 describe("rebuilds (offline plan of a real git payload)", function () {
     this.timeout(120_000);
