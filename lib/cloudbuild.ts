@@ -31,18 +31,25 @@ export interface CloudBuildConfig {
 /** The docker builder Cloud Build provides; pinned by its maintained major tag. */
 export const DOCKER_BUILDER = "gcr.io/cloud-builders/docker";
 
-export function renderCloudBuildConfig(a: CloudBuildArgs): CloudBuildConfig {
-    const refs = a.tags.map((t) => `${a.image}:${t}`);
-    const args = [
+/**
+ * `docker build` arguments of a packed context, up to the context argument: the same for
+ * Cloud Build, the triggers and the local engine.
+ */
+export function dockerBuildArgs(refs: string[], buildArgs: Record<string, string>, network?: string): string[] {
+    return [
         "build",
-        "--network=cloudbuild",
+        ...(network ? [`--network=${network}`] : []),
         `--file=${DOCKERFILE_IN_CONTEXT}`,
         ...refs.map((r) => `--tag=${r}`),
-        ...Object.keys(a.buildArgs)
+        ...Object.keys(buildArgs)
             .sort()
-            .map((k) => `--build-arg=${k}=${a.buildArgs[k]}`),
-        ".",
+            .map((k) => `--build-arg=${k}=${buildArgs[k]}`),
     ];
+}
+
+export function renderCloudBuildConfig(a: CloudBuildArgs): CloudBuildConfig {
+    const refs = a.tags.map((t) => `${a.image}:${t}`);
+    const args = [...dockerBuildArgs(refs, a.buildArgs, "cloudbuild"), "."];
     const options: Record<string, string> = { logging: "CLOUD_LOGGING_ONLY" };
     if (a.machineType) {
         options.machineType = a.machineType;

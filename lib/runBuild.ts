@@ -9,7 +9,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Writable } from "stream";
-import { DOCKERFILE_IN_CONTEXT } from "./cloudbuild";
+import { dockerBuildArgs } from "./cloudbuild";
 import { collectContext, ContextSpec, hashContext } from "./context";
 import { packContext, writeContextFile } from "./pack";
 
@@ -145,15 +145,7 @@ const SILENT = new Writable({ write: (_chunk, _encoding, done) => done() });
 
 async function dockerBuild(spec: BuildSpec, entries: ReturnType<typeof collectContext>, opts: RunOptions): Promise<BuildResult> {
     const refs = spec.tags.map((t) => `${spec.image}:${t}`);
-    const args = ["build", `--file=${DOCKERFILE_IN_CONTEXT}`, ...refs.map((r) => `--tag=${r}`)];
-    for (const k of Object.keys(spec.buildArgs).sort()) {
-        args.push(`--build-arg=${k}=${spec.buildArgs[k]}`);
-    }
-    if (opts.network) {
-        args.push(`--network=${opts.network}`);
-    }
-    args.push("-");
-    await run("docker", args, opts, packContext(entries, spec.dockerfile));
+    await run("docker", [...dockerBuildArgs(refs, spec.buildArgs, opts.network), "-"], opts, packContext(entries, spec.dockerfile));
     if (!spec.push) {
         const id = (await run("docker", ["image", "inspect", "--format={{.Id}}", refs[0]], opts)).trim();
         return { digest: id, reference: id };

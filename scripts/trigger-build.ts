@@ -7,7 +7,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { DOCKERFILE_IN_CONTEXT } from "../lib/cloudbuild";
+import { dockerBuildArgs } from "../lib/cloudbuild";
 import { collectContext, hashContext } from "../lib/context";
 import { planStack, resolveStackFile, stackConfig } from "../lib/offlinePlan";
 import { writeContextFile } from "../lib/pack";
@@ -19,16 +19,7 @@ const ROOT = path.resolve(__dirname, "..");
 /** The bash script that builds and pushes one spec, skipping a content tag that exists. */
 export function buildScript(spec: BuildSpec, contextTar: string): string {
     const refs = spec.tags.map((t) => `${spec.image}:${t}`);
-    const args = [
-        "build",
-        "--network=cloudbuild",
-        `--file=${DOCKERFILE_IN_CONTEXT}`,
-        ...refs.map((r) => `--tag=${r}`),
-        ...Object.keys(spec.buildArgs)
-            .sort()
-            .map((k) => `--build-arg=${k}=${spec.buildArgs[k]}`),
-        "-",
-    ];
+    const args = [...dockerBuildArgs(refs, spec.buildArgs, "cloudbuild"), "-"];
     return [
         "#!/usr/bin/env bash",
         "set -euo pipefail",
