@@ -5,11 +5,11 @@
  * The build is described entirely by the command's environment (`BuildSpec`), which is what
  * the plan shows.
  */
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Writable } from "stream";
 import { dockerBuildArgs } from "./cloudbuild";
+import { exec } from "./exec";
 import { collectContext, ContextSpec, hashContext } from "./context";
 import { packContext, writeContextFile } from "./pack";
 
@@ -189,36 +189,5 @@ async function cloudBuild(spec: BuildSpec, entries: ReturnType<typeof collectCon
 }
 
 function run(cmd: string, args: string[], opts: RunOptions, stdin?: NodeJS.ReadableStream): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"] });
-        let out = "";
-        let err = "";
-        const log = opts.log ?? process.stderr;
-        child.stdout?.on("data", (d: Buffer) => {
-            out += d.toString();
-            log.write(d);
-        });
-        child.stderr?.on("data", (d: Buffer) => {
-            err += d.toString();
-            log.write(d);
-        });
-        if (stdin && child.stdin) {
-            // docker may exit before reading all of the context: its own error says why
-            child.stdin.on("error", () => undefined);
-            stdin.on("error", (e) => {
-                child.kill();
-                reject(e);
-            });
-            stdin.pipe(child.stdin);
-        }
-        child.on("error", (e) => reject(new Error(`build-image: cannot run ${cmd}: ${e.message}`)));
-        child.on("close", (code) => {
-            if (code === 0) {
-                resolve(out);
-            } else {
-                const tail = err.trim().split("\n").slice(-5).join("\n");
-                reject(new Error(`build-image: ${cmd} ${args[0]} failed (exit ${code}): ${tail}`));
-            }
-        });
-    });
+    return exec(cmd, args, { env: opts.env, log: opts.log, echoStdout: true, stdin, who: "build-image" });
 }

@@ -6,9 +6,9 @@
  * and the next `pulumi up` submits again, which ends at once when the image exists.
  * Prints `{"image","family","build"}` as one JSON line on stdout; progress goes to stderr.
  */
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { exec } from "../lib/exec";
 
 export interface BakeRunOptions {
     projectRoot: string;
@@ -88,20 +88,7 @@ export async function runBake(opts: BakeRunOptions): Promise<BakeRunResult> {
 }
 
 function gcloud(args: string[], env: NodeJS.ProcessEnv, log: NodeJS.WritableStream): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const child = spawn("gcloud", args, { env, stdio: ["ignore", "pipe", "pipe"] });
-        let out = "";
-        let err = "";
-        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-        child.stderr.on("data", (d: Buffer) => {
-            err += d.toString();
-            log.write(d);
-        });
-        child.on("error", (e) => reject(new Error(`bake-image: cannot run gcloud: ${e.message}`)));
-        child.on("close", (code) =>
-            code === 0 ? resolve(out) : reject(new Error(`gcloud ${args.slice(0, 2).join(" ")} failed (exit ${code}): ${err.trim().split("\n").slice(-3).join(" ")}`)),
-        );
-    });
+    return exec("gcloud", args, { env, log, who: "bake-image" });
 }
 
 if (require.main === module) {
