@@ -60,11 +60,27 @@ function teamStack(s: Settings, b: Builds): Record<string, unknown> {
         cleanupPolicies: s.registry.cleanupPolicies,
     });
     const nightly = s.triggers.repository !== undefined && s.triggers.nightlySchedule !== undefined;
-    const accounts = new PipelineAccounts("accounts", { project: gcp.project, region: gcp.region, registry, developers: s.registry.developers, nightly });
+    const accounts = new PipelineAccounts("accounts", {
+        project: gcp.project,
+        region: gcp.region,
+        registry,
+        developers: s.registry.developers,
+        nightly,
+    });
     const names = imageNames(s, { team: registry.teamPath });
-    const cloud = { builder: "cloudbuild" as const, serviceAccountEmail: accounts.build.email, sourceBucket: accounts.sourceBucket.name, settings: s };
+    const cloud = {
+        builder: "cloudbuild" as const,
+        serviceAccountEmail: accounts.build.email,
+        sourceBucket: accounts.sourceBucket.name,
+        settings: s,
+    };
     const runtime = new RuntimeImage("runtime", { ...cloud, prepared: b.runtime, image: names.runtime });
-    const application = new ApplicationImage("application", { ...cloud, prepared: b.application, image: names.application, runtimeReference: runtime.reference });
+    const application = new ApplicationImage("application", {
+        ...cloud,
+        prepared: b.application,
+        image: names.application,
+        runtimeReference: runtime.reference,
+    });
     if (s.triggers.repository) {
         new BuildTriggers("triggers", {
             project: gcp.project,
@@ -80,12 +96,20 @@ function teamStack(s: Settings, b: Builds): Record<string, unknown> {
             runtimeReference: runtime.reference,
             serviceAccountEmail: accounts.build.email,
             nightly: nightly
-                ? { schedule: s.triggers.nightlySchedule!, image: `${registry.developerPath}/nightly-${s.application.name}`, schedulerServiceAccountEmail: accounts.nightly!.email }
+                ? {
+                      schedule: s.triggers.nightlySchedule!,
+                      image: `${registry.developerPath}/nightly-${s.application.name}`,
+                      schedulerServiceAccountEmail: accounts.nightly!.email,
+                  }
                 : undefined,
         });
     }
     // Artifact Registry publishes pushes to `gcr`; protected and kept (an existing one: pulumi import)
-    const gcrTopic = new pubsub.Topic("gcr", { project: gcp.project, name: "gcr" }, { protect: true, retainOnDelete: true });
+    const gcrTopic = new pubsub.Topic(
+        "gcr",
+        { project: gcp.project, name: "gcr" },
+        { protect: true, retainOnDelete: true },
+    );
     const fireworker = s.fireworker.enabled
         ? new FireworkerImage("fireworker", {
               settings: s,
@@ -95,7 +119,10 @@ function teamStack(s: Settings, b: Builds): Record<string, unknown> {
               registryHost: registry.host,
               workerServiceAccountEmail: accounts.fireworker.email,
               bakerServiceAccountEmail: accounts.baker.email,
-              rebake: { topic: pulumi.interpolate`projects/${gcp.project}/topics/${gcrTopic.name}`, runtimeImage: names.runtime },
+              rebake: {
+                  topic: pulumi.interpolate`projects/${gcp.project}/topics/${gcrTopic.name}`,
+                  runtimeImage: names.runtime,
+              },
               bakeAfter: [accounts],
           })
         : undefined;
@@ -164,7 +191,12 @@ function localStack(s: Settings, b: Builds): Record<string, unknown> {
     const names = imageNames(s, {});
     const local = { builder: "docker" as const, settings: s };
     const runtime = new RuntimeImage("runtime", { ...local, prepared: b.runtime, image: names.runtime });
-    const application = new ApplicationImage("application", { ...local, prepared: b.application, image: names.application, runtimeReference: runtime.reference });
+    const application = new ApplicationImage("application", {
+        ...local,
+        prepared: b.application,
+        image: names.application,
+        runtimeReference: runtime.reference,
+    });
     return {
         runtimeReference: runtime.reference,
         applicationReference: application.reference,

@@ -39,7 +39,7 @@ function generate(tree: string): { files: number; bytes: number; ignoredFiles: n
         writeFileSync(path.join(tree, rel), data);
     };
     for (let i = 0; i < SMALL_FILES; i++) {
-        const size = 1024 * (1 + (Math.imul(i, 2654435761) >>> 0) % 96);
+        const size = 1024 * (1 + ((Math.imul(i, 2654435761) >>> 0) % 96));
         put(`src/d${String(i % 100).padStart(2, "0")}/f${i}.py`, body(i, size));
         files++;
         total += size;
@@ -58,16 +58,25 @@ function generate(tree: string): { files: number; bytes: number; ignoredFiles: n
     }
     const ignore = Buffer.from("# the data directory never goes into the image\ndata\n");
     put(".dockerignore", ignore);
-    return { files: files + 1, bytes: total + ignore.length, ignoredFiles: IGNORED_FILES, ignoredBytes: IGNORED_FILES * IGNORED_SIZE };
+    return {
+        files: files + 1,
+        bytes: total + ignore.length,
+        ignoredFiles: IGNORED_FILES,
+        ignoredBytes: IGNORED_FILES * IGNORED_SIZE,
+    };
 }
 
 /** `find | xargs -0 sha256sum` over the non-ignored files: their hashes by relative path, and the time. */
 function sha256sum(tree: string): { ms: number; hashes: Map<string, string> } {
     const started = process.hrtime.bigint();
-    const r = spawnSync("bash", ["-c", 'cd "$1" && find . -path ./data -prune -o -type f -print0 | xargs -0 sha256sum', "bash", tree], {
-        encoding: "utf8",
-        maxBuffer: 64 << 20,
-    });
+    const r = spawnSync(
+        "bash",
+        ["-c", 'cd "$1" && find . -path ./data -prune -o -type f -print0 | xargs -0 sha256sum', "bash", tree],
+        {
+            encoding: "utf8",
+            maxBuffer: 64 << 20,
+        },
+    );
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     if (r.status !== 0) {
         throw new Error(`sha256sum failed: ${r.stderr}`);
@@ -94,7 +103,9 @@ export async function hashingBenchmark(): Promise<Row> {
         const tree = path.join(root, "tree");
         let started = Date.now();
         const g = generate(tree);
-        progress(`generated ${g.files} files, ${bytes(g.bytes)} (+ ignored data/: ${g.ignoredFiles} files, ${bytes(g.ignoredBytes)}) in ${seconds(Date.now() - started)}`);
+        progress(
+            `generated ${g.files} files, ${bytes(g.bytes)} (+ ignored data/: ${g.ignoredFiles} files, ${bytes(g.ignoredBytes)}) in ${seconds(Date.now() - started)}`,
+        );
 
         // Warm-up (both read the same files from the page cache afterwards) and a check that both
         // sides hash exactly the same files to the same values.
@@ -103,7 +114,9 @@ export async function hashingBenchmark(): Promise<Row> {
         const mine = await hashEntries(entries);
         const theirs = sha256sum(tree).hashes;
         if (entries.length !== g.files || theirs.size !== g.files) {
-            throw new Error(`file counts differ: generated ${g.files}, collectContext ${entries.length}, sha256sum ${theirs.size}`);
+            throw new Error(
+                `file counts differ: generated ${g.files}, collectContext ${entries.length}, sha256sum ${theirs.size}`,
+            );
         }
         entries.forEach((e, i) => {
             if (theirs.get(e.path) !== mine[i]) {
@@ -113,7 +126,9 @@ export async function hashingBenchmark(): Promise<Row> {
         if (entries.some((e) => e.path.startsWith("data/"))) {
             throw new Error("the ignored directory was collected");
         }
-        progress(`warm-up and cross-check (same ${entries.length} files, same hashes): ${seconds(Date.now() - started)}`);
+        progress(
+            `warm-up and cross-check (same ${entries.length} files, same hashes): ${seconds(Date.now() - started)}`,
+        );
 
         const oursMs: number[] = [];
         const theirMs: number[] = [];
@@ -128,7 +143,9 @@ export async function hashingBenchmark(): Promise<Row> {
         const o = median(oursMs);
         const s = median(theirMs);
         const rate = (ms: number) => `${bytes((g.bytes / ms) * 1000)}/s`;
-        progress(`hashing: ours ${oursMs.map((x) => seconds(x)).join(", ")}; sha256sum ${theirMs.map((x) => seconds(x)).join(", ")}`);
+        progress(
+            `hashing: ours ${oursMs.map((x) => seconds(x)).join(", ")}; sha256sum ${theirMs.map((x) => seconds(x)).join(", ")}`,
+        );
         return {
             benchmark: `Context hashing, collectContext + hashContext (${g.files} files, ${bytes(g.bytes)}; an ignored dir of ${bytes(g.ignoredBytes)} not read) vs. find -print0 | xargs -0 sha256sum over the same files, page cache warm, median of ${ROUNDS}`,
             ours: `${rate(o)} (${seconds(o)})`,

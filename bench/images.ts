@@ -39,7 +39,12 @@ function makePayload(dir: string, runId: string): void {
     for (let m = 0; m < 30; m++) {
         const lines = [`"""Model part ${m}."""`, "import numpy", ""];
         for (let f = 0; f < 40; f++) {
-            lines.push(`def f${f}(x):`, `    """Step ${f} of part ${m}."""`, `    return numpy.tanh(x * ${(m * 40 + f) / 7} + ${f})`, "");
+            lines.push(
+                `def f${f}(x):`,
+                `    """Step ${f} of part ${m}."""`,
+                `    return numpy.tanh(x * ${(m * 40 + f) / 7} + ${f})`,
+                "",
+            );
         }
         files[`model/m${String(m).padStart(2, "0")}.py`] = lines.join("\n");
     }
@@ -70,7 +75,11 @@ function naiveDockerfile(base: string): string {
 export async function imageBenchmarks(t: TestEnv): Promise<Row[]> {
     const runId = randomBytes(4).toString("hex");
     const work = mkdtempSync(path.join(os.tmpdir(), "fw-bench-images-"));
-    const names = { runtime: `bench-${runId}-runtime`, application: `bench-${runId}-app`, naive: `bench-${runId}-naive` };
+    const names = {
+        runtime: `bench-${runId}-runtime`,
+        application: `bench-${runId}-app`,
+        naive: `bench-${runId}-naive`,
+    };
     const repo = (n: string) => `fireworker/${n}`;
     const naiveImage = `${t.registry}/${repo(names.naive)}`;
     const registry = new Registry(t.registry);
@@ -101,7 +110,11 @@ export async function imageBenchmarks(t: TestEnv): Promise<Row[]> {
         const dockerfile = path.join(work, "naive.Dockerfile");
         writeFileSync(dockerfile, naiveDockerfile(t.baseImage));
         const naiveBuildPush = async (tag: string) => {
-            await shAsync("docker", ["build", "--network=host", "-q", `--file=${dockerfile}`, `--tag=${naiveImage}:${tag}`, payload], t.env);
+            await shAsync(
+                "docker",
+                ["build", "--network=host", "-q", `--file=${dockerfile}`, `--tag=${naiveImage}:${tag}`, payload],
+                t.env,
+            );
             await shAsync("docker", ["push", `${naiveImage}:${tag}`], t.env);
         };
 
@@ -127,7 +140,11 @@ export async function imageBenchmarks(t: TestEnv): Promise<Row[]> {
         started = Date.now();
         const second = await executor.plan(config);
         const oursMs = Date.now() - started;
-        if (second.runtime.built || !second.application.built || second.runtime.spec.tags[0] !== first.runtime.spec.tags[0]) {
+        if (
+            second.runtime.built ||
+            !second.application.built ||
+            second.runtime.spec.tags[0] !== first.runtime.spec.tags[0]
+        ) {
             throw new Error("expected the application alone to be rebuilt");
         }
         const appManifest = await registry.manifest(repo(names.application), second.application.spec.tags[0]);
@@ -156,20 +173,26 @@ export async function imageBenchmarks(t: TestEnv): Promise<Row[]> {
         const pull = await shAsync("docker", ["pull", appTagged], t.env);
         const pulledLayers = (pull.match(/: Pull complete$/gm) ?? []).length;
         const presentLayers = (pull.match(/: Already exists$/gm) ?? []).length;
-        progress(`pull with the runtime preloaded: ${pulledLayers} layer(s) downloaded, ${presentLayers} already there`);
+        progress(
+            `pull with the runtime preloaded: ${pulledLayers} layer(s) downloaded, ${presentLayers} already there`,
+        );
         if (pulledLayers !== missing.length) {
-            throw new Error(`docker pull downloaded ${pulledLayers} layers, the registry says ${missing.length} are missing`);
+            throw new Error(
+                `docker pull downloaded ${pulledLayers} layers, the registry says ${missing.length} are missing`,
+            );
         }
 
         return [
             {
-                benchmark: "Application rebuild after a one-line change: wall time (ours: the whole program run, runtime trigger unchanged; naive: docker build + push)",
+                benchmark:
+                    "Application rebuild after a one-line change: wall time (ours: the whole program run, runtime trigger unchanged; naive: docker build + push)",
                 ours: seconds(oursMs),
                 baseline: seconds(naiveMs),
                 ratio: `${ratio(naiveMs / oursMs)} faster`,
             },
             {
-                benchmark: "Application rebuild after a one-line change: bytes pushed to the registry (new blobs: layers, config, manifest)",
+                benchmark:
+                    "Application rebuild after a one-line change: bytes pushed to the registry (new blobs: layers, config, manifest)",
                 ours: `${bytes(oursUp.bytes)} (${oursUp.layers} layer)`,
                 baseline: `${bytes(naiveUp.bytes)} (${naiveUp.layers} layers)`,
                 ratio: `${ratio(naiveUp.bytes / oursUp.bytes)} less`,

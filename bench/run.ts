@@ -30,7 +30,9 @@ function planBenchmark(): Row {
         plan.push(timed("npm", ["run", "--silent", "plan", "--", "team"]));
         bare.push(timed("node", ["--require", "ts-node/register/transpile-only", "--eval", "0"]));
     }
-    progress(`plan: ${plan.map((x) => seconds(x)).join(", ")}; node + ts-node start: ${bare.map((x) => seconds(x)).join(", ")}`);
+    progress(
+        `plan: ${plan.map((x) => seconds(x)).join(", ")}; node + ts-node start: ${bare.map((x) => seconds(x)).join(", ")}`,
+    );
     const p = median(plan);
     const b = median(bare);
     return {
@@ -55,14 +57,18 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     const t = await getTestEnv();
     if (t) {
-        progress(`image benchmarks on ${t.env.DOCKER_HOST ?? "the default engine"}, registry ${t.registry}, base ${t.baseImage}`);
+        progress(
+            `image benchmarks on ${t.env.DOCKER_HOST ?? "the default engine"}, registry ${t.registry}, base ${t.baseImage}`,
+        );
         rows.push(...(await imageBenchmarks(t)));
     } else {
         process.stderr.write("bench: SKIPPED the image benchmarks: no Docker engine (run scripts/test-env)\n");
     }
     rows.push(await hashingBenchmark());
     rows.push(planBenchmark());
-    process.stdout.write(`${table(rows)}\n\n${rows.length} benchmarks in ${seconds(Date.now() - started)} on ${os.cpus().length} cores.\n`);
+    process.stdout.write(
+        `${table(rows)}\n\n${rows.length} benchmarks in ${seconds(Date.now() - started)} on ${os.cpus().length} cores.\n`,
+    );
 }
 
 main().catch((err: Error) => {

@@ -47,7 +47,13 @@ export function shAsync(file: string, args: string[], env: NodeJS.ProcessEnv): P
         child.stderr.on("data", (d: Buffer) => (err += d.toString()));
         child.on("error", reject);
         child.on("close", (code) =>
-            code === 0 ? resolve(out) : reject(new Error(`${file} ${args.join(" ")} failed (exit ${code}):\n${out.slice(-2000)}${err.slice(-2000)}`)),
+            code === 0
+                ? resolve(out)
+                : reject(
+                      new Error(
+                          `${file} ${args.join(" ")} failed (exit ${code}):\n${out.slice(-2000)}${err.slice(-2000)}`,
+                      ),
+                  ),
         );
     });
 }

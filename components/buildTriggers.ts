@@ -75,17 +75,39 @@ export class BuildTriggers extends pulumi.ComponentResource {
                     name: `fireworker-${id}`,
                     description,
                     repositoryEventConfig: { repository: this.repository.id, push: { branch: args.branch } },
-                    includedFiles: includedFiles(prepared.context, [args.stackFile, ...PROGRAM_FILES], (p) => fs.statSync(path.resolve(args.projectRoot, p)).isDirectory()),
+                    includedFiles: includedFiles(prepared.context, [args.stackFile, ...PROGRAM_FILES], (p) =>
+                        fs.statSync(path.resolve(args.projectRoot, p)).isDirectory(),
+                    ),
                     build: pulumi
                         .output(args.runtimeReference)
                         .apply((ref) =>
-                            build(renderTriggerBuild({ stack: args.stack, build: kind, timeoutSeconds: prepared.timeoutSeconds, machineType: prepared.machineType }, ref)),
+                            build(
+                                renderTriggerBuild(
+                                    {
+                                        stack: args.stack,
+                                        build: kind,
+                                        timeoutSeconds: prepared.timeoutSeconds,
+                                        machineType: prepared.machineType,
+                                    },
+                                    ref,
+                                ),
+                            ),
                         ),
                 },
                 { parent: this },
             );
-        this.runtime = trigger("runtime", "Rebuilds the team runtime image when its Dockerfile or requirements change.", args.runtime, "runtime");
-        this.application = trigger("application", "Rebuilds the team application image when the payload changes.", args.application, "application");
+        this.runtime = trigger(
+            "runtime",
+            "Rebuilds the team runtime image when its Dockerfile or requirements change.",
+            args.runtime,
+            "runtime",
+        );
+        this.application = trigger(
+            "application",
+            "Rebuilds the team application image when the payload changes.",
+            args.application,
+            "application",
+        );
 
         if (args.nightly) {
             const n = args.nightly;

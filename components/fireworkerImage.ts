@@ -54,7 +54,13 @@ export class FireworkerImage extends pulumi.ComponentResource {
         const project = s.gcp!.project;
         const scripts = args.scripts ?? readBakeScripts();
         const rendered: pulumi.Output<Bake> = pulumi
-            .all([args.runtimeReference, args.runtimeTaggedReference, args.registryHost, args.workerServiceAccountEmail, args.bakerServiceAccountEmail])
+            .all([
+                args.runtimeReference,
+                args.runtimeTaggedReference,
+                args.registryHost,
+                args.workerServiceAccountEmail,
+                args.bakerServiceAccountEmail,
+            ])
             .apply(([runtimeReference, runtimeTaggedReference, registryHost, worker, baker]) =>
                 renderBake(
                     {

@@ -49,7 +49,17 @@ export abstract class ImageBuild extends pulumi.ComponentResource {
         const s = args.settings;
         const final = pulumi
             .all([args.image, args.from, args.serviceAccountEmail, args.sourceBucket])
-            .apply(([image, from, sa, bucket]) => ({ image, bucket, ...finalizeBuild(args.prepared, s, image, from, sa ? `projects/${s.gcp?.project}/serviceAccounts/${sa}` : undefined) }));
+            .apply(([image, from, sa, bucket]) => ({
+                image,
+                bucket,
+                ...finalizeBuild(
+                    args.prepared,
+                    s,
+                    image,
+                    from,
+                    sa ? `projects/${s.gcp?.project}/serviceAccounts/${sa}` : undefined,
+                ),
+            }));
         const environment = final.apply((f) =>
             specToEnvironment({
                 builder: args.builder,

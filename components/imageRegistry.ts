@@ -30,7 +30,11 @@ export class ImageRegistry extends pulumi.ComponentResource {
     readonly teamPath: string;
     readonly developerPath: string;
 
-    constructor(private readonly name: string, private readonly args: ImageRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(
+        private readonly name: string,
+        private readonly args: ImageRegistryArgs,
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
         super("fireworker-images:registry:ImageRegistry", name, {}, opts);
         const keep = { parent: this, protect: true, retainOnDelete: true };
         const labels = { "managed-by": "fireworker-images" };
@@ -69,16 +73,29 @@ export class ImageRegistry extends pulumi.ComponentResource {
     }
 
     /** Lets `member` pull from the given repositories (non-authoritative). */
-    grantPull(name: string, member: pulumi.Input<string>, which: ("team" | "developer")[] = ["team", "developer"]): gcp.artifactregistry.RepositoryIamMember[] {
+    grantPull(
+        name: string,
+        member: pulumi.Input<string>,
+        which: ("team" | "developer")[] = ["team", "developer"],
+    ): gcp.artifactregistry.RepositoryIamMember[] {
         return this.grant(name, member, "roles/artifactregistry.reader", which);
     }
 
     /** Lets `member` push to (and pull from) the given repositories (non-authoritative). */
-    grantPush(name: string, member: pulumi.Input<string>, which: ("team" | "developer")[] = ["team", "developer"]): gcp.artifactregistry.RepositoryIamMember[] {
+    grantPush(
+        name: string,
+        member: pulumi.Input<string>,
+        which: ("team" | "developer")[] = ["team", "developer"],
+    ): gcp.artifactregistry.RepositoryIamMember[] {
         return this.grant(name, member, "roles/artifactregistry.writer", which);
     }
 
-    private grant(name: string, member: pulumi.Input<string>, role: string, which: ("team" | "developer")[]): gcp.artifactregistry.RepositoryIamMember[] {
+    private grant(
+        name: string,
+        member: pulumi.Input<string>,
+        role: string,
+        which: ("team" | "developer")[],
+    ): gcp.artifactregistry.RepositoryIamMember[] {
         return which.map(
             (w) =>
                 new gcp.artifactregistry.RepositoryIamMember(

@@ -13,7 +13,13 @@ export interface PipelineAccountsArgs {
 }
 
 /** A dedicated service account, protected and kept on delete (workers depend on it). */
-function account(scope: pulumi.Resource, name: string, project: string, accountId: string, displayName: string): gcp.serviceaccount.Account {
+function account(
+    scope: pulumi.Resource,
+    name: string,
+    project: string,
+    accountId: string,
+    displayName: string,
+): gcp.serviceaccount.Account {
     return new gcp.serviceaccount.Account(
         name,
         { project, accountId, displayName, description: `${displayName} (managed by fireworker-images)` },
@@ -45,7 +51,13 @@ export class PipelineAccounts extends pulumi.ComponentResource {
         this.prefix = name;
         const p = args.project;
         this.build = account(this, `${name}-build`, p, "fw-build", "Fireworker team image builds");
-        this.developerBuild = account(this, `${name}-developer-build`, p, "fw-dev-build", "Fireworker developer image builds");
+        this.developerBuild = account(
+            this,
+            `${name}-developer-build`,
+            p,
+            "fw-dev-build",
+            "Fireworker developer image builds",
+        );
         this.fireworker = account(this, `${name}-fireworker`, p, "fw-worker", "Fireworker worker VMs");
         this.baker = account(this, `${name}-baker`, p, "fw-baker", "Fireworker disk image baker");
 
@@ -56,7 +68,12 @@ export class PipelineAccounts extends pulumi.ComponentResource {
         reg.grantPull("developer-build", member(this.developerBuild), ["team"]);
         reg.grantPull("fireworker", member(this.fireworker), ["team", "developer"]);
 
-        for (const [n, sa] of [["build", this.build], ["developer-build", this.developerBuild], ["fireworker", this.fireworker], ["baker", this.baker]] as const) {
+        for (const [n, sa] of [
+            ["build", this.build],
+            ["developer-build", this.developerBuild],
+            ["fireworker", this.fireworker],
+            ["baker", this.baker],
+        ] as const) {
             this.projectRole(`${n}-log-writer`, member(sa), "roles/logging.logWriter");
         }
         // The baker creates, stops and deletes the builder VM, makes and deprecates images,
@@ -65,7 +82,11 @@ export class PipelineAccounts extends pulumi.ComponentResource {
         this.projectRole("baker-image-admin", member(this.baker), "roles/compute.storageAdmin");
         new gcp.serviceaccount.IAMMember(
             `${name}-baker-acts-as-fireworker`,
-            { serviceAccountId: this.fireworker.name, role: "roles/iam.serviceAccountUser", member: member(this.baker) },
+            {
+                serviceAccountId: this.fireworker.name,
+                role: "roles/iam.serviceAccountUser",
+                member: member(this.baker),
+            },
             { parent: this },
         );
 
@@ -75,7 +96,11 @@ export class PipelineAccounts extends pulumi.ComponentResource {
             this.projectRole("nightly-builds", member(this.nightly), "roles/cloudbuild.builds.editor");
             new gcp.serviceaccount.IAMMember(
                 `${name}-nightly-acts-as-build`,
-                { serviceAccountId: this.build.name, role: "roles/iam.serviceAccountUser", member: member(this.nightly) },
+                {
+                    serviceAccountId: this.build.name,
+                    role: "roles/iam.serviceAccountUser",
+                    member: member(this.nightly),
+                },
                 { parent: this },
             );
         }
@@ -94,7 +119,10 @@ export class PipelineAccounts extends pulumi.ComponentResource {
             },
             { parent: this, protect: true },
         );
-        for (const [n, sa] of [["build", this.build], ["developer-build", this.developerBuild]] as const) {
+        for (const [n, sa] of [
+            ["build", this.build],
+            ["developer-build", this.developerBuild],
+        ] as const) {
             this.bucketRole(`${n}-source-reader`, member(sa), "roles/storage.objectViewer");
         }
 
@@ -121,10 +149,18 @@ export class PipelineAccounts extends pulumi.ComponentResource {
     }
 
     private projectRole(name: string, member: pulumi.Input<string>, role: string): gcp.projects.IAMMember {
-        return new gcp.projects.IAMMember(`${this.prefix}-${name}`, { project: this.build.project, role, member }, { parent: this });
+        return new gcp.projects.IAMMember(
+            `${this.prefix}-${name}`,
+            { project: this.build.project, role, member },
+            { parent: this },
+        );
     }
 
     private bucketRole(name: string, member: pulumi.Input<string>, role: string): gcp.storage.BucketIAMMember {
-        return new gcp.storage.BucketIAMMember(`${this.prefix}-${name}`, { bucket: this.sourceBucket.name, role, member }, { parent: this });
+        return new gcp.storage.BucketIAMMember(
+            `${this.prefix}-${name}`,
+            { bucket: this.sourceBucket.name, role, member },
+            { parent: this },
+        );
     }
 }

@@ -106,7 +106,12 @@ export interface BakeTimings {
  */
 export function bakeTimings(bakeTimeout: number): BakeTimings {
     const reserve = Math.min(900, Math.floor(bakeTimeout / 2));
-    return { buildTimeout: bakeTimeout, waitTimeout: bakeTimeout - reserve, maxRunDuration: bakeTimeout, staleAfter: 2 * bakeTimeout };
+    return {
+        buildTimeout: bakeTimeout,
+        waitTimeout: bakeTimeout - reserve,
+        maxRunDuration: bakeTimeout,
+        staleAfter: 2 * bakeTimeout,
+    };
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
@@ -120,7 +125,11 @@ export function runtimeLine(taggedReference: string, digestReference: string): s
     if (at < 0 || !/^sha256:[0-9a-f]{64}$/.test(digest)) {
         throw new Error(`bake: ${JSON.stringify(digestReference)} is not REPOSITORY@sha256:DIGEST`);
     }
-    if (colon < 0 || tagRepo.includes("@") || !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(taggedReference.slice(colon + 1))) {
+    if (
+        colon < 0 ||
+        tagRepo.includes("@") ||
+        !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(taggedReference.slice(colon + 1))
+    ) {
         throw new Error(`bake: ${JSON.stringify(taggedReference)} is not REPOSITORY:TAG`);
     }
     if (tagRepo !== digestReference.slice(0, at)) {
@@ -153,7 +162,9 @@ export function recipeHash(spec: BakeSpec, scripts: BakeScripts): string {
 export function bakeImageName(family: string, recipe: string, line: string): string {
     const name = `${family}-${sha256(`${recipe}\n${line}\n`).slice(0, IMAGE_HASH_LENGTH)}`;
     if (!GCE_NAME.test(name)) {
-        throw new Error(`bake: image name ${JSON.stringify(name)} is not a valid GCE name; the family may have at most ${MAX_FAMILY_LENGTH} characters`);
+        throw new Error(
+            `bake: image name ${JSON.stringify(name)} is not a valid GCE name; the family may have at most ${MAX_FAMILY_LENGTH} characters`,
+        );
     }
     return name;
 }
@@ -229,7 +240,9 @@ export function renderBake(spec: BakeSpec, scripts: BakeScripts): Bake {
         // ALLOW_LOOSE: the trigger passes _ACTION, which the build does not use
         options: { logging: "CLOUD_LOGGING_ONLY", substitutionOption: "ALLOW_LOOSE" },
         tags: ["fireworker-bake", spec.family],
-        ...(spec.bakerServiceAccount ? { serviceAccount: `projects/${spec.project}/serviceAccounts/${spec.bakerServiceAccount}` } : {}),
+        ...(spec.bakerServiceAccount
+            ? { serviceAccount: `projects/${spec.project}/serviceAccounts/${spec.bakerServiceAccount}` }
+            : {}),
     };
     return { imageName, family: spec.family, recipe, runtimeLine: line, config };
 }
@@ -241,7 +254,13 @@ export function bakeYaml(config: BakeConfig): string {
 /** The same config as a `gcp.cloudbuild.Trigger` inline build (its service account is the trigger's). */
 export function triggerBuildOf(config: BakeConfig) {
     return {
-        steps: config.steps.map((s) => ({ id: s.id, name: s.name, entrypoint: s.entrypoint, args: s.args, envs: s.env })),
+        steps: config.steps.map((s) => ({
+            id: s.id,
+            name: s.name,
+            entrypoint: s.entrypoint,
+            args: s.args,
+            envs: s.env,
+        })),
         substitutions: config.substitutions,
         timeout: config.timeout,
         options: config.options,

@@ -159,7 +159,9 @@ async function hashOne(e: ContextEntry): Promise<string> {
         return createHash("sha256").update(`symlink:${e.linkTarget}`).digest("hex");
     }
     if (e.size < SMALL_FILE) {
-        return createHash("sha256").update(await fs.promises.readFile(e.abs)).digest("hex");
+        return createHash("sha256")
+            .update(await fs.promises.readFile(e.abs))
+            .digest("hex");
     }
     const h = createHash("sha256");
     for await (const chunk of fs.createReadStream(e.abs, { highWaterMark: 1 << 20 })) {
@@ -196,6 +198,13 @@ export function sortKeys(value: unknown): unknown {
 }
 
 /** The build's content hash: the context digest plus everything else that shapes the image. */
-export function buildHash(parts: { context: string; dockerfile: string; buildArgs: Record<string, string>; config: unknown }): string {
-    return createHash("sha256").update(canonicalJson({ v: 1, ...parts })).digest("hex");
+export function buildHash(parts: {
+    context: string;
+    dockerfile: string;
+    buildArgs: Record<string, string>;
+    config: unknown;
+}): string {
+    return createHash("sha256")
+        .update(canonicalJson({ v: 1, ...parts }))
+        .digest("hex");
 }

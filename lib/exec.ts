@@ -15,7 +15,10 @@ export interface ExecOptions {
 export function exec(cmd: string, args: string[], opts: ExecOptions): Promise<string> {
     return new Promise((resolve, reject) => {
         const { stdin } = opts;
-        const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"] });
+        const child = spawn(cmd, args, {
+            env: { ...process.env, ...opts.env },
+            stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"],
+        });
         let out = "";
         let err = "";
         const log = opts.log ?? process.stderr;

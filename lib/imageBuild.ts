@@ -41,7 +41,11 @@ export interface FinalBuild {
     cloudBuild: CloudBuildConfig;
 }
 
-async function digestOf(context: ContextSpec, root: string, collected?: ContextEntry[]): Promise<{ digest: string; files: number; bytes: number }> {
+async function digestOf(
+    context: ContextSpec,
+    root: string,
+    collected?: ContextEntry[],
+): Promise<{ digest: string; files: number; bytes: number }> {
     const entries = collected ?? collectContext(context, root);
     return {
         digest: await hashContext(entries),
@@ -145,7 +149,7 @@ export async function prepareApplication(s: Settings, root: string, runtimeName:
     const uploaded = new Set(entries.map((e) => e.path));
     const git = gitFacts(path.resolve(root, contextDir), (p) => uploaded.has(p));
     const labels = s.application.labels;
-    const source = s.triggers.repository ? `https://github.com/${s.triggers.repository}` : labels.website ?? "";
+    const source = s.triggers.repository ? `https://github.com/${s.triggers.repository}` : (labels.website ?? "");
     const values: Record<string, string> = {
         git_hash: git.hash,
         git_branch: git.branch,
@@ -181,7 +185,13 @@ export async function prepareApplication(s: Settings, root: string, runtimeName:
  * application, the base image for the runtime): the content hash covers the context, the
  * Dockerfile, every build arg and the build settings, and names the content tag.
  */
-export function finalizeBuild(p: PreparedBuild, s: Settings, image: string, from: string, serviceAccount?: string): FinalBuild {
+export function finalizeBuild(
+    p: PreparedBuild,
+    s: Settings,
+    image: string,
+    from: string,
+    serviceAccount?: string,
+): FinalBuild {
     const buildArgs = Object.fromEntries(Object.entries({ ...p.buildArgs, from }).sort(([a], [b]) => (a < b ? -1 : 1)));
     const contentHash = buildHash({
         context: p.contextDigest,

@@ -41,7 +41,12 @@ export function lintDockerfile(file: string, text: string, buildArgs: Record<str
             const stage = from.getBuildStage();
             if (image !== undefined && !stages.has(image) && image !== "scratch") {
                 if (isAlpine(image)) {
-                    findings.push({ file, line: at(ins), rule: "alpine-base", message: `${image} is Alpine-based; musl changes floating-point results, use a Debian-based image` });
+                    findings.push({
+                        file,
+                        line: at(ins),
+                        rule: "alpine-base",
+                        message: `${image} is Alpine-based; musl changes floating-point results, use a Debian-based image`,
+                    });
                 } else {
                     const problem = baseImageProblem(image);
                     if (problem) {
@@ -54,10 +59,21 @@ export function lintDockerfile(file: string, text: string, buildArgs: Record<str
             const body = (ins.getArgumentsContent() ?? "").replace(/\\\r?\n/g, " ");
             for (const cmd of body.split(/&&|;|\|\|/).map((c) => c.trim())) {
                 if (/\bapt-get\s+(?:\S+\s+)*install\b/.test(cmd) && !/\bapt-get\s+(?:\S+\s+)*update\b/.test(body)) {
-                    findings.push({ file, line: at(ins), rule: "apt-install-without-update", message: "apt-get install without apt-get update in the same RUN, so the package lists can come stale from the cache" });
+                    findings.push({
+                        file,
+                        line: at(ins),
+                        rule: "apt-install-without-update",
+                        message:
+                            "apt-get install without apt-get update in the same RUN, so the package lists can come stale from the cache",
+                    });
                 }
                 if (/\bpip3?\s+(?:\S+\s+)*install\b/.test(cmd) && !/--no-cache-dir\b/.test(cmd)) {
-                    findings.push({ file, line: at(ins), rule: "pip-cache", message: "pip install without --no-cache-dir keeps the downloads in the layer" });
+                    findings.push({
+                        file,
+                        line: at(ins),
+                        rule: "pip-cache",
+                        message: "pip install without --no-cache-dir keeps the downloads in the layer",
+                    });
                 }
             }
         }
@@ -66,16 +82,23 @@ export function lintDockerfile(file: string, text: string, buildArgs: Record<str
 }
 
 /** The image a FROM really uses: variables replaced by build args, else ARG defaults. */
-function resolveFrom(image: string, globalArgs: Map<string, string>, buildArgs: Record<string, string>): string | undefined {
+function resolveFrom(
+    image: string,
+    globalArgs: Map<string, string>,
+    buildArgs: Record<string, string>,
+): string | undefined {
     let unresolved = false;
-    const resolved = image.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}?/g, (_m, name: string, fallback?: string) => {
-        const v = buildArgs[name] ?? globalArgs.get(name) ?? fallback;
-        if (v === undefined || v === "") {
-            unresolved = true;
-            return "";
-        }
-        return v;
-    });
+    const resolved = image.replace(
+        /\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}?/g,
+        (_m, name: string, fallback?: string) => {
+            const v = buildArgs[name] ?? globalArgs.get(name) ?? fallback;
+            if (v === undefined || v === "") {
+                unresolved = true;
+                return "";
+            }
+            return v;
+        },
+    );
     return unresolved ? undefined : resolved;
 }
 
@@ -92,7 +115,8 @@ export function contextSources(text: string): string[] {
         if (flags.some((f) => f.getName() === "from")) {
             continue;
         }
-        const json = (ins as unknown as { getJSONStrings?: () => { getJSONValue(): string }[] }).getJSONStrings?.() ?? [];
+        const json =
+            (ins as unknown as { getJSONStrings?: () => { getJSONValue(): string }[] }).getJSONStrings?.() ?? [];
         const args = json.length > 0 ? json.map((j) => j.getJSONValue()) : ins.getArguments().map((a) => a.getValue());
         const values = args.filter((v) => !v.startsWith("--"));
         out.push(...values.slice(0, -1));

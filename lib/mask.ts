@@ -25,7 +25,12 @@ export function isSecretKey(key: string): boolean {
 }
 
 export function isPulumiSecret(value: unknown): boolean {
-    return value !== null && typeof value === "object" && !Array.isArray(value) && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+    return (
+        value !== null &&
+        typeof value === "object" &&
+        !Array.isArray(value) &&
+        (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG
+    );
 }
 
 /** A deep copy of `value` with every secret replaced by "[secret]". */

@@ -52,7 +52,8 @@ export function runtimeRepositoryHint(s: Settings): string {
     if (s.mode === "developer" && !s.runtime.experimental) {
         return `${team}/${s.runtime.name}`; // the team's runtime
     }
-    return imageNames(s, { team, developer: repositoryPath(location, s.gcp.project, s.registry.developerRepository) }).runtime;
+    return imageNames(s, { team, developer: repositoryPath(location, s.gcp.project, s.registry.developerRepository) })
+        .runtime;
 }
 
 /** The immutable content tag of a build: a prefix of its content hash. */

@@ -33,13 +33,18 @@ export interface Plan {
 /** A stack name (`team`) or a path to `Pulumi.<stack>.yaml`, to the stack name and its file. */
 export function resolveStackFile(arg: string, cwd = process.cwd()): { stack: string; file: string } {
     const asPath = path.resolve(cwd, arg);
-    const file = arg.endsWith(".yaml") || arg.endsWith(".yml") ? asPath : path.join(PROJECT_ROOT, "stacks", `Pulumi.${arg}.yaml`);
+    const file =
+        arg.endsWith(".yaml") || arg.endsWith(".yml")
+            ? asPath
+            : path.join(PROJECT_ROOT, "stacks", `Pulumi.${arg}.yaml`);
     const m = /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(file));
     if (!m) {
         throw new PlanInputError(`plan: ${JSON.stringify(arg)} is not a stack name nor a Pulumi.<stack>.yaml file`);
     }
     if (!fs.existsSync(file)) {
-        throw new PlanInputError(`plan: no stack file for ${JSON.stringify(arg)} (looked for ${path.relative(cwd, file) || file})`);
+        throw new PlanInputError(
+            `plan: no stack file for ${JSON.stringify(arg)} (looked for ${path.relative(cwd, file) || file})`,
+        );
     }
     return { stack: m[1], file };
 }
@@ -76,7 +81,12 @@ export interface PlanOptions {
 }
 
 /** Deterministic provider outputs for the resources we read back. */
-function mockState(type: string, name: string, inputs: Record<string, any>, config: Record<string, string>): Record<string, unknown> {
+function mockState(
+    type: string,
+    name: string,
+    inputs: Record<string, any>,
+    config: Record<string, string>,
+): Record<string, unknown> {
     const project = inputs.project ?? config["gcp:project"] ?? "project";
     switch (type) {
         case "command:local:Command": {
@@ -88,7 +98,12 @@ function mockState(type: string, name: string, inputs: Record<string, any>, conf
         }
         case "gcp:serviceaccount/account:Account": {
             const email = `${inputs.accountId}@${project}.iam.gserviceaccount.com`;
-            return { ...inputs, email, name: `projects/${project}/serviceAccounts/${email}`, member: `serviceAccount:${email}` };
+            return {
+                ...inputs,
+                email,
+                name: `projects/${project}/serviceAccounts/${email}`,
+                member: `serviceAccount:${email}`,
+            };
         }
         case "gcp:storage/bucket:Bucket":
             return { ...inputs, url: `gs://${inputs.name}` };
@@ -104,14 +119,25 @@ function mockState(type: string, name: string, inputs: Record<string, any>, conf
 }
 
 /** Runs the program for one stack file under mocks and returns its plan. */
-export async function planStack(stack: string, config: Record<string, string>, options: PlanOptions = {}): Promise<Plan> {
+export async function planStack(
+    stack: string,
+    config: Record<string, string>,
+    options: PlanOptions = {},
+): Promise<Plan> {
     const records: PlannedResource[] = [];
     await pulumi.runtime.setMocks(
         {
             newResource: async (args) => {
-                if (options.execute && args.type === "command:local:Command" && args.inputs.environment?.FW_BUILDER !== undefined) {
+                if (
+                    options.execute &&
+                    args.type === "command:local:Command" &&
+                    args.inputs.environment?.FW_BUILDER !== undefined
+                ) {
                     const result = await options.execute(args.inputs.environment);
-                    return { id: `${args.name}-id`, state: { ...args.inputs, stdout: JSON.stringify(result), stderr: "" } };
+                    return {
+                        id: `${args.name}-id`,
+                        state: { ...args.inputs, stdout: JSON.stringify(result), stderr: "" },
+                    };
                 }
                 const state = mockState(args.type, args.name, args.inputs, config);
                 return { id: `${args.name}-id`, state };
@@ -145,7 +171,12 @@ export async function planStack(stack: string, config: Record<string, string>, o
     const read = monitor.readResource.bind(monitor);
     monitor.readResource = (req: any, callback: (err: unknown, resp: any) => void) => {
         const parentUrn: string = req.getParent();
-        records.push({ type: req.getType(), name: req.getName(), parent: parentUrn ? parentUrn.split("::").pop()! : null, inputs: {} });
+        records.push({
+            type: req.getType(),
+            name: req.getName(),
+            parent: parentUrn ? parentUrn.split("::").pop()! : null,
+            inputs: {},
+        });
         return read(req, callback);
     };
     const inputsOf = new Map<string, Record<string, unknown>>();
@@ -169,9 +200,15 @@ export async function planStack(stack: string, config: Record<string, string>, o
     for (const r of records) {
         r.inputs = clean(inputsOf.get(`${r.type}::${r.name}`) ?? {}) as Record<string, unknown>;
     }
-    records.sort((a, b) => (a.type === b.type ? cmp(a.name, b.name) || cmp(a.parent ?? "", b.parent ?? "") : cmp(a.type, b.type)));
+    records.sort((a, b) =>
+        a.type === b.type ? cmp(a.name, b.name) || cmp(a.parent ?? "", b.parent ?? "") : cmp(a.type, b.type),
+    );
     // secrets never reach a plan, a diff or a pull-request summary
-    return maskSecrets({ stack, resources: records.map((r) => sortKeys(r) as PlannedResource), outputs: sortKeys(resolved) as Record<string, unknown> });
+    return maskSecrets({
+        stack,
+        resources: records.map((r) => sortKeys(r) as PlannedResource),
+        outputs: sortKeys(resolved) as Record<string, unknown>,
+    });
 }
 
 function cmp(a: string, b: string): number {
@@ -182,7 +219,9 @@ async function resolveOutputs(outputs: Record<string, unknown>): Promise<Record<
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(outputs)) {
         const o = pulumi.output(v) as pulumi.Output<unknown>;
-        out[k] = (await pulumi.isSecret(o)) ? "[secret]" : await new Promise((resolve) => o.apply((x: unknown) => resolve(x)));
+        out[k] = (await pulumi.isSecret(o))
+            ? "[secret]"
+            : await new Promise((resolve) => o.apply((x: unknown) => resolve(x)));
     }
     return out;
 }

@@ -32,7 +32,9 @@ export function packContext(entries: ContextEntry[], dockerfile: string): tar.Pa
     ];
     const all = [
         ...generated.map(([name, text]) => ({ name, text })),
-        ...entries.filter((e) => e.path !== ".dockerignore" && e.path !== DOCKERFILE_IN_CONTEXT).map((e) => ({ name: e.path, entry: e })),
+        ...entries
+            .filter((e) => e.path !== ".dockerignore" && e.path !== DOCKERFILE_IN_CONTEXT)
+            .map((e) => ({ name: e.path, entry: e })),
     ];
     (async () => {
         for (const item of all) {
@@ -48,7 +50,9 @@ export function packContext(entries: ContextEntry[], dockerfile: string): tar.Pa
             }
             const size = fs.statSync(e.abs).size;
             await new Promise<void>((resolve, reject) => {
-                const sink = pack.entry(header(e.path, size, e.executable ? 0o755 : 0o644), (err) => (err ? reject(err) : resolve()));
+                const sink = pack.entry(header(e.path, size, e.executable ? 0o755 : 0o644), (err) =>
+                    err ? reject(err) : resolve(),
+                );
                 fs.createReadStream(e.abs).on("error", reject).pipe(sink);
             });
         }

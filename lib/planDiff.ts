@@ -92,7 +92,12 @@ export function diffPlans(old: Plan | null, next: Plan | null): PlanDiff {
     for (const [k, r] of after) {
         const prev = before.get(k);
         if (!prev) {
-            diff.added.push({ type: r.type, name: r.name, parent: r.parent ?? null, ...(r.options ? { options: r.options } : {}) });
+            diff.added.push({
+                type: r.type,
+                name: r.name,
+                parent: r.parent ?? null,
+                ...(r.options ? { options: r.options } : {}),
+            });
             continue;
         }
         const inputs: ValueChange[] = [];
@@ -114,7 +119,10 @@ export function diffPlans(old: Plan | null, next: Plan | null): PlanDiff {
     diff.added.sort(compareResources);
     diff.removed.sort(compareResources);
     diff.changed.sort(compareResources);
-    if (diff.status === "unchanged" && (diff.added.length || diff.removed.length || diff.changed.length || diff.outputs.length)) {
+    if (
+        diff.status === "unchanged" &&
+        (diff.added.length || diff.removed.length || diff.changed.length || diff.outputs.length)
+    ) {
         diff.status = "changed";
     }
     return diff;
@@ -175,7 +183,12 @@ function diffValues(path: string, a: unknown, b: unknown, out: ValueChange[]): v
         return;
     }
     if (b === undefined) {
-        out.push({ path: label, kind: "removed", old: a, ...(isMultiline(a) ? { lines: lineDiff(lines(a), []) } : {}) });
+        out.push({
+            path: label,
+            kind: "removed",
+            old: a,
+            ...(isMultiline(a) ? { lines: lineDiff(lines(a), []) } : {}),
+        });
         return;
     }
     if (isPlainObject(a) && isPlainObject(b)) {
@@ -228,7 +241,8 @@ export function lineDiff(a: string[], b: string[]): DiffLine[] {
         const at = (i: number, j: number) => i * (m + 1) + j;
         for (let i = n - 1; i >= 0; i--) {
             for (let j = m - 1; j >= 0; j--) {
-                lcs[at(i, j)] = a[i] === b[j] ? lcs[at(i + 1, j + 1)] + 1 : Math.max(lcs[at(i + 1, j)], lcs[at(i, j + 1)]);
+                lcs[at(i, j)] =
+                    a[i] === b[j] ? lcs[at(i + 1, j + 1)] + 1 : Math.max(lcs[at(i + 1, j)], lcs[at(i, j + 1)]);
             }
         }
         let i = 0;

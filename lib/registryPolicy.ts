@@ -21,7 +21,10 @@ export function cleanupPolicyInputs(policies: CleanupPolicy[]): CleanupPolicyInp
             return {
                 id: p.id,
                 action: "KEEP",
-                mostRecentVersions: { keepCount: p.keepCount, ...(p.packageNamePrefixes ? { packageNamePrefixes: p.packageNamePrefixes } : {}) },
+                mostRecentVersions: {
+                    keepCount: p.keepCount,
+                    ...(p.packageNamePrefixes ? { packageNamePrefixes: p.packageNamePrefixes } : {}),
+                },
             };
         }
         const condition: CleanupPolicyInput["condition"] = {};

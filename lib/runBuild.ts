@@ -118,7 +118,9 @@ export async function runBuild(spec: BuildSpec, opts: RunOptions): Promise<Build
 
 async function existingLocal(spec: BuildSpec, opts: RunOptions): Promise<BuildResult | undefined> {
     const ref = `${spec.image}:${spec.tags[0]}`;
-    const id = await run("docker", ["image", "inspect", "--format={{.Id}}", ref], { ...opts, log: SILENT }).catch(() => undefined);
+    const id = await run("docker", ["image", "inspect", "--format={{.Id}}", ref], { ...opts, log: SILENT }).catch(
+        () => undefined,
+    );
     if (id === undefined) {
         return undefined;
     }
@@ -134,18 +136,37 @@ async function existingLocal(spec: BuildSpec, opts: RunOptions): Promise<BuildRe
 
 async function existingInRegistry(spec: BuildSpec, opts: RunOptions): Promise<BuildResult | undefined> {
     const ref = `${spec.image}:${spec.tags[0]}`;
-    const args = ["artifacts", "docker", "images", "describe", ref, `--project=${spec.project}`, "--format=value(image_summary.digest)"];
+    const args = [
+        "artifacts",
+        "docker",
+        "images",
+        "describe",
+        ref,
+        `--project=${spec.project}`,
+        "--format=value(image_summary.digest)",
+    ];
     const out = await run("gcloud", args, { ...opts, log: SILENT }).catch(() => undefined);
     const digest = out?.trim();
-    return digest && /^sha256:[0-9a-f]{64}$/.test(digest) ? { digest, reference: `${spec.image}@${digest}` } : undefined;
+    return digest && /^sha256:[0-9a-f]{64}$/.test(digest)
+        ? { digest, reference: `${spec.image}@${digest}` }
+        : undefined;
 }
 
 /** Where the output of look-ups goes: nowhere (their failure is an answer, not an error). */
 const SILENT = new Writable({ write: (_chunk, _encoding, done) => done() });
 
-async function dockerBuild(spec: BuildSpec, entries: ReturnType<typeof collectContext>, opts: RunOptions): Promise<BuildResult> {
+async function dockerBuild(
+    spec: BuildSpec,
+    entries: ReturnType<typeof collectContext>,
+    opts: RunOptions,
+): Promise<BuildResult> {
     const refs = spec.tags.map((t) => `${spec.image}:${t}`);
-    await run("docker", [...dockerBuildArgs(refs, spec.buildArgs, opts.network), "-"], opts, packContext(entries, spec.dockerfile));
+    await run(
+        "docker",
+        [...dockerBuildArgs(refs, spec.buildArgs, opts.network), "-"],
+        opts,
+        packContext(entries, spec.dockerfile),
+    );
     if (!spec.push) {
         const id = (await run("docker", ["image", "inspect", "--format={{.Id}}", refs[0]], opts)).trim();
         return { digest: id, reference: id };
@@ -157,7 +178,12 @@ async function dockerBuild(spec: BuildSpec, entries: ReturnType<typeof collectCo
 }
 
 async function repoDigest(spec: BuildSpec, ref: string, opts: RunOptions): Promise<BuildResult> {
-    const repoDigests = (await run("docker", ["image", "inspect", "--format={{range .RepoDigests}}{{println .}}{{end}}", ref], { ...opts, log: SILENT }))
+    const repoDigests = (
+        await run("docker", ["image", "inspect", "--format={{range .RepoDigests}}{{println .}}{{end}}", ref], {
+            ...opts,
+            log: SILENT,
+        })
+    )
         .split("\n")
         .map((l) => l.trim())
         .filter((l) => l.startsWith(`${spec.image}@`));
@@ -168,13 +194,24 @@ async function repoDigest(spec: BuildSpec, ref: string, opts: RunOptions): Promi
     return { digest: reference.slice(spec.image.length + 1), reference };
 }
 
-async function cloudBuild(spec: BuildSpec, entries: ReturnType<typeof collectContext>, opts: RunOptions): Promise<BuildResult> {
+async function cloudBuild(
+    spec: BuildSpec,
+    entries: ReturnType<typeof collectContext>,
+    opts: RunOptions,
+): Promise<BuildResult> {
     const dir = path.join(opts.projectRoot, ".fireworker", "builds");
     fs.mkdirSync(dir, { recursive: true });
     const base = path.join(dir, `${spec.image.split("/").pop()}-${spec.tags[0]}`);
     await writeContextFile(entries, spec.dockerfile, `${base}.tgz`);
     fs.writeFileSync(`${base}.cloudbuild.yaml`, spec.cloudBuildConfig ?? "");
-    const args = ["builds", "submit", `${base}.tgz`, `--config=${base}.cloudbuild.yaml`, `--project=${spec.project}`, "--format=value(results.images[0].digest)"];
+    const args = [
+        "builds",
+        "submit",
+        `${base}.tgz`,
+        `--config=${base}.cloudbuild.yaml`,
+        `--project=${spec.project}`,
+        "--format=value(results.images[0].digest)",
+    ];
     if (spec.region) {
         args.push(`--region=${spec.region}`);
     }
@@ -183,7 +220,9 @@ async function cloudBuild(spec: BuildSpec, entries: ReturnType<typeof collectCon
     }
     const out = (await run("gcloud", args, opts)).trim().split("\n").pop() ?? "";
     if (!/^sha256:[0-9a-f]{64}$/.test(out)) {
-        throw new Error(`build-image: Cloud Build finished without an image digest for ${spec.image} (got ${JSON.stringify(out)})`);
+        throw new Error(
+            `build-image: Cloud Build finished without an image digest for ${spec.image} (got ${JSON.stringify(out)})`,
+        );
     }
     return { digest: out, reference: `${spec.image}@${out}` };
 }

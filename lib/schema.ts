@@ -17,7 +17,8 @@ export interface PathContext {
 
 /** A developer id / image name component: lowercase letters, digits and single dashes. */
 export const NAME_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-const NAME_RULE = "lowercase letters, digits and single dashes, 1 to 30 characters, starting and ending with a letter or digit";
+const NAME_RULE =
+    "lowercase letters, digits and single dashes, 1 to 30 characters, starting and ending with a letter or digit";
 
 const imageName = (what: string) =>
     z.string({ error: `must be a string: ${what}` }).refine((s) => NAME_PATTERN.test(s) && s.length <= 30, {
@@ -26,14 +27,14 @@ const imageName = (what: string) =>
 
 /** Seconds, from a number or `30s`, `15m`, `1h`; Cloud Build allows 1 minute to 24 hours. */
 const duration = z
-    .union([z.number(), z.string()], { error: "must be a duration such as 900, \"15m\" or \"1h\"" })
+    .union([z.number(), z.string()], { error: 'must be a duration such as 900, "15m" or "1h"' })
     .transform((v, ctx) => {
         if (typeof v === "number") {
             return v;
         }
         const m = /^(\d+)(s|m|h)$/.exec(v.trim());
         if (!m) {
-            ctx.addIssue({ code: "custom", message: "is not a duration; use seconds (900) or \"90s\", \"15m\", \"1h\"" });
+            ctx.addIssue({ code: "custom", message: 'is not a duration; use seconds (900) or "90s", "15m", "1h"' });
             return z.NEVER;
         }
         return Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as "s" | "m" | "h"];
@@ -56,20 +57,25 @@ const baseImage = z.string({ error: "must be an image reference string" }).super
 });
 
 function existingPath(ctx: PathContext, kind: "file" | "directory") {
-    return z.string({ error: `must be a path (string) to a ${kind}, relative to the project root` }).transform((p, rc) => {
-        const abs = path.resolve(ctx.projectRoot, p);
-        let stat: fs.Stats | undefined;
-        try {
-            stat = fs.statSync(abs);
-        } catch {
-            stat = undefined;
-        }
-        if (!stat || (kind === "file" ? !stat.isFile() : !stat.isDirectory())) {
-            rc.addIssue({ code: "custom", message: `is not an existing ${kind} (paths are relative to the project root)` });
-            return z.NEVER;
-        }
-        return relativePosix(ctx.projectRoot, abs);
-    });
+    return z
+        .string({ error: `must be a path (string) to a ${kind}, relative to the project root` })
+        .transform((p, rc) => {
+            const abs = path.resolve(ctx.projectRoot, p);
+            let stat: fs.Stats | undefined;
+            try {
+                stat = fs.statSync(abs);
+            } catch {
+                stat = undefined;
+            }
+            if (!stat || (kind === "file" ? !stat.isFile() : !stat.isDirectory())) {
+                rc.addIssue({
+                    code: "custom",
+                    message: `is not an existing ${kind} (paths are relative to the project root)`,
+                });
+                return z.NEVER;
+            }
+            return relativePosix(ctx.projectRoot, abs);
+        });
 }
 
 /** A project-relative path with forward slashes, so plans are the same on every machine. */
@@ -103,7 +109,13 @@ export function makeSchema(ctx: PathContext) {
                 .default([]),
             requirements: existingPath(ctx, "file").default("example/requirements.txt"),
             writableDirs: z
-                .array(z.string().regex(/^\/[A-Za-z0-9._\-/]*$/, { error: "is not an absolute directory path (letters, digits, . _ - /)" }))
+                .array(
+                    z
+                        .string()
+                        .regex(/^\/[A-Za-z0-9._\-/]*$/, {
+                            error: "is not an absolute directory path (letters, digits, . _ - /)",
+                        }),
+                )
                 .default([]),
             dockerfile: existingPath(ctx, "file").optional(),
             experimental: z.boolean({ error: "must be true or false" }).default(false),
@@ -117,18 +129,29 @@ export function makeSchema(ctx: PathContext) {
             name: imageName("image name").default("app"),
             context: existingPath(ctx, "directory").default("example"),
             dockerfile: existingPath(ctx, "file").optional(),
-            workdir: z.string().regex(/^\/[A-Za-z0-9._\-/]*$/, { error: "is not an absolute path" }).default("/app"),
-            cmd: z.array(z.string()).min(1, { error: "must list at least the program to run" }).default(["python", "main.py"]),
+            workdir: z
+                .string()
+                .regex(/^\/[A-Za-z0-9._\-/]*$/, { error: "is not an absolute path" })
+                .default("/app"),
+            cmd: z
+                .array(z.string())
+                .min(1, { error: "must list at least the program to run" })
+                .default(["python", "main.py"]),
             labels,
             /** Moving tag added to developer images for tasks that pull by tag. */
-            friendlyTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: "is not a Docker tag" }).default("latest"),
+            friendlyTag: z
+                .string()
+                .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: "is not a Docker tag" })
+                .default("latest"),
             timeout: duration.default(900),
             machineType: machineType.optional(),
         })
         .prefault({});
 
     const cleanupPolicy = z.strictObject({
-        id: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, { error: "is not a policy id (lowercase letters, digits, dashes)" }),
+        id: z
+            .string()
+            .regex(/^[a-z][a-z0-9-]{0,62}$/, { error: "is not a policy id (lowercase letters, digits, dashes)" }),
         action: z.enum(["DELETE", "KEEP"], { error: "must be DELETE or KEEP" }),
         tagState: z.enum(["TAGGED", "UNTAGGED", "ANY"], { error: "must be TAGGED, UNTAGGED or ANY" }).optional(),
         tagPrefixes: z.array(z.string()).optional(),
@@ -139,44 +162,103 @@ export function makeSchema(ctx: PathContext) {
 
     const registry = z
         .strictObject({
-            location: z.string().regex(/^[a-z]+(?:-[a-z]+)*\d*$/, { error: "is not an Artifact Registry location such as us-central1 or us" }).optional(),
-            teamRepository: z.string().regex(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, { error: "is not a repository id (lowercase letters, digits, dashes)" }).default("fireworker"),
-            developerRepository: z.string().regex(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, { error: "is not a repository id (lowercase letters, digits, dashes)" }).default("fireworker-dev"),
-            developers: z.array(z.string().regex(/^(user|group):[^@\s]+@[^@\s]+\.[a-z]{2,}$/i, { error: "is not \"user:EMAIL\" or \"group:EMAIL\"" })).default([]),
-            cleanupPolicies: z.array(cleanupPolicy).max(10, { error: "has more than 10 policies; Artifact Registry allows at most 10 per repository" }).optional(),
+            location: z
+                .string()
+                .regex(/^[a-z]+(?:-[a-z]+)*\d*$/, {
+                    error: "is not an Artifact Registry location such as us-central1 or us",
+                })
+                .optional(),
+            teamRepository: z
+                .string()
+                .regex(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, {
+                    error: "is not a repository id (lowercase letters, digits, dashes)",
+                })
+                .default("fireworker"),
+            developerRepository: z
+                .string()
+                .regex(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, {
+                    error: "is not a repository id (lowercase letters, digits, dashes)",
+                })
+                .default("fireworker-dev"),
+            developers: z
+                .array(
+                    z
+                        .string()
+                        .regex(/^(user|group):[^@\s]+@[^@\s]+\.[a-z]{2,}$/i, {
+                            error: 'is not "user:EMAIL" or "group:EMAIL"',
+                        }),
+                )
+                .default([]),
+            cleanupPolicies: z
+                .array(cleanupPolicy)
+                .max(10, { error: "has more than 10 policies; Artifact Registry allows at most 10 per repository" })
+                .optional(),
             /** local stack only: a registry host (e.g. 127.0.0.1:5000) to push to; unset keeps images in the engine. */
-            localHost: z.string().regex(/^[a-z0-9.\-]+(:\d+)?$/, { error: "is not a host[:port]" }).optional(),
+            localHost: z
+                .string()
+                .regex(/^[a-z0-9.\-]+(:\d+)?$/, { error: "is not a host[:port]" })
+                .optional(),
         })
         .prefault({});
 
     const triggers = z
         .strictObject({
             /** `owner/name` of the GitHub repository holding this project and its payload. */
-            repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: "is not a GitHub repository \"owner/name\"" }).optional(),
+            repository: z
+                .string()
+                .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: 'is not a GitHub repository "owner/name"' })
+                .optional(),
             /** Cloud Build 2nd-gen connection name (its GitHub App is installed once by hand). */
             connection: z.string().regex(GCE_NAME, { error: "is not a connection name" }).default("github"),
             /** RE2 regex of the branch whose pushes rebuild the team images. */
             branch: z.string().default("^main$"),
             /** Cron schedule (UTC) of the nightly application build; unset: none. */
-            nightlySchedule: z.string().regex(/^(\S+\s+){4}\S+$/, { error: "is not a 5-field cron schedule" }).optional(),
+            nightlySchedule: z
+                .string()
+                .regex(/^(\S+\s+){4}\S+$/, { error: "is not a 5-field cron schedule" })
+                .optional(),
         })
         .prefault({});
 
     const fireworker = z
         .strictObject({
             enabled: z.boolean({ error: "must be true or false" }).optional(),
-            sourceImageFamily: z.string().regex(GCE_NAME, { error: "is not an image family name" }).default("debian-12"),
+            sourceImageFamily: z
+                .string()
+                .regex(GCE_NAME, { error: "is not an image family name" })
+                .default("debian-12"),
             sourceImageProject: z.string().default("debian-cloud"),
-            family: z.string().regex(GCE_NAME, { error: "is not a GCE image family name (lowercase letters, digits, dashes, 1 to 63, starting with a letter)" }).default("fireworker"),
-            zone: z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, { error: "is not a zone such as us-central1-a" }).optional(),
-            diskSizeGb: z.number().int({ error: "must be a whole number of GB" }).max(2048, { error: "is over 2048 GB" }).default(20),
-            machineType: z.string().regex(/^[a-z0-9]+-[a-z0-9-]+$/, { error: "is not a machine type such as e2-standard-2" }).default("e2-standard-2"),
+            family: z
+                .string()
+                .regex(GCE_NAME, {
+                    error: "is not a GCE image family name (lowercase letters, digits, dashes, 1 to 63, starting with a letter)",
+                })
+                .default("fireworker"),
+            zone: z
+                .string()
+                .regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, { error: "is not a zone such as us-central1-a" })
+                .optional(),
+            diskSizeGb: z
+                .number()
+                .int({ error: "must be a whole number of GB" })
+                .max(2048, { error: "is over 2048 GB" })
+                .default(20),
+            machineType: z
+                .string()
+                .regex(/^[a-z0-9]+-[a-z0-9-]+$/, { error: "is not a machine type such as e2-standard-2" })
+                .default("e2-standard-2"),
             network: z.string().default("default"),
             subnetwork: z.string().optional(),
             /** Builder VM gets no external IP (needs Cloud NAT or Private Google Access). */
             internalIpOnly: z.boolean().default(false),
-            keep: z.number().int({ error: "must be a whole number" }).min(1, { error: "is below 1; keep at least the newest image" }).default(2),
-            workerUsers: z.array(z.string().regex(/^[a-z_][a-z0-9_-]*$/, { error: "is not a Linux user name" })).default([]),
+            keep: z
+                .number()
+                .int({ error: "must be a whole number" })
+                .min(1, { error: "is below 1; keep at least the newest image" })
+                .default(2),
+            workerUsers: z
+                .array(z.string().regex(/^[a-z_][a-z0-9_-]*$/, { error: "is not a Linux user name" }))
+                .default([]),
             bakeTimeout: duration.default(2400),
         })
         .prefault({});
@@ -184,14 +266,20 @@ export function makeSchema(ctx: PathContext) {
     const cloudBuild = z
         .strictObject({
             /** Region the builds run in; defaults to gcp:region. */
-            region: z.string().regex(/^[a-z]+-[a-z]+\d+$/, { error: "is not a region such as us-central1" }).optional(),
+            region: z
+                .string()
+                .regex(/^[a-z]+-[a-z]+\d+$/, { error: "is not a region such as us-central1" })
+                .optional(),
         })
         .prefault({});
 
     return z.strictObject({
         mode: z.enum(["team", "developer", "local"], { error: "is not a stack kind; allowed: team, developer, local" }),
         developer: imageName("developer id").optional(),
-        teamStack: z.string().regex(/^[A-Za-z0-9_.\-/]+$/, { error: "is not a stack name such as organization/fireworker-images/team" }).default("organization/fireworker-images/team"),
+        teamStack: z
+            .string()
+            .regex(/^[A-Za-z0-9_.\-/]+$/, { error: "is not a stack name such as organization/fireworker-images/team" })
+            .default("organization/fireworker-images/team"),
         registry,
         runtime,
         application,

@@ -75,7 +75,9 @@ export function loadSettings(config: Record<string, string>, ctx: LoadContext): 
             try {
                 input[key] = JSON.parse(raw);
             } catch {
-                lines.push(`${NAMESPACE}:${key}: ${show(raw)} is not an object; write it as a YAML mapping in the stack file`);
+                lines.push(
+                    `${NAMESPACE}:${key}: ${show(raw)} is not an object; write it as a YAML mapping in the stack file`,
+                );
             }
         } else if ((SIMPLE_KEYS as readonly string[]).includes(key)) {
             input[key] = raw;
@@ -139,12 +141,18 @@ function gcpSettings(config: Record<string, string>, lines: string[]): GcpSettin
     const project = config["gcp:project"];
     const region = config["gcp:region"];
     if (project === undefined) {
-        lines.push(`gcp:project: unset; team and developer stacks need a Google Cloud project id (pulumi config set gcp:project PROJECT_ID)`);
+        lines.push(
+            `gcp:project: unset; team and developer stacks need a Google Cloud project id (pulumi config set gcp:project PROJECT_ID)`,
+        );
     } else if (!PROJECT_PATTERN.test(project)) {
-        lines.push(`gcp:project: ${show(project)} is not a project id; allowed: 6 to 30 lowercase letters, digits and dashes, starting with a letter`);
+        lines.push(
+            `gcp:project: ${show(project)} is not a project id; allowed: 6 to 30 lowercase letters, digits and dashes, starting with a letter`,
+        );
     }
     if (region === undefined) {
-        lines.push(`gcp:region: unset; team and developer stacks need a region such as us-central1 (pulumi config set gcp:region REGION)`);
+        lines.push(
+            `gcp:region: unset; team and developer stacks need a region such as us-central1 (pulumi config set gcp:region REGION)`,
+        );
     } else if (!REGION_PATTERN.test(region)) {
         lines.push(`gcp:region: ${show(region)} is not a region; use one such as us-central1 or europe-west4`);
     }
@@ -171,22 +179,35 @@ function crossChecks(s: ParsedSettings, gcp: GcpSettings | undefined, lines: str
     } catch {
         lines.push(`${NAMESPACE}:triggers.branch: ${show(s.triggers.branch)} is not a valid regular expression`);
     }
-    if (gcp && s.registry.location && s.registry.location !== gcp.region && !isMultiRegionOf(s.registry.location, gcp.region)) {
+    if (
+        gcp &&
+        s.registry.location &&
+        s.registry.location !== gcp.region &&
+        !isMultiRegionOf(s.registry.location, gcp.region)
+    ) {
         lines.push(
             `${NAMESPACE}:registry.location: ${show(s.registry.location)} does not contain gcp:region ${show(gcp.region)}; use the region itself or its multi-region (${gcp.region.split("-")[0]})`,
         );
     }
     if (gcp && s.fireworker.zone && !s.fireworker.zone.startsWith(`${gcp.region}-`)) {
-        lines.push(`${NAMESPACE}:fireworker.zone: ${show(s.fireworker.zone)} is not in gcp:region ${show(gcp.region)}; use a zone such as ${gcp.region}-b`);
+        lines.push(
+            `${NAMESPACE}:fireworker.zone: ${show(s.fireworker.zone)} is not in gcp:region ${show(gcp.region)}; use a zone such as ${gcp.region}-b`,
+        );
     }
     if (s.registry.localHost !== undefined && s.mode !== "local") {
-        lines.push(`${NAMESPACE}:registry.localHost: ${show(s.registry.localHost)} is only for local stacks; remove it (cloud stacks push to Artifact Registry)`);
+        lines.push(
+            `${NAMESPACE}:registry.localHost: ${show(s.registry.localHost)} is only for local stacks; remove it (cloud stacks push to Artifact Registry)`,
+        );
     }
     if (s.mode === "developer" && s.fireworker.enabled && !s.runtime.experimental) {
-        lines.push(`${NAMESPACE}:fireworker.enabled: true needs runtime.experimental: true in a developer stack (the team stack bakes the team runtime)`);
+        lines.push(
+            `${NAMESPACE}:fireworker.enabled: true needs runtime.experimental: true in a developer stack (the team stack bakes the team runtime)`,
+        );
     }
     if (s.mode === "local" && s.fireworker.enabled) {
-        lines.push(`${NAMESPACE}:fireworker.enabled: true is not possible in a local stack (baking needs Google Compute Engine)`);
+        lines.push(
+            `${NAMESPACE}:fireworker.enabled: true is not possible in a local stack (baking needs Google Compute Engine)`,
+        );
     }
     if (s.fireworker.diskSizeGb < MIN_DISK_SIZE_GB) {
         lines.push(
@@ -194,7 +215,10 @@ function crossChecks(s: ParsedSettings, gcp: GcpSettings | undefined, lines: str
         );
     }
     // image names are <family>-<hash>; a developer's family is <family>-<id>
-    const bakedFamily = s.mode === "developer" && s.fireworker.enabled && developer ? `${s.fireworker.family}-${developer}` : s.fireworker.family;
+    const bakedFamily =
+        s.mode === "developer" && s.fireworker.enabled && developer
+            ? `${s.fireworker.family}-${developer}`
+            : s.fireworker.family;
     if (bakedFamily.length > MAX_FAMILY_LENGTH) {
         const what = bakedFamily === s.fireworker.family ? "" : ` gives the family ${show(bakedFamily)}, which`;
         lines.push(
@@ -217,9 +241,7 @@ function issueLine(issue: Issue, input: Record<string, unknown>, schema: ReturnT
         const keys = issue.keys;
         const parent = issue.path as (string | number)[];
         const allowed = allowedKeysAt(schema, parent);
-        return keys
-            .map((k) => unknownKeyLine([...pathParts, k], valueAt(input, [...parent, k]), allowed))
-            .join("\n");
+        return keys.map((k) => unknownKeyLine([...pathParts, k], valueAt(input, [...parent, k]), allowed)).join("\n");
     }
     const key = `${NAMESPACE}:${joinPath(pathParts)}`;
     const value = valueAt(input, issue.path as (string | number)[]);

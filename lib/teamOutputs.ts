@@ -22,7 +22,12 @@ export type TeamOutputName = (typeof TEAM_OUTPUTS)[number];
 export type TeamOutputs = Record<TeamOutputName, unknown>;
 
 /** Deterministic stand-ins for a developer stack's offline plan (no team stack is read). */
-export function teamOutputPlaceholders(project: string, location: string, teamRepo = "fireworker", devRepo = "fireworker-dev"): Record<TeamOutputName, string> {
+export function teamOutputPlaceholders(
+    project: string,
+    location: string,
+    teamRepo = "fireworker",
+    devRepo = "fireworker-dev",
+): Record<TeamOutputName, string> {
     const host = `${location}-docker.pkg.dev`;
     const team = `${host}/${project}/${teamRepo}`;
     const zero = `sha256:${"0".repeat(64)}`;

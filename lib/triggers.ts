@@ -45,7 +45,13 @@ export interface TriggerBuild {
  * application build goes FROM; Pulumi keeps it current on every `pulumi up`.
  */
 export function renderTriggerBuild(a: TriggerBuildArgs, runtimeReference: string): TriggerBuild {
-    const envs = [`FW_STACK=${a.stack}`, `FW_BUILD=${a.build}`, "FW_RUNTIME_REF=${_RUNTIME_REF}", "FW_GIT_COMMIT=$COMMIT_SHA", "FW_GIT_BRANCH=$BRANCH_NAME"];
+    const envs = [
+        `FW_STACK=${a.stack}`,
+        `FW_BUILD=${a.build}`,
+        "FW_RUNTIME_REF=${_RUNTIME_REF}",
+        "FW_GIT_COMMIT=$COMMIT_SHA",
+        "FW_GIT_BRANCH=$BRANCH_NAME",
+    ];
     if (a.imageOverride) {
         envs.push(`FW_IMAGE_OVERRIDE=${a.imageOverride}`, `FW_FRIENDLY_TAG=${a.friendlyTag ?? "latest"}`);
     }
@@ -59,7 +65,10 @@ export function renderTriggerBuild(a: TriggerBuildArgs, runtimeReference: string
                 id: "prepare",
                 name: PREPARE_IMAGE,
                 entrypoint: "bash",
-                args: ["-c", "npm ci --no-audit --no-fund --loglevel=error && node --require ts-node/register/transpile-only scripts/trigger-build.ts"],
+                args: [
+                    "-c",
+                    "npm ci --no-audit --no-fund --loglevel=error && node --require ts-node/register/transpile-only scripts/trigger-build.ts",
+                ],
                 envs,
             },
             { id: "build", name: DOCKER_IMAGE, entrypoint: "bash", args: [`${TRIGGER_DIR}/build.sh`] },
@@ -74,9 +83,16 @@ export function renderTriggerBuild(a: TriggerBuildArgs, runtimeReference: string
  * `includedFiles` globs of a trigger: the files its content hash reads, plus the stack file
  * (settings shape the rendered Dockerfile) and this program's rendering code.
  */
-export function includedFiles(context: ContextSpec, extra: string[], isDirectory: (projectPath: string) => boolean): string[] {
+export function includedFiles(
+    context: ContextSpec,
+    extra: string[],
+    isDirectory: (projectPath: string) => boolean,
+): string[] {
     const under = (dir: string) => (dir === "." ? "**" : `${dir}/**`);
-    const globs = context.kind === "directory" ? [under(context.dir)] : context.files.map((f) => (isDirectory(f.src) ? under(f.src) : f.src));
+    const globs =
+        context.kind === "directory"
+            ? [under(context.dir)]
+            : context.files.map((f) => (isDirectory(f.src) ? under(f.src) : f.src));
     return [...new Set([...globs, ...extra])].sort();
 }
 

@@ -75,7 +75,8 @@ function buildBases(inputs: any): { from?: string; others: string[] } {
     const args = buildArgs(inputs);
     const from = typeof args?.from === "string" ? args.from : undefined;
     const dockerfile = env(inputs).FW_DOCKERFILE;
-    const others = typeof dockerfile === "string" ? dockerfileBases(dockerfile, args).filter((base) => base !== from) : [];
+    const others =
+        typeof dockerfile === "string" ? dockerfileBases(dockerfile, args).filter((base) => base !== from) : [];
     return { from, others };
 }
 
@@ -106,7 +107,13 @@ export function dockerfileBases(dockerfile: string, args: Record<string, unknown
             for (const decl of m[2].split(/\s+/)) {
                 const eq = decl.indexOf("=");
                 const name = eq >= 0 ? decl.slice(0, eq) : decl;
-                const def = eq >= 0 ? decl.slice(eq + 1).replace(/^"(.*)"$/, "$1").replace(/^'(.*)'$/, "$1") : undefined;
+                const def =
+                    eq >= 0
+                        ? decl
+                              .slice(eq + 1)
+                              .replace(/^"(.*)"$/, "$1")
+                              .replace(/^'(.*)'$/, "$1")
+                        : undefined;
                 const given = args[name];
                 if (typeof given === "string") vars[name] = given;
                 else if (def !== undefined) vars[name] = def;
@@ -114,7 +121,10 @@ export function dockerfileBases(dockerfile: string, args: Record<string, unknown
         } else if (instr === "FROM") {
             seenFrom = true;
             const words = m[2].split(/\s+/).filter((w) => !w.startsWith("--"));
-            const image = (words[0] ?? "").replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, a?: string, b?: string) => vars[(a ?? b)!] ?? whole);
+            const image = (words[0] ?? "").replace(
+                /\$\{(\w+)\}|\$(\w+)/g,
+                (whole, a?: string, b?: string) => vars[(a ?? b)!] ?? whole,
+            );
             const earlierStage = stages.has(image.toLowerCase());
             if (words[1]?.toUpperCase() === "AS" && words[2]) stages.add(words[2].toLowerCase());
             if (image && !image.includes("$") && image.toLowerCase() !== "scratch" && !earlierStage) {
@@ -139,9 +149,13 @@ const PUBLIC_MEMBERS = new Set(["allusers", "allauthenticatedusers"]);
 /** The (role, members) grants of an IAM member/binding/policy resource. */
 function grants(inputs: any): { role: string; members: string[] }[] {
     const out: { role: string; members: string[] }[] = [];
-    const members = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : typeof v === "string" ? [v] : []);
+    const members = (v: unknown): string[] =>
+        Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : typeof v === "string" ? [v] : [];
     if (typeof inputs?.role === "string" || inputs?.member !== undefined || inputs?.members !== undefined) {
-        out.push({ role: typeof inputs?.role === "string" ? inputs.role : "", members: [...members(inputs?.member), ...members(inputs?.members)] });
+        out.push({
+            role: typeof inputs?.role === "string" ? inputs.role : "",
+            members: [...members(inputs?.member), ...members(inputs?.members)],
+        });
     }
     const policy = inputs?.policyData;
     if (typeof policy === "string") {
@@ -162,29 +176,38 @@ function grants(inputs: any): { role: string; members: string[] }[] {
 export const rules: Rule[] = [
     {
         name: "no-alpine-base",
-        description: "Images are never built on Alpine: musl changes floating-point results, so a model would silently compute different numbers.",
+        description:
+            "Images are never built on Alpine: musl changes floating-point results, so a model would silently compute different numbers.",
         enforcementLevel: "mandatory",
         check(type, inputs) {
             if (type !== COMMAND) return [];
             const { from, others } = buildBases(inputs);
             return [
                 ...(from !== undefined && isAlpine(from)
-                    ? [`builds FROM ${JSON.stringify(from)}, an Alpine image; use a Debian-based image such as python:3.11-slim-bookworm`]
+                    ? [
+                          `builds FROM ${JSON.stringify(from)}, an Alpine image; use a Debian-based image such as python:3.11-slim-bookworm`,
+                      ]
                     : []),
-                ...others.filter(isAlpine).map((base) => `its Dockerfile has FROM ${base}, an Alpine image; use a Debian-based image`),
+                ...others
+                    .filter(isAlpine)
+                    .map((base) => `its Dockerfile has FROM ${base}, an Alpine image; use a Debian-based image`),
             ];
         },
     },
     {
         name: "pinned-base-image",
-        description: "Base images are pinned by a tag other than latest or by a digest, so a rebuild of the same settings gives the same runtime.",
+        description:
+            "Base images are pinned by a tag other than latest or by a digest, so a rebuild of the same settings gives the same runtime.",
         enforcementLevel: "mandatory",
         check(type, inputs) {
             if (type !== COMMAND) return [];
             const { from, others } = buildBases(inputs);
             const out: string[] = [];
             const why = from === undefined ? undefined : unpinned(from);
-            if (why) out.push(`builds FROM ${JSON.stringify(from)}, which ${why}; pin a tag such as python:3.11-slim-bookworm or a digest`);
+            if (why)
+                out.push(
+                    `builds FROM ${JSON.stringify(from)}, which ${why}; pin a tag such as python:3.11-slim-bookworm or a digest`,
+                );
             for (const base of others) {
                 const why = unpinned(base);
                 if (why) out.push(`its Dockerfile has FROM ${base}, which ${why}; pin a tag or a digest`);
@@ -194,7 +217,8 @@ export const rules: Rule[] = [
     },
     {
         name: "application-from-digest",
-        description: "The application image is built FROM the runtime by digest (repository@sha256:..., or a local engine's image id sha256:...), never by a moving tag.",
+        description:
+            "The application image is built FROM the runtime by digest (repository@sha256:..., or a local engine's image id sha256:...), never by a moving tag.",
         enforcementLevel: "mandatory",
         check(type, inputs) {
             if (type !== COMMAND) return [];
@@ -202,12 +226,17 @@ export const rules: Rule[] = [
             if (!args || !isApplicationBuild(args) || typeof args.from !== "string") return [];
             // a pushed runtime by repository@sha256:...; a local-only runtime by its image id sha256:...
             const immutable = args.from.includes("@sha256:") || isDigest(args.from);
-            return immutable ? [] : [`application builds FROM ${JSON.stringify(args.from)}; build FROM the runtime's repository@sha256:... reference`];
+            return immutable
+                ? []
+                : [
+                      `application builds FROM ${JSON.stringify(args.from)}; build FROM the runtime's repository@sha256:... reference`,
+                  ];
         },
     },
     {
         name: "application-labels",
-        description: "Application images carry the application and contact e-mail labels, so a running container can be traced to its owner.",
+        description:
+            "Application images carry the application and contact e-mail labels, so a running container can be traced to its owner.",
         enforcementLevel: "advisory",
         check(type, inputs) {
             if (type !== COMMAND) return [];
@@ -215,30 +244,39 @@ export const rules: Rule[] = [
             if (!args || !isApplicationBuild(args)) return [];
             return ["label_application", "label_email"]
                 .filter((k) => typeof args[k] !== "string" || (args[k] as string).trim() === "")
-                .map((k) => `application image has no ${k.replace("label_", "")} label; set fireworker-images:application.labels.${k.replace("label_", "")}`);
+                .map(
+                    (k) =>
+                        `application image has no ${k.replace("label_", "")} label; set fireworker-images:application.labels.${k.replace("label_", "")}`,
+                );
         },
     },
     {
         name: "no-primitive-roles",
-        description: "No primitive role (roles/owner, roles/editor, roles/viewer) is granted: each identity gets only the predefined roles it needs.",
+        description:
+            "No primitive role (roles/owner, roles/editor, roles/viewer) is granted: each identity gets only the predefined roles it needs.",
         enforcementLevel: "mandatory",
         check(type, inputs) {
             if (!isIamResource(type)) return [];
             return grants(inputs)
                 .filter((g) => PRIMITIVE_ROLES.has(g.role))
-                .map((g) => `grants the primitive role ${g.role}${g.members.length ? ` to ${g.members.join(", ")}` : ""}; grant a predefined role with only the permissions needed`);
+                .map(
+                    (g) =>
+                        `grants the primitive role ${g.role}${g.members.length ? ` to ${g.members.join(", ")}` : ""}; grant a predefined role with only the permissions needed`,
+                );
         },
     },
     {
         name: "no-public-members",
-        description: "Nothing is granted to allUsers or allAuthenticatedUsers: images, sources and accounts are the lab's only.",
+        description:
+            "Nothing is granted to allUsers or allAuthenticatedUsers: images, sources and accounts are the lab's only.",
         enforcementLevel: "mandatory",
         check(type, inputs) {
             if (!isIamResource(type)) return [];
             const out: string[] = [];
             for (const g of grants(inputs)) {
                 for (const m of g.members) {
-                    if (PUBLIC_MEMBERS.has(m.toLowerCase())) out.push(`grants ${g.role || "a role"} to the public member ${m}`);
+                    if (PUBLIC_MEMBERS.has(m.toLowerCase()))
+                        out.push(`grants ${g.role || "a role"} to the public member ${m}`);
                 }
             }
             return out;
@@ -257,14 +295,18 @@ export const rules: Rule[] = [
                 const seconds = d && typeof d === "object" ? Number(d.seconds ?? 0) : 0;
                 if (!(seconds > 0)) out.push("has no scheduling.maxRunDuration; a builder VM must stop itself");
                 if (s.instanceTerminationAction !== "DELETE") {
-                    out.push(`has scheduling.instanceTerminationAction ${JSON.stringify(s.instanceTerminationAction ?? null)}; use "DELETE" so nothing is left behind`);
+                    out.push(
+                        `has scheduling.instanceTerminationAction ${JSON.stringify(s.instanceTerminationAction ?? null)}; use "DELETE" so nothing is left behind`,
+                    );
                 }
             }
             if (type === COMMAND) {
                 const bake = env(inputs).FW_BAKE_CONFIG;
                 if (typeof bake === "string") {
-                    if (!/--max-run-duration\b/.test(bake)) out.push("its bake config creates the builder VM without --max-run-duration");
-                    if (!/--instance-termination-action[=\s]+["']?DELETE\b/i.test(bake)) out.push("its bake config creates the builder VM without --instance-termination-action=DELETE");
+                    if (!/--max-run-duration\b/.test(bake))
+                        out.push("its bake config creates the builder VM without --max-run-duration");
+                    if (!/--instance-termination-action[=\s]+["']?DELETE\b/i.test(bake))
+                        out.push("its bake config creates the builder VM without --instance-termination-action=DELETE");
                 }
             }
             return out;
@@ -272,13 +314,15 @@ export const rules: Rule[] = [
     },
     {
         name: "builder-vm-no-project-ssh-keys",
-        description: "A builder VM blocks project-wide SSH keys (metadata block-project-ssh-keys=TRUE): nobody logs in to a VM that holds registry credentials.",
+        description:
+            "A builder VM blocks project-wide SSH keys (metadata block-project-ssh-keys=TRUE): nobody logs in to a VM that holds registry credentials.",
         enforcementLevel: "mandatory",
         check(type, inputs) {
             const out: string[] = [];
             if (type === INSTANCE) {
                 const v = inputs?.metadata?.["block-project-ssh-keys"];
-                if (String(v ?? "").toLowerCase() !== "true") out.push('has no metadata block-project-ssh-keys "true"; project-wide SSH keys could log in');
+                if (String(v ?? "").toLowerCase() !== "true")
+                    out.push('has no metadata block-project-ssh-keys "true"; project-wide SSH keys could log in');
             }
             if (type === COMMAND) {
                 const bake = env(inputs).FW_BAKE_CONFIG;
@@ -295,22 +339,31 @@ export const rules: Rule[] = [
             "A Docker repository with mutable tags (the developer repository) has cleanup policies that delete, so developers' 1-2 GB images do not pile up forever.",
         enforcementLevel: "mandatory",
         check(type, inputs) {
-            if (type !== REPOSITORY || (inputs?.format !== undefined && String(inputs.format).toUpperCase() !== "DOCKER")) return [];
+            if (
+                type !== REPOSITORY ||
+                (inputs?.format !== undefined && String(inputs.format).toUpperCase() !== "DOCKER")
+            )
+                return [];
             if (inputs?.dockerConfig?.immutableTags === true) return [];
             const policies: any[] = Array.isArray(inputs?.cleanupPolicies) ? inputs.cleanupPolicies : [];
             if (!policies.some((p) => String(p?.action ?? "").toUpperCase() === "DELETE")) {
                 return ["has mutable tags and no DELETE cleanup policy; its images are never deleted"];
             }
-            return inputs?.cleanupPolicyDryRun === true ? ["has cleanupPolicyDryRun true: its cleanup policies delete nothing"] : [];
+            return inputs?.cleanupPolicyDryRun === true
+                ? ["has cleanupPolicyDryRun true: its cleanup policies delete nothing"]
+                : [];
         },
     },
     {
         name: "team-repository-protected",
-        description: "A repository with immutable tags (the team repository) is protected, so no slip in code or `pulumi destroy` deletes the team's images.",
+        description:
+            "A repository with immutable tags (the team repository) is protected, so no slip in code or `pulumi destroy` deletes the team's images.",
         enforcementLevel: "mandatory",
         check(type, inputs, options) {
             if (type !== REPOSITORY || inputs?.dockerConfig?.immutableTags !== true) return [];
-            return options?.protect ? [] : ["has immutable tags (the team's images) but is not protected; set the protect resource option"];
+            return options?.protect
+                ? []
+                : ["has immutable tags (the team's images) but is not protected; set the protect resource option"];
         },
     },
 ];
@@ -324,13 +377,27 @@ export interface Violation {
 }
 
 /** Every rule's violations for one resource. */
-export function checkResource(resourceType: string, inputs: any, options?: ResourceOptions): Omit<Violation, "resource">[] {
-    return rules.flatMap((r) => r.check(resourceType, inputs, options).map((message) => ({ policy: r.name, enforcementLevel: r.enforcementLevel, message })));
+export function checkResource(
+    resourceType: string,
+    inputs: any,
+    options?: ResourceOptions,
+): Omit<Violation, "resource">[] {
+    return rules.flatMap((r) =>
+        r
+            .check(resourceType, inputs, options)
+            .map((message) => ({ policy: r.name, enforcementLevel: r.enforcementLevel, message })),
+    );
 }
 
 /** The shape of an offline plan this module needs (lib/offlinePlan.ts `Plan`). */
 export interface PlanLike {
-    resources: { type: string; name: string; parent: string | null; inputs: unknown; options?: { protect?: boolean } }[];
+    resources: {
+        type: string;
+        name: string;
+        parent: string | null;
+        inputs: unknown;
+        options?: { protect?: boolean };
+    }[];
 }
 
 /** The whole pack applied to an offline plan; `options.protect` stands for the protect option. */

@@ -52,12 +52,22 @@ export async function runBake(opts: BakeRunOptions): Promise<BakeRunResult> {
     const where = [`--project=${project}`, ...(region ? [`--region=${region}`] : [])];
     const run = (args: string[]) => gcloud(args, env, log);
 
-    const submitted = await run(["builds", "submit", "--no-source", `--config=${file}`, ...where, "--async", "--format=value(id)"]);
+    const submitted = await run([
+        "builds",
+        "submit",
+        "--no-source",
+        `--config=${file}`,
+        ...where,
+        "--async",
+        "--format=value(id)",
+    ]);
     const id = submitted.trim().split("\n").pop()?.trim() ?? "";
     if (!/^[A-Za-z0-9-]+$/.test(id)) {
         throw new Error(`bake-image: gcloud builds submit gave no build id (got ${JSON.stringify(submitted.trim())})`);
     }
-    log.write(`bake-image: baking ${image} in Cloud Build ${id}; it runs on even if this command is stopped (gcloud builds describe ${id} ${where.join(" ")})\n`);
+    log.write(
+        `bake-image: baking ${image} in Cloud Build ${id}; it runs on even if this command is stopped (gcloud builds describe ${id} ${where.join(" ")})\n`,
+    );
 
     let status = "";
     let failures = 0;
@@ -67,7 +77,9 @@ export async function runBake(opts: BakeRunOptions): Promise<BakeRunResult> {
             failures = 0;
         } catch (err) {
             if (++failures >= 5) {
-                throw new Error(`bake-image: cannot read the status of build ${id} (${(err as Error).message}); it continues server-side`);
+                throw new Error(
+                    `bake-image: cannot read the status of build ${id} (${(err as Error).message}); it continues server-side`,
+                );
             }
         }
         if (TERMINAL.includes(status)) {

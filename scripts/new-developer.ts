@@ -18,7 +18,10 @@ export function newDeveloperStack(id: string | undefined, stacksDir: string): st
     }
     const example = fs.readFileSync(path.join(stacksDir, "Pulumi.dev-example.yaml"), "utf8");
     const text = example
-        .replace(/^# A developer stack\. Copy with.*\n# It owns/m, `# Developer stack of ${id}: pulumi stack init dev-${id}, then pulumi up.\n# It owns`)
+        .replace(
+            /^# A developer stack\. Copy with.*\n# It owns/m,
+            `# Developer stack of ${id}: pulumi stack init dev-${id}, then pulumi up.\n# It owns`,
+        )
         .replace(/^config:\n/m, `config:\n  fireworker-images:developer: ${id}\n`);
     fs.writeFileSync(target, text, { flag: "wx" });
     return target;
@@ -27,7 +30,9 @@ export function newDeveloperStack(id: string | undefined, stacksDir: string): st
 if (require.main === module) {
     try {
         const file = newDeveloperStack(process.argv[2], path.resolve(__dirname, "..", "stacks"));
-        process.stdout.write(`wrote ${path.relative(process.cwd(), file)}; next: pulumi stack init dev-${process.argv[2]} && pulumi up\n`);
+        process.stdout.write(
+            `wrote ${path.relative(process.cwd(), file)}; next: pulumi stack init dev-${process.argv[2]} && pulumi up\n`,
+        );
     } catch (err) {
         process.stderr.write(`${(err as Error).message}\n`);
         process.exit(2);

@@ -15,7 +15,9 @@ function readPlan(file: string): Plan | null {
     try {
         text = fs.readFileSync(file, "utf8");
     } catch (err) {
-        throw new UsageError(`plan-diff: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        throw new UsageError(
+            `plan-diff: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        );
     }
     if (text.trim() === "") {
         return null;
@@ -35,7 +37,9 @@ function readPlan(file: string): Plan | null {
 
 function main(argv: string[]): number {
     if (argv.length !== 2) {
-        process.stderr.write("usage: npm run --silent plan-diff -- <old plan.json | /dev/null> <new plan.json | /dev/null>\n");
+        process.stderr.write(
+            "usage: npm run --silent plan-diff -- <old plan.json | /dev/null> <new plan.json | /dev/null>\n",
+        );
         return 2;
     }
     try {

@@ -57,7 +57,11 @@ async function main(): Promise<void> {
         throw new Error(`trigger-build: the ${stack} stack declares no ${want} build`);
     }
     if (process.env.FW_IMAGE_OVERRIDE) {
-        wanted = { ...wanted, image: process.env.FW_IMAGE_OVERRIDE, tags: [wanted.tags[0], process.env.FW_FRIENDLY_TAG ?? "latest"] };
+        wanted = {
+            ...wanted,
+            image: process.env.FW_IMAGE_OVERRIDE,
+            tags: [wanted.tags[0], process.env.FW_FRIENDLY_TAG ?? "latest"],
+        };
     }
     const entries = collectContext(wanted.context, ROOT);
     if ((await hashContext(entries)) !== wanted.contextDigest) {

@@ -17,7 +17,8 @@ function folder(files: Record<string, string>): { dir: string; rel: string } {
 describe("brought Dockerfiles", () => {
     it("a runtime Dockerfile uploads only what it COPYs, never the rest of its folder", async () => {
         const { rel } = folder({
-            Dockerfile: "ARG from=python:3.11-slim-bookworm\nFROM ${from}\nCOPY requirements.txt /\nCOPY scripts /opt/scripts\nRUN pip install --no-cache-dir -r /requirements.txt\n",
+            Dockerfile:
+                "ARG from=python:3.11-slim-bookworm\nFROM ${from}\nCOPY requirements.txt /\nCOPY scripts /opt/scripts\nRUN pip install --no-cache-dir -r /requirements.txt\n",
             "requirements.txt": "numpy==1.26.4\n",
             "scripts/setup.sh": "echo\n",
             "huge-dataset.bin": "not uploaded",
@@ -35,17 +36,22 @@ describe("brought Dockerfiles", () => {
     });
 
     it("a runtime Dockerfile that breaks a rule stops the plan with file:line", async () => {
-        const { rel } = folder({ Dockerfile: "FROM python:3.11-slim-bookworm\nRUN apt-get install -y swig\nRUN pip install numpy\n" });
-        await assert.rejects(planOf("team", patchSetting("team", "runtime", { dockerfile: `${rel}/Dockerfile` })), (err: Error) => {
-            assert.equal(
-                err.message,
-                [
-                    `${rel}/Dockerfile:2: apt-install-without-update: apt-get install without apt-get update in the same RUN, so the package lists can come stale from the cache`,
-                    `${rel}/Dockerfile:3: pip-cache: pip install without --no-cache-dir keeps the downloads in the layer`,
-                ].join("\n"),
-            );
-            return true;
+        const { rel } = folder({
+            Dockerfile: "FROM python:3.11-slim-bookworm\nRUN apt-get install -y swig\nRUN pip install numpy\n",
         });
+        await assert.rejects(
+            planOf("team", patchSetting("team", "runtime", { dockerfile: `${rel}/Dockerfile` })),
+            (err: Error) => {
+                assert.equal(
+                    err.message,
+                    [
+                        `${rel}/Dockerfile:2: apt-install-without-update: apt-get install without apt-get update in the same RUN, so the package lists can come stale from the cache`,
+                        `${rel}/Dockerfile:3: pip-cache: pip install without --no-cache-dir keeps the downloads in the layer`,
+                    ].join("\n"),
+                );
+                return true;
+            },
+        );
     });
 
     it("an application Dockerfile with an Alpine default that our build overrides by digest passes", async () => {

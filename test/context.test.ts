@@ -42,32 +42,94 @@ describe("build context: ignore rules", () => {
             ".git*\n.gcloudignore\n**/*.pyc\n**/__pycache__\nfixtures/*\n!fixtures/keep.json\n/out\n",
             "#!include:.dockerignore\n",
             // .dockerignore itself is uploaded (Docker reads it); the packed context replaces it
-            [".dockerignore", "data/raw/1.csv", "debug.log", "fixtures/keep.json", "main.py", "notes.md", "pkg/mod.py", "sub/out/kept.txt"],
+            [
+                ".dockerignore",
+                "data/raw/1.csv",
+                "debug.log",
+                "fixtures/keep.json",
+                "main.py",
+                "notes.md",
+                "pkg/mod.py",
+                "sub/out/kept.txt",
+            ],
         ],
         [
             "a Docker name matches only at the root (out), gitignore's anywhere",
             "out\n",
             "notes.md\n",
             // an explicit .gcloudignore replaces gcloud's defaults: .git and itself are uploaded unless listed
-            [".dockerignore", ".gcloudignore", ".git/HEAD", ".gitignore", "data/raw/1.csv", "debug.log", "deep/a/b/__pycache__/c.pyc", "fixtures/big.dat", "fixtures/keep.json", "main.py", "pkg/__pycache__/mod.cpython-311.pyc", "pkg/mod.py", "pkg/mod.pyc", "sub/out/kept.txt"],
+            [
+                ".dockerignore",
+                ".gcloudignore",
+                ".git/HEAD",
+                ".gitignore",
+                "data/raw/1.csv",
+                "debug.log",
+                "deep/a/b/__pycache__/c.pyc",
+                "fixtures/big.dat",
+                "fixtures/keep.json",
+                "main.py",
+                "pkg/__pycache__/mod.cpython-311.pyc",
+                "pkg/mod.py",
+                "pkg/mod.pyc",
+                "sub/out/kept.txt",
+            ],
         ],
         [
             "gitignore directory rules in .gcloudignore (data/, leading /, a **/ rule)",
             undefined,
             "data/\n/main.py\n**/__pycache__/\n.git\n",
-            [".gcloudignore", ".gitignore", "debug.log", "fixtures/big.dat", "fixtures/keep.json", "notes.md", "out/result.txt", "pkg/mod.py", "pkg/mod.pyc", "sub/out/kept.txt"],
+            [
+                ".gcloudignore",
+                ".gitignore",
+                "debug.log",
+                "fixtures/big.dat",
+                "fixtures/keep.json",
+                "notes.md",
+                "out/result.txt",
+                "pkg/mod.py",
+                "pkg/mod.pyc",
+                "sub/out/kept.txt",
+            ],
         ],
         [
             "without .gcloudignore, gcloud's defaults and the .gitignore rules",
             undefined,
             undefined,
-            ["data/raw/1.csv", "deep/a/b/__pycache__/c.pyc", "fixtures/big.dat", "fixtures/keep.json", "main.py", "notes.md", "out/result.txt", "pkg/__pycache__/mod.cpython-311.pyc", "pkg/mod.py", "pkg/mod.pyc", "sub/out/kept.txt"],
+            [
+                "data/raw/1.csv",
+                "deep/a/b/__pycache__/c.pyc",
+                "fixtures/big.dat",
+                "fixtures/keep.json",
+                "main.py",
+                "notes.md",
+                "out/result.txt",
+                "pkg/__pycache__/mod.cpython-311.pyc",
+                "pkg/mod.py",
+                "pkg/mod.pyc",
+                "sub/out/kept.txt",
+            ],
         ],
         [
             "a Docker exception re-includes a file inside an excluded directory",
             "data\n!data/raw/1.csv\n.git\n",
             ".gcloudignore\n",
-            [".dockerignore", ".gitignore", "data/raw/1.csv", "debug.log", "deep/a/b/__pycache__/c.pyc", "fixtures/big.dat", "fixtures/keep.json", "main.py", "notes.md", "out/result.txt", "pkg/__pycache__/mod.cpython-311.pyc", "pkg/mod.py", "pkg/mod.pyc", "sub/out/kept.txt"],
+            [
+                ".dockerignore",
+                ".gitignore",
+                "data/raw/1.csv",
+                "debug.log",
+                "deep/a/b/__pycache__/c.pyc",
+                "fixtures/big.dat",
+                "fixtures/keep.json",
+                "main.py",
+                "notes.md",
+                "out/result.txt",
+                "pkg/__pycache__/mod.cpython-311.pyc",
+                "pkg/mod.py",
+                "pkg/mod.pyc",
+                "sub/out/kept.txt",
+            ],
         ],
     ];
     for (const [what, dockerignore, gcloudignore, expected] of table) {
@@ -80,7 +142,14 @@ describe("build context: ignore rules", () => {
     }
 
     it("never walks an excluded directory that no exception reaches", () => {
-        const dir = tree({ "main.py": "", "big/f": "x", "big/sub/g": "y", "keep/h": "z", ".dockerignore": "big\nkeep/*\n!keep/h\n", ".gcloudignore": "#!include:.dockerignore\n.gcloudignore\n.dockerignore\n" });
+        const dir = tree({
+            "main.py": "",
+            "big/f": "x",
+            "big/sub/g": "y",
+            "keep/h": "z",
+            ".dockerignore": "big\nkeep/*\n!keep/h\n",
+            ".gcloudignore": "#!include:.dockerignore\n.gcloudignore\n.dockerignore\n",
+        });
         const read: string[] = [];
         // patch the fs module itself (lib/context.ts reads it through live bindings)
         // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -100,8 +169,17 @@ describe("build context: ignore rules", () => {
 
     it("places named files where the Dockerfile expects them", () => {
         const dir = tree({ "reqs/runtime.txt": "numpy\n", "scripts/a.sh": "echo\n" });
-        const spec: ContextSpec = { kind: "files", files: [{ src: "reqs/runtime.txt", dest: "requirements.txt" }, { src: "scripts", dest: "scripts" }] };
-        assert.deepEqual(collectContext(spec, dir).map((e) => e.path), ["requirements.txt", "scripts/a.sh"]);
+        const spec: ContextSpec = {
+            kind: "files",
+            files: [
+                { src: "reqs/runtime.txt", dest: "requirements.txt" },
+                { src: "scripts", dest: "scripts" },
+            ],
+        };
+        assert.deepEqual(
+            collectContext(spec, dir).map((e) => e.path),
+            ["requirements.txt", "scripts/a.sh"],
+        );
     });
 });
 
@@ -119,7 +197,18 @@ describe("build context: hashing", () => {
 
     it("is the same for two git clones made under different umasks", async () => {
         const src = tree(files, { "run.sh": 0o755 });
-        const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, stdio: "ignore", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@e.org", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@e.org" } });
+        const git = (cwd: string, ...args: string[]) =>
+            execFileSync("git", args, {
+                cwd,
+                stdio: "ignore",
+                env: {
+                    ...process.env,
+                    GIT_AUTHOR_NAME: "t",
+                    GIT_AUTHOR_EMAIL: "t@e.org",
+                    GIT_COMMITTER_NAME: "t",
+                    GIT_COMMITTER_EMAIL: "t@e.org",
+                },
+            });
         git(src, "init", "-q");
         git(src, "add", ".");
         git(src, "commit", "-qm", "x");
@@ -161,7 +250,12 @@ describe("build context: hashing", () => {
     });
 
     it("the build hash changes with the Dockerfile, a build arg and the config", () => {
-        const parts = { context: "c", dockerfile: "FROM x:1\n", buildArgs: { from: "x:1" }, config: { timeoutSeconds: 60 } };
+        const parts = {
+            context: "c",
+            dockerfile: "FROM x:1\n",
+            buildArgs: { from: "x:1" },
+            config: { timeoutSeconds: 60 },
+        };
         const h = buildHash(parts);
         assert.equal(buildHash({ ...parts, buildArgs: { from: "x:1" } }), h);
         assert.notEqual(buildHash({ ...parts, dockerfile: "FROM x:2\n" }), h);

@@ -40,12 +40,20 @@ function configOf(plan: Plan): BakeConfig {
 }
 
 /** The step's environment as Cloud Build makes it: `$$` is `$`, `${_X}` / `$X` substituted. */
-function stepEnvironment(config: BakeConfig, overrides: Record<string, string> = {}, buildId = "0f3c2a1b-7d4e-4b8a-9c1d-2e3f4a5b6c7d"): Record<string, string> {
+function stepEnvironment(
+    config: BakeConfig,
+    overrides: Record<string, string> = {},
+    buildId = "0f3c2a1b-7d4e-4b8a-9c1d-2e3f4a5b6c7d",
+): Record<string, string> {
     const values: Record<string, string> = { ...config.substitutions, ...overrides, BUILD_ID: buildId };
     const env: Record<string, string> = {};
     for (const entry of config.steps[0].env) {
         const i = entry.indexOf("=");
-        env[entry.slice(0, i)] = entry.slice(i + 1).replace(/\$\$|\$\{(\w+)\}|\$(\w+)/g, (m, a?: string, b?: string) => (m === "$$" ? "$" : (values[(a ?? b)!] ?? "")));
+        env[entry.slice(0, i)] = entry
+            .slice(i + 1)
+            .replace(/\$\$|\$\{(\w+)\}|\$(\w+)/g, (m, a?: string, b?: string) =>
+                m === "$$" ? "$" : (values[(a ?? b)!] ?? ""),
+            );
     }
     return env;
 }
@@ -87,7 +95,10 @@ describe("FireworkerImage (team plan)", () => {
     });
 
     it("takes the runtime from substitutions whose defaults are the runtime Pulumi knows", () => {
-        assert.deepEqual(config.substitutions, { _RUNTIME_REF: plan.outputs.runtimeReference, _RUNTIME_TAG: plan.outputs.runtimeTaggedReference });
+        assert.deepEqual(config.substitutions, {
+            _RUNTIME_REF: plan.outputs.runtimeReference,
+            _RUNTIME_TAG: plan.outputs.runtimeTaggedReference,
+        });
         const env = config.steps[0].env;
         assert.ok(env.includes("FW_RUNTIME_REF=${_RUNTIME_REF}"));
         assert.ok(env.includes("FW_RUNTIME_TAG=${_RUNTIME_TAG}"));
@@ -98,7 +109,10 @@ describe("FireworkerImage (team plan)", () => {
         const env = stepEnvironment(config);
         assert.equal(env.FW_SERVICE_ACCOUNT, sa("fw-worker"));
         assert.equal(env.FW_ZONE, "us-central1-b");
-        assert.equal(Buffer.from(env.FW_PRELOAD_B64, "base64").toString("utf8"), readFileSync(path.join(ROOT, "scripts", "fireworker-preload.sh"), "utf8"));
+        assert.equal(
+            Buffer.from(env.FW_PRELOAD_B64, "base64").toString("utf8"),
+            readFileSync(path.join(ROOT, "scripts", "fireworker-preload.sh"), "utf8"),
+        );
         const t = bakeTimings(2400);
         assert.equal(env.FW_MAX_RUN_DURATION, String(t.maxRunDuration));
         assert.ok(Number(env.FW_WAIT_TIMEOUT) < Number(env.FW_MAX_RUN_DURATION));
@@ -131,7 +145,11 @@ describe("FireworkerImage (team plan)", () => {
         assert.equal(trigger.inputs.serviceAccount, `projects/${PROJECT}/serviceAccounts/${sa("fw-baker")}`);
         assert.equal(trigger.inputs.location, "us-central1");
         // the very config pulumi up submits
-        const build = trigger.inputs.build as { steps: { args: string[]; envs: string[]; name: string }[]; substitutions: Record<string, string>; timeout: string };
+        const build = trigger.inputs.build as {
+            steps: { args: string[]; envs: string[]; name: string }[];
+            substitutions: Record<string, string>;
+            timeout: string;
+        };
         assert.deepEqual(build.steps[0].args, config.steps[0].args);
         assert.deepEqual(build.steps[0].envs, config.steps[0].env);
         assert.deepEqual(build.substitutions, config.substitutions);
@@ -143,7 +161,10 @@ describe("FireworkerImage (team plan)", () => {
         const of = (email: string) =>
             iam
                 .filter((r) => r.inputs.member === `serviceAccount:${email}`)
-                .map((r) => `${r.inputs.role} ${r.inputs.serviceAccountId ? `sa:${String(r.inputs.serviceAccountId).split("/").pop()}` : r.inputs.repository ? `repo:${r.inputs.repository}` : "project"}`)
+                .map(
+                    (r) =>
+                        `${r.inputs.role} ${r.inputs.serviceAccountId ? `sa:${String(r.inputs.serviceAccountId).split("/").pop()}` : r.inputs.repository ? `repo:${r.inputs.repository}` : "project"}`,
+                )
                 .sort();
         assert.deepEqual(of(sa("fw-baker")), [
             "roles/compute.instanceAdmin.v1 project",
@@ -151,7 +172,11 @@ describe("FireworkerImage (team plan)", () => {
             `roles/iam.serviceAccountUser sa:${sa("fw-worker")}`,
             "roles/logging.logWriter project",
         ]);
-        assert.deepEqual(of(sa("fw-worker")), ["roles/artifactregistry.reader repo:fireworker", "roles/artifactregistry.reader repo:fireworker-dev", "roles/logging.logWriter project"]);
+        assert.deepEqual(of(sa("fw-worker")), [
+            "roles/artifactregistry.reader repo:fireworker",
+            "roles/artifactregistry.reader repo:fireworker-dev",
+            "roles/logging.logWriter project",
+        ]);
         assert.equal(plan.outputs.bakerServiceAccount, sa("fw-baker"));
     });
 
@@ -163,7 +188,10 @@ describe("FireworkerImage (team plan)", () => {
         assert.notEqual(otherRuntime.outputs.runtimeReference, plan.outputs.runtimeReference);
         assert.notEqual(otherRuntime.outputs.fireworkerImage, plan.outputs.fireworkerImage);
         // how it is baked (zone, machine) does not rename the image; what is baked (disk) does
-        const otherZone = await planOf("team", patchSetting("team", "fireworker", { zone: "us-central1-c", machineType: "e2-standard-4" }));
+        const otherZone = await planOf(
+            "team",
+            patchSetting("team", "fireworker", { zone: "us-central1-c", machineType: "e2-standard-4" }),
+        );
         assert.equal(otherZone.outputs.fireworkerImage, plan.outputs.fireworkerImage);
         const otherDisk = await planOf("team", patchSetting("team", "fireworker", { diskSizeGb: 30 }));
         assert.notEqual(otherDisk.outputs.fireworkerImage, plan.outputs.fireworkerImage);
@@ -205,7 +233,10 @@ describe("FireworkerImage (developer plan)", () => {
 });
 
 describe("bake naming (lib/bake.ts)", () => {
-    const settings = loadSettings({ "gcp:project": PROJECT, "gcp:region": "us-central1", "fireworker-images:mode": "team" }, { stack: "team", projectRoot: ROOT });
+    const settings = loadSettings(
+        { "gcp:project": PROJECT, "gcp:region": "us-central1", "fireworker-images:mode": "team" },
+        { stack: "team", projectRoot: ROOT },
+    );
     const scripts = readBakeScripts(ROOT);
     const spec = (digit: string): BakeSpec => ({
         project: PROJECT,
@@ -229,7 +260,10 @@ describe("bake naming (lib/bake.ts)", () => {
     });
 
     it("refuses a tag and a digest of different repositories", () => {
-        assert.throws(() => runtimeLine(`${RUNTIME_REPO}:t`, `${RUNTIME_REPO}-x@sha256:${"a".repeat(64)}`), /different repositories/);
+        assert.throws(
+            () => runtimeLine(`${RUNTIME_REPO}:t`, `${RUNTIME_REPO}-x@sha256:${"a".repeat(64)}`),
+            /different repositories/,
+        );
         assert.throws(() => runtimeLine(`${RUNTIME_REPO}:t`, `${RUNTIME_REPO}:t`), /REPOSITORY@sha256/);
     });
 });
@@ -354,7 +388,11 @@ describe("scripts/fireworker-bake.sh with a fake gcloud", function () {
         return state;
     }
 
-    function environment(state: string, fake: Record<string, string>, substitutions: Record<string, string> = {}): NodeJS.ProcessEnv {
+    function environment(
+        state: string,
+        fake: Record<string, string>,
+        substitutions: Record<string, string> = {},
+    ): NodeJS.ProcessEnv {
         return {
             PATH: `${fakeBin}:${process.env.PATH}`,
             HOME: state,
@@ -367,17 +405,30 @@ describe("scripts/fireworker-bake.sh with a fake gcloud", function () {
         };
     }
 
-    function finish(state: string, status: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string): BakeRun {
+    function finish(
+        state: string,
+        status: number | null,
+        signal: NodeJS.Signals | null,
+        stdout: string,
+        stderr: string,
+    ): BakeRun {
         const log = path.join(state, "calls.log");
         const calls = existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : [];
         return { status, signal, stdout, stderr, calls, state };
     }
 
     /** Runs the script file, or (`embedded`) the text of the rendered config as Cloud Build would. */
-    function bake(fake: Record<string, string> = {}, opts: { files?: Record<string, string>; substitutions?: Record<string, string>; embedded?: boolean } = {}): BakeRun {
+    function bake(
+        fake: Record<string, string> = {},
+        opts: { files?: Record<string, string>; substitutions?: Record<string, string>; embedded?: boolean } = {},
+    ): BakeRun {
         const state = newState(opts.files);
         const args = opts.embedded ? ["-c", unescapeDollars(config.steps[0].args[1]), "fireworker-bake"] : [SCRIPT];
-        const r = spawnSync("bash", args, { env: environment(state, fake, opts.substitutions), encoding: "utf8", timeout: 60000 });
+        const r = spawnSync("bash", args, {
+            env: environment(state, fake, opts.substitutions),
+            encoding: "utf8",
+            timeout: 60000,
+        });
         return finish(state, r.status, r.signal, r.stdout, r.stderr);
     }
 
@@ -428,13 +479,27 @@ describe("scripts/fireworker-bake.sh with a fake gcloud", function () {
             assert.ok(create.includes(arg), `instances create lacks ${arg}: ${create.join(" ")}`);
         }
         assert.ok(!create.includes("--no-address"));
-        assert.ok(create.some((a) => a.startsWith("--labels=") && a.includes(`fireworker-image=${imageName}`) && a.includes("fireworker-role=builder")));
+        assert.ok(
+            create.some(
+                (a) =>
+                    a.startsWith("--labels=") &&
+                    a.includes(`fireworker-image=${imageName}`) &&
+                    a.includes("fireworker-role=builder"),
+            ),
+        );
         const stop = index(run, `compute instances stop ${builder} `);
         const image = index(run, `compute images create ${imageName} `);
         const del = index(run, `compute instances delete ${builder} `);
         const deprecate = index(run, "compute images deprecate ");
-        assert.ok(index(run, "compute instances create ") < stop && stop < image && image < del && del < deprecate, run.calls.join("\n"));
-        assert.equal(run.calls.filter((c) => c.startsWith("compute instances delete ")).length, 1, "deleted once (the trap finds it gone)");
+        assert.ok(
+            index(run, "compute instances create ") < stop && stop < image && image < del && del < deprecate,
+            run.calls.join("\n"),
+        );
+        assert.equal(
+            run.calls.filter((c) => c.startsWith("compute instances delete ")).length,
+            1,
+            "deleted once (the trap finds it gone)",
+        );
         const imageCall = run.calls[image];
         assert.ok(imageCall.includes(`--source-disk=${builder} --source-disk-zone=us-central1-b --family=fireworker`));
         const labels = /--labels=(\S+)/.exec(imageCall)![1].split(",");
@@ -446,16 +511,28 @@ describe("scripts/fireworker-bake.sh with a fake gcloud", function () {
         const digest = String(config.substitutions._RUNTIME_REF).split("@sha256:")[1];
         assert.ok(labels.includes(`runtime-digest=sha256-${digest.slice(0, 56)}`));
         assert.ok(labels.includes("source-image=debian-12-bookworm-v20250610"));
-        assert.ok(imageCall.includes(`${config.substitutions._RUNTIME_TAG}@sha256:${digest}`), "description names the full runtime reference");
+        assert.ok(
+            imageCall.includes(`${config.substitutions._RUNTIME_TAG}@sha256:${digest}`),
+            "description names the full runtime reference",
+        );
         // pruning: keep 2, deprecate beyond, delete managed images beyond keep+3 or past their date
-        const pruned = run.calls.filter((c) => c.startsWith("compute images deprecate ") || c.startsWith("compute images delete ")).map((c) => c.split(" ").slice(0, 4).join(" "));
+        const pruned = run.calls
+            .filter((c) => c.startsWith("compute images deprecate ") || c.startsWith("compute images delete "))
+            .map((c) => c.split(" ").slice(0, 4).join(" "));
         assert.deepEqual(pruned, [
             "compute images deprecate fireworker-0000000000000002",
             "compute images delete fireworker-0000000000000003",
             "compute images deprecate fireworker-by-hand-1",
             "compute images delete fireworker-0000000000000006",
         ]);
-        assert.ok(run.calls.some((c) => c.startsWith("compute images deprecate fireworker-0000000000000002 --state=DEPRECATED --replacement=" + imageName)));
+        assert.ok(
+            run.calls.some((c) =>
+                c.startsWith(
+                    "compute images deprecate fireworker-0000000000000002 --state=DEPRECATED --replacement=" +
+                        imageName,
+                ),
+            ),
+        );
         assert.ok(!run.calls.some((c) => c.startsWith("compute images list ") && !c.includes("--show-deprecated")));
     });
 
@@ -503,14 +580,22 @@ describe("scripts/fireworker-bake.sh with a fake gcloud", function () {
 
     it("cancelled build (SIGTERM while waiting): deletes the builder on the way out", async () => {
         const state = newState();
-        const child = spawn("bash", [SCRIPT], { env: environment(state, { FAKE_GUEST: "none", FW_WAIT_TIMEOUT: "600" }) });
+        const child = spawn("bash", [SCRIPT], {
+            env: environment(state, { FAKE_GUEST: "none", FW_WAIT_TIMEOUT: "600" }),
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
         child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on("exit", (code, signal) => resolve([code, signal])));
+        const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+            child.on("exit", (code, signal) => resolve([code, signal])),
+        );
         const log = path.join(state, "calls.log");
-        for (let i = 0; i < 200 && !(existsSync(log) && readFileSync(log, "utf8").includes("get-guest-attributes")); i++) {
+        for (
+            let i = 0;
+            i < 200 && !(existsSync(log) && readFileSync(log, "utf8").includes("get-guest-attributes"));
+            i++
+        ) {
             await new Promise((r) => setTimeout(r, 50));
         }
         child.kill("SIGTERM");
@@ -522,11 +607,22 @@ describe("scripts/fireworker-bake.sh with a fake gcloud", function () {
 
     it("a runtime pushed outside Pulumi (the trigger's substitutions) bakes another image", () => {
         const pushedDigest = `sha256:${"e".repeat(64)}`;
-        const run = bake({}, { substitutions: { _RUNTIME_REF: `${RUNTIME_REPO}@${pushedDigest}`, _RUNTIME_TAG: `${RUNTIME_REPO}:eeeeeeeeeeeeeeeeeeee` } });
+        const run = bake(
+            {},
+            {
+                substitutions: {
+                    _RUNTIME_REF: `${RUNTIME_REPO}@${pushedDigest}`,
+                    _RUNTIME_TAG: `${RUNTIME_REPO}:eeeeeeeeeeeeeeeeeeee`,
+                },
+            },
+        );
         assert.equal(run.status, 0, run.stderr);
         const expected = bakeImageName("fireworker", recipe, `${RUNTIME_REPO}:eeeeeeeeeeeeeeeeeeee@${pushedDigest}`);
         assert.notEqual(expected, imageName);
-        assert.ok(run.calls.some((c) => c.startsWith(`compute images create ${expected} `)), run.calls.join("\n"));
+        assert.ok(
+            run.calls.some((c) => c.startsWith(`compute images create ${expected} `)),
+            run.calls.join("\n"),
+        );
     });
 
     it("refuses a tag and a digest of different repositories before creating anything", () => {
@@ -537,19 +633,33 @@ describe("scripts/fireworker-bake.sh with a fake gcloud", function () {
     });
 
     it("deletes builders left by killed bakes, and waits for a live bake of the same image instead of baking twice", () => {
-        const old = "fwb-0000000000000000-deadbeef,us-central1-b,2020-01-01T00:00:00.000-07:00,fireworker-0000000000000000";
+        const old =
+            "fwb-0000000000000000-deadbeef,us-central1-b,2020-01-01T00:00:00.000-07:00,fireworker-0000000000000000";
         const now = new Date().toISOString();
         const live = `fwb-${imageName.split("-").pop()}-cafecafe,us-central1-b,${now},${imageName}`;
-        const run = bake({ FAKE_CONCURRENT_IMAGE: imageName, FAKE_CONCURRENT_BUILDER: `fwb-${imageName.split("-").pop()}-cafecafe` }, { files: { "builders.txt": `${old}\n${live}\n` } });
+        const run = bake(
+            { FAKE_CONCURRENT_IMAGE: imageName, FAKE_CONCURRENT_BUILDER: `fwb-${imageName.split("-").pop()}-cafecafe` },
+            { files: { "builders.txt": `${old}\n${live}\n` } },
+        );
         assert.equal(run.status, 0, run.stderr);
-        assert.ok(run.calls.some((c) => c.startsWith("compute instances delete fwb-0000000000000000-deadbeef --zone=us-central1-b")));
-        assert.ok(!run.calls.some((c) => c.startsWith("compute instances delete fwb-" + imageName.split("-").pop())), "the live builder is not ours to delete");
+        assert.ok(
+            run.calls.some((c) =>
+                c.startsWith("compute instances delete fwb-0000000000000000-deadbeef --zone=us-central1-b"),
+            ),
+        );
+        assert.ok(
+            !run.calls.some((c) => c.startsWith("compute instances delete fwb-" + imageName.split("-").pop())),
+            "the live builder is not ours to delete",
+        );
         assert.equal(index(run, "compute instances create "), -1);
         assert.equal(run.stdout.trim(), `FIREWORKER-BAKE: exists ${imageName}`);
     });
 
     it("internalIpOnly and a subnetwork reach the builder", async () => {
-        const plan = await planOf("team", patchSetting("team", "fireworker", { internalIpOnly: true, subnetwork: "builders" }));
+        const plan = await planOf(
+            "team",
+            patchSetting("team", "fireworker", { internalIpOnly: true, subnetwork: "builders" }),
+        );
         const saved = config;
         config = configOf(plan);
         try {
@@ -566,21 +676,40 @@ describe("scripts/fireworker-bake.sh with a fake gcloud", function () {
     it("pulumi up's runner writes the config, submits it asynchronously and follows the build", async () => {
         const root = newState();
         const state = newState();
-        const env = { PATH: `${fakeBin}:${process.env.PATH}`, FAKE_STATE: state, FW_BAKE_IMAGE: imageName, FW_BAKE_FAMILY: "fireworker", FW_BAKE_CONFIG: "steps: []\n", FW_GCP_PROJECT: PROJECT, FW_CLOUDBUILD_REGION: "us-central1" };
+        const env = {
+            PATH: `${fakeBin}:${process.env.PATH}`,
+            FAKE_STATE: state,
+            FW_BAKE_IMAGE: imageName,
+            FW_BAKE_FAMILY: "fireworker",
+            FW_BAKE_CONFIG: "steps: []\n",
+            FW_GCP_PROJECT: PROJECT,
+            FW_CLOUDBUILD_REGION: "us-central1",
+        };
         const sink = { write: () => true } as unknown as NodeJS.WritableStream;
         const result = await runBake({ projectRoot: root, env, pollSeconds: 0, log: sink });
         assert.deepEqual(result, { image: imageName, family: "fireworker", build: "build-0001" });
         assert.equal(readFileSync(path.join(root, ".fireworker", "bakes", `${imageName}.yaml`), "utf8"), "steps: []\n");
         const calls = readFileSync(path.join(state, "calls.log"), "utf8").trim().split("\n");
-        assert.ok(calls[0].startsWith("builds submit --no-source --config=") && calls[0].includes("--async") && calls[0].includes(`--project=${PROJECT} --region=us-central1`), calls[0]);
+        assert.ok(
+            calls[0].startsWith("builds submit --no-source --config=") &&
+                calls[0].includes("--async") &&
+                calls[0].includes(`--project=${PROJECT} --region=us-central1`),
+            calls[0],
+        );
         assert.ok(calls[1].startsWith("builds describe build-0001 "));
-        await assert.rejects(runBake({ projectRoot: root, env: { ...env, FAKE_BUILD_STATUS: "FAILURE" }, pollSeconds: 0, log: sink }), /bake of fireworker-[0-9a-f]{16} ended FAILURE \(Cloud Build build-0001\)/);
+        await assert.rejects(
+            runBake({ projectRoot: root, env: { ...env, FAKE_BUILD_STATUS: "FAILURE" }, pollSeconds: 0, log: sink }),
+            /bake of fireworker-[0-9a-f]{16} ended FAILURE \(Cloud Build build-0001\)/,
+        );
     });
 });
 
 describe("recipe", () => {
     it("does not depend on how the image is baked", () => {
-        const base = loadSettings({ "gcp:project": PROJECT, "gcp:region": "us-central1", "fireworker-images:mode": "team" }, { stack: "team", projectRoot: ROOT });
+        const base = loadSettings(
+            { "gcp:project": PROJECT, "gcp:region": "us-central1", "fireworker-images:mode": "team" },
+            { stack: "team", projectRoot: ROOT },
+        );
         const scripts = readBakeScripts(ROOT);
         const spec = (f: typeof base.fireworker): BakeSpec => ({
             project: PROJECT,

@@ -5,7 +5,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { gitFacts } from "../lib/git";
 
-const env = { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@e.org", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@e.org" };
+const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: "t",
+    GIT_AUTHOR_EMAIL: "t@e.org",
+    GIT_COMMITTER_NAME: "t",
+    GIT_COMMITTER_EMAIL: "t@e.org",
+};
 const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", env }).trim();
 
 function repo(): string {
@@ -15,7 +21,10 @@ function repo(): string {
     fs.writeFileSync(path.join(dir, "payload", "main.py"), "print(1)\n");
     fs.writeFileSync(path.join(dir, "README"), "r\n");
     git(dir, "add", ".");
-    execFileSync("git", ["commit", "-qm", "payload"], { cwd: dir, env: { ...env, GIT_COMMITTER_DATE: "2024-03-05T06:07:08Z" } });
+    execFileSync("git", ["commit", "-qm", "payload"], {
+        cwd: dir,
+        env: { ...env, GIT_COMMITTER_DATE: "2024-03-05T06:07:08Z" },
+    });
     return dir;
 }
 

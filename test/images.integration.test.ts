@@ -69,7 +69,15 @@ describe("image builds (integration: the program's builds on a Docker engine and
             "secrets.env": "TOKEN=not-in-the-image\n",
             "run.sh": "#!/bin/sh\nexec python3 main.py\n",
             // Docker's Go patterns, with ! exceptions
-            ".dockerignore": [".git", ".gcloudignore", "**/__pycache__", "**/*.pyc", "fixtures/*", "!fixtures/keep.json", ""].join("\n"),
+            ".dockerignore": [
+                ".git",
+                ".gcloudignore",
+                "**/__pycache__",
+                "**/*.pyc",
+                "fixtures/*",
+                "!fixtures/keep.json",
+                "",
+            ].join("\n"),
             // gitignore syntax: the Docker rules plus rules of its own
             ".gcloudignore": ["#!include:.dockerignore", "notes/", "*.env", ""].join("\n"),
         });
@@ -98,7 +106,9 @@ describe("image builds (integration: the program's builds on a Docker engine and
         };
         const started = Date.now();
         first = await executor.plan(config);
-        notes.push(`first program run (runtime + application built and pushed) ${((Date.now() - started) / 1000).toFixed(1)}s`);
+        notes.push(
+            `first program run (runtime + application built and pushed) ${((Date.now() - started) / 1000).toFixed(1)}s`,
+        );
     });
 
     after(async function () {
@@ -136,13 +146,25 @@ describe("image builds (integration: the program's builds on a Docker engine and
         assert.deepEqual(differ, [newLayers.length - 1], "exactly the last (COPY) layer differs");
         const env = inspect<string[]>(t, app.result.reference, ".Config.Env");
         assert.ok(env.includes(`IMAGE_GIT_HASH=${expectedHash}`), JSON.stringify(env));
-        assert.equal(inspect<Record<string, string>>(t, app.result.reference, ".Config.Labels")["org.opencontainers.image.revision"], expectedHash);
+        assert.equal(
+            inspect<Record<string, string>>(t, app.result.reference, ".Config.Labels")[
+                "org.opencontainers.image.revision"
+            ],
+            expectedHash,
+        );
 
         const manifest = await registry.manifest(repos.application, app.spec.tags[0]);
         assert.equal(`${app.spec.image}@${manifest.digest}`, app.result.reference);
         const uploaded = newBlobs(manifest, next.before);
-        assert.deepEqual(uploaded.map((b) => b.kind).sort(), ["config", "layer", "manifest"], `new blobs: ${JSON.stringify(uploaded)}`);
-        assert.equal(uploaded.find((b) => b.kind === "layer")!.digest, manifest.layers[manifest.layers.length - 1].digest);
+        assert.deepEqual(
+            uploaded.map((b) => b.kind).sort(),
+            ["config", "layer", "manifest"],
+            `new blobs: ${JSON.stringify(uploaded)}`,
+        );
+        assert.equal(
+            uploaded.find((b) => b.kind === "layer")!.digest,
+            manifest.layers[manifest.layers.length - 1].digest,
+        );
         const bytes = uploaded.reduce((n, b) => n + b.size, 0);
         const total = manifest.layers.reduce((n, l) => n + l.size, 0) + manifest.config.size + manifest.size;
         assert.ok(bytes * 20 < total, `pushed ${bytes} of ${total} bytes`);
@@ -160,19 +182,28 @@ describe("image builds (integration: the program's builds on a Docker engine and
         assert.deepEqual(runtime.spec.context, { kind: "files", files: [] });
         assert.deepEqual(runtime.spec.tags, [runtime.spec.tags[0], "latest"]);
         const runtimeTagged = `${runtime.spec.image}:${runtime.spec.tags[0]}`;
-        assert.equal(dockerOk(t, ["run", "--rm", "--network", "none", runtimeTagged, "python3", "-c", "print(6 * 7)"]), "42");
+        assert.equal(
+            dockerOk(t, ["run", "--rm", "--network", "none", runtimeTagged, "python3", "-c", "print(6 * 7)"]),
+            "42",
+        );
 
         // pushed: the registry serves the runtime's content tag at the digest Docker reports
         const repoDigests = inspect<string[]>(t, runtimeTagged, ".RepoDigests");
         const pushed = repoDigests.find((d) => d.startsWith(`${runtime.spec.image}@sha256:`));
         assert.ok(pushed, `no RepoDigest for ${runtime.spec.image}: ${JSON.stringify(repoDigests)}`);
-        assert.equal((await registry.manifest(repos.runtime, runtime.spec.tags[0])).digest, pushed.slice(runtime.spec.image.length + 1));
+        assert.equal(
+            (await registry.manifest(repos.runtime, runtime.spec.tags[0])).digest,
+            pushed.slice(runtime.spec.image.length + 1),
+        );
         assert.deepEqual(await registry.tags(repos.runtime), [...runtime.spec.tags].sort());
         assert.equal(runtime.result.reference, pushed);
 
         // the application: the executed command's `from` is the runtime's pushed digest
         const from = application.spec.buildArgs.from;
-        assert.match(from, new RegExp(`^${t.registry.replace(/\./g, "\\.")}/fireworker/${names.runtime}@sha256:[0-9a-f]{64}$`));
+        assert.match(
+            from,
+            new RegExp(`^${t.registry.replace(/\./g, "\\.")}/fireworker/${names.runtime}@sha256:[0-9a-f]{64}$`),
+        );
         assert.equal(from, pushed);
         assert.equal(JSON.parse(application.env.FW_BUILD_ARGS).from, pushed);
         assert.match(application.spec.dockerfile, /^FROM \$\{from\}$/m);
@@ -184,7 +215,11 @@ describe("image builds (integration: the program's builds on a Docker engine and
         const runtimeLayers = inspect<{ Layers: string[] }>(t, pushed, ".RootFS").Layers;
         const appLayers = inspect<{ Layers: string[] }>(t, appTagged, ".RootFS").Layers;
         assert.deepEqual(appLayers.slice(0, runtimeLayers.length), runtimeLayers);
-        assert.equal(appLayers.length, runtimeLayers.length + 1, "the application adds exactly one filesystem layer (COPY)");
+        assert.equal(
+            appLayers.length,
+            runtimeLayers.length + 1,
+            "the application adds exactly one filesystem layer (COPY)",
+        );
         assert.deepEqual(await registry.tags(repos.application), [...application.spec.tags].sort());
     });
 
@@ -192,7 +227,10 @@ describe("image builds (integration: the program's builds on a Docker engine and
         const app = first.application;
         const ref = `${app.spec.image}:${app.spec.tags[0]}`;
         const env = Object.fromEntries(
-            inspect<string[]>(t, ref, ".Config.Env").map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+            inspect<string[]>(t, ref, ".Config.Env").map((kv) => [
+                kv.slice(0, kv.indexOf("=")),
+                kv.slice(kv.indexOf("=") + 1),
+            ]),
         );
         // committed at 2024-03-05T06:07:08+02:00, i.e. 04:07:08 UTC
         assert.equal(env.IMAGE_GIT_HASH, firstCommit);
@@ -215,7 +253,10 @@ describe("image builds (integration: the program's builds on a Docker engine and
         });
         assert.deepEqual(inspect<string[]>(t, ref, ".Config.Cmd"), ["python3", "main.py"]);
         assert.equal(inspect<string>(t, ref, ".Config.WorkingDir"), "/app");
-        assert.equal(dockerOk(t, ["run", "--rm", "--network", "none", "--user", "12345:12345", ref]), `payload ${runId} ${firstCommit}`);
+        assert.equal(
+            dockerOk(t, ["run", "--rm", "--network", "none", "--user", "12345:12345", ref]),
+            `payload ${runId} ${firstCommit}`,
+        );
     });
 
     it("lets a task running as --user 12345:12345 write every runtime.writableDirs entry", function () {
@@ -228,14 +269,39 @@ describe("image builds (integration: the program's builds on a Docker engine and
             "if touch /usr/probe 2>/dev/null; then echo /usr is writable; exit 1; fi",
             "id -u",
         ].join("\n");
-        const out = dockerOk(t, ["run", "--rm", "--network", "none", "--user", "12345:12345", ref, "sh", "-c", script, "sh", ...writableDirs]);
+        const out = dockerOk(t, [
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--user",
+            "12345:12345",
+            ref,
+            "sh",
+            "-c",
+            script,
+            "sh",
+            ...writableDirs,
+        ]);
         assert.equal(out, "12345");
     });
 
     it("leaves out what .dockerignore and .gcloudignore exclude, keeps the ! exceptions", function () {
         const app = first.application;
         const ref = `${app.spec.image}:${app.spec.tags[0]}`;
-        const listing = dockerOk(t, ["run", "--rm", "--network", "none", ref, "find", "/app", "-mindepth", "1", "-printf", "%P %y %m\\n"])
+        const listing = dockerOk(t, [
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            ref,
+            "find",
+            "/app",
+            "-mindepth",
+            "1",
+            "-printf",
+            "%P %y %m\\n",
+        ])
             .split("\n")
             .sort();
         assert.deepEqual(listing, [
@@ -249,7 +315,10 @@ describe("image builds (integration: the program's builds on a Docker engine and
         // absent: .git, .gcloudignore, __pycache__ (both levels), *.pyc, fixtures/skip.json,
         // fixtures/large/ (fixtures/*), notes/ and *.env (.gcloudignore only), the rendered
         // Dockerfile and the packed .dockerignore
-        assert.equal(dockerOk(t, ["run", "--rm", "--network", "none", ref, "cat", "/app/fixtures/keep.json"]), '{"keep": true}');
+        assert.equal(
+            dockerOk(t, ["run", "--rm", "--network", "none", ref, "cat", "/app/fixtures/keep.json"]),
+            '{"keep": true}',
+        );
     });
 
     it("after a one-line change rebuilds and pushes only the application layer; unchanged, builds and pushes nothing", async function () {
@@ -269,7 +338,10 @@ describe("image builds (integration: the program's builds on a Docker engine and
             assert.equal(run.runtime.spec.tags[0], first.runtime.spec.tags[0]);
             assert.equal(run.runtime.built, false, `${label}: the runtime was rebuilt`);
             assert.deepEqual(await registry.tags(repos.runtime), runtimeTags);
-            assert.equal((await registry.manifest(repos.runtime, first.runtime.spec.tags[0])).digest, runtimeManifest.digest);
+            assert.equal(
+                (await registry.manifest(repos.runtime, first.runtime.spec.tags[0])).digest,
+                runtimeManifest.digest,
+            );
             assert.equal(run.application.spec.buildArgs.from, first.runtime.result.reference);
             return { run, before, seconds };
         };
@@ -281,7 +353,11 @@ describe("image builds (integration: the program's builds on a Docker engine and
         assert.equal(second.run.application.built, true, "the application was not rebuilt");
         assert.notEqual(second.run.application.spec.tags[0], old.spec.tags[0]);
         const pushedTwo = await checkOneLayer(oldLayers, second, secondCommit);
-        const secondLayers = inspect<{ Layers: string[] }>(t, second.run.application.result.reference, ".RootFS").Layers;
+        const secondLayers = inspect<{ Layers: string[] }>(
+            t,
+            second.run.application.result.reference,
+            ".RootFS",
+        ).Layers;
         notes.push(`committed one-line change: program run ${second.seconds.toFixed(1)}s, pushed ${pushedTwo}`);
 
         // 2. the same kind of change left uncommitted: the hash says so

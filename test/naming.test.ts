@@ -8,7 +8,10 @@ const settings = (mode: string, extra: Record<string, string> = {}, stack = "tea
     loadSettings({ ...cloud, "fireworker-images:mode": mode, ...extra }, { stack, projectRoot: ROOT });
 
 describe("naming", () => {
-    const repos = { team: repositoryPath("us-central1", "p", "fireworker"), developer: repositoryPath("us-central1", "p", "fireworker-dev") };
+    const repos = {
+        team: repositoryPath("us-central1", "p", "fireworker"),
+        developer: repositoryPath("us-central1", "p", "fireworker-dev"),
+    };
 
     it("registry host and repository path", () => {
         assert.equal(registryHost("europe-west4"), "europe-west4-docker.pkg.dev");
@@ -23,7 +26,11 @@ describe("naming", () => {
     });
 
     it("developer images are <id>-<name> in the developer repository", () => {
-        const s = settings("developer", { "fireworker-images:application": JSON.stringify({ name: "wcm-code" }) }, "dev-ann");
+        const s = settings(
+            "developer",
+            { "fireworker-images:application": JSON.stringify({ name: "wcm-code" }) },
+            "dev-ann",
+        );
         assert.deepEqual(imageNames(s, repos), {
             runtime: "us-central1-docker.pkg.dev/p/fireworker-dev/ann-runtime",
             application: "us-central1-docker.pkg.dev/p/fireworker-dev/ann-wcm-code",
@@ -36,11 +43,29 @@ describe("naming", () => {
     });
 
     it("hints the runtime repository for the application Dockerfile's ARG from default", () => {
-        assert.equal(runtimeRepositoryHint(settings("team")), "us-central1-docker.pkg.dev/example-lab-123456/fireworker/runtime");
-        assert.equal(runtimeRepositoryHint(settings("developer", {}, "dev-ann")), "us-central1-docker.pkg.dev/example-lab-123456/fireworker/runtime");
-        const exp = settings("developer", { "fireworker-images:runtime": JSON.stringify({ experimental: true }) }, "dev-ann");
-        assert.equal(runtimeRepositoryHint(exp), "us-central1-docker.pkg.dev/example-lab-123456/fireworker-dev/ann-runtime");
-        assert.equal(runtimeRepositoryHint(loadSettings({ "fireworker-images:mode": "local" }, { stack: "local", projectRoot: ROOT })), "fireworker/runtime");
+        assert.equal(
+            runtimeRepositoryHint(settings("team")),
+            "us-central1-docker.pkg.dev/example-lab-123456/fireworker/runtime",
+        );
+        assert.equal(
+            runtimeRepositoryHint(settings("developer", {}, "dev-ann")),
+            "us-central1-docker.pkg.dev/example-lab-123456/fireworker/runtime",
+        );
+        const exp = settings(
+            "developer",
+            { "fireworker-images:runtime": JSON.stringify({ experimental: true }) },
+            "dev-ann",
+        );
+        assert.equal(
+            runtimeRepositoryHint(exp),
+            "us-central1-docker.pkg.dev/example-lab-123456/fireworker-dev/ann-runtime",
+        );
+        assert.equal(
+            runtimeRepositoryHint(
+                loadSettings({ "fireworker-images:mode": "local" }, { stack: "local", projectRoot: ROOT }),
+            ),
+            "fireworker/runtime",
+        );
     });
 
     it("tags: the content tag, plus the friendly tag outside the team's immutable repository", () => {

@@ -17,7 +17,10 @@ function stacksCopy(): string {
 const run = (id: string, dir: string) => {
     // the same entry point as `npm run new-developer -- <id>`, against a copy of stacks/
     const code = `require("./scripts/new-developer").newDeveloperStack(${JSON.stringify(id)}, ${JSON.stringify(dir)})`;
-    return spawnSync("node", ["--require", "ts-node/register/transpile-only", "-e", code], { cwd: ROOT, encoding: "utf8" });
+    return spawnSync("node", ["--require", "ts-node/register/transpile-only", "-e", code], {
+        cwd: ROOT,
+        encoding: "utf8",
+    });
 };
 
 describe("npm run new-developer", () => {
@@ -33,12 +36,21 @@ describe("npm run new-developer", () => {
 
     it("refuses an invalid id and an existing file, with one line each", () => {
         const dir = stacksCopy();
-        const bad = spawnSync("npm", ["run", "--silent", "new-developer", "--", "Ann_B"], { cwd: ROOT, encoding: "utf8" });
+        const bad = spawnSync("npm", ["run", "--silent", "new-developer", "--", "Ann_B"], {
+            cwd: ROOT,
+            encoding: "utf8",
+        });
         assert.equal(bad.status, 2);
-        assert.equal(bad.stderr, 'new-developer: "Ann_B" is not a valid developer id; use lowercase letters, digits and single dashes, 1 to 30 characters (it becomes the image name prefix <id>-)\n');
+        assert.equal(
+            bad.stderr,
+            'new-developer: "Ann_B" is not a valid developer id; use lowercase letters, digits and single dashes, 1 to 30 characters (it becomes the image name prefix <id>-)\n',
+        );
         assert.equal(run("bob", dir).status, 0);
         const again = run("bob", dir);
         assert.notEqual(again.status, 0);
-        assert.match(again.stderr, /new-developer: stacks\/Pulumi\.dev-bob\.yaml exists already; edit it, or pick another id/);
+        assert.match(
+            again.stderr,
+            /new-developer: stacks\/Pulumi\.dev-bob\.yaml exists already; edit it, or pick another id/,
+        );
     });
 });

@@ -36,7 +36,10 @@ describe("npm run plan (the CLI)", function () {
     it("prints the one line and exits 2 on invalid settings, nothing on stdout", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-plan-"));
         const file = path.join(dir, "Pulumi.broken.yaml");
-        fs.writeFileSync(file, "config:\n  fireworker-images:mode: local\n  fireworker-images:runtime:\n    base: python:3.11-alpine\n");
+        fs.writeFileSync(
+            file,
+            "config:\n  fireworker-images:mode: local\n  fireworker-images:runtime:\n    base: python:3.11-alpine\n",
+        );
         const r = planCli(file);
         assert.equal(r.status, 2);
         assert.equal(r.stdout, "");

@@ -17,7 +17,12 @@ function payloadCopy(): { dir: string; setting: Record<string, string> } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-payload-"));
     fs.cpSync(path.join(ROOT, "example"), dir, { recursive: true });
     const application = JSON.parse(patchSetting("local", "application", {})["fireworker-images:application"]);
-    return { dir, setting: { "fireworker-images:application": JSON.stringify({ ...application, context: path.relative(ROOT, dir) }) } };
+    return {
+        dir,
+        setting: {
+            "fireworker-images:application": JSON.stringify({ ...application, context: path.relative(ROOT, dir) }),
+        },
+    };
 }
 
 function plan(stack: string, resources: Plan["resources"], outputs: Record<string, unknown> = {}): Plan {
@@ -69,23 +74,42 @@ describe("plan diff", function () {
 
     it("a Dockerfile change shows as a line diff, a label change as a path inside FW_BUILD_ARGS", async () => {
         const before = await planOf("local");
-        const after = await planOf("local", patchSetting("local", "application", { cmd: ["python", "other.py"], labels: { application: "Fireworker example payload", email: "team@example.org" } }));
+        const after = await planOf(
+            "local",
+            patchSetting("local", "application", {
+                cmd: ["python", "other.py"],
+                labels: { application: "Fireworker example payload", email: "team@example.org" },
+            }),
+        );
         const diff = diffPlans(before, after);
         assert.deepEqual(diff.changed.map(resourceLabel), [APP_BUILD]);
         const byPath = new Map(diff.changed[0].inputs.map((c) => [c.path, c]));
-        assert.deepEqual([...byPath.keys()], [
-            "environment.FW_BUILD_ARGS<json>.label_email",
-            "environment.FW_BUILD_ARGS<json>.label_license",
-            "environment.FW_BUILD_ARGS<json>.label_organization",
-            "environment.FW_BUILD_ARGS<json>.label_website",
-            "environment.FW_BUILD_ARGS<json>.source",
-            "environment.FW_DOCKERFILE",
-            "environment.FW_TAGS",
-            "triggers[0]",
-        ]);
-        assert.deepEqual(byPath.get("environment.FW_BUILD_ARGS<json>.label_email"), { path: "environment.FW_BUILD_ARGS<json>.label_email", kind: "changed", old: "lab@example.org", new: "team@example.org" });
+        assert.deepEqual(
+            [...byPath.keys()],
+            [
+                "environment.FW_BUILD_ARGS<json>.label_email",
+                "environment.FW_BUILD_ARGS<json>.label_license",
+                "environment.FW_BUILD_ARGS<json>.label_organization",
+                "environment.FW_BUILD_ARGS<json>.label_website",
+                "environment.FW_BUILD_ARGS<json>.source",
+                "environment.FW_DOCKERFILE",
+                "environment.FW_TAGS",
+                "triggers[0]",
+            ],
+        );
+        assert.deepEqual(byPath.get("environment.FW_BUILD_ARGS<json>.label_email"), {
+            path: "environment.FW_BUILD_ARGS<json>.label_email",
+            kind: "changed",
+            old: "lab@example.org",
+            new: "team@example.org",
+        });
         // the labels setting was replaced whole: the other labels' build args become empty
-        assert.deepEqual(byPath.get("environment.FW_BUILD_ARGS<json>.label_license"), { path: "environment.FW_BUILD_ARGS<json>.label_license", kind: "changed", old: "https://example.org/LICENSE", new: "" });
+        assert.deepEqual(byPath.get("environment.FW_BUILD_ARGS<json>.label_license"), {
+            path: "environment.FW_BUILD_ARGS<json>.label_license",
+            kind: "changed",
+            old: "https://example.org/LICENSE",
+            new: "",
+        });
         const dockerfile = byPath.get("environment.FW_DOCKERFILE")!;
         const changedLines = dockerfile.lines!.filter((l) => l.op === "-" || l.op === "+");
         assert.deepEqual(changedLines, [
@@ -109,7 +133,9 @@ describe("plan diff", function () {
         const removed = diffPlans(p, null);
         assert.equal(removed.status, "removed");
         assert.equal(removed.removed.length, p.resources.length);
-        assert.ok(renderDiff(removed).startsWith(`## Stack \`dev-example\` (stack removed): ${p.resources.length} removed\n`));
+        assert.ok(
+            renderDiff(removed).startsWith(`## Stack \`dev-example\` (stack removed): ${p.resources.length} removed\n`),
+        );
         const same = diffPlans(p, p);
         assert.equal(same.status, "unchanged");
         assert.equal(renderDiff(same), `## Stack \`dev-example\`: no changes (${p.resources.length} resources)\n`);
@@ -117,9 +143,26 @@ describe("plan diff", function () {
     });
 
     it("added, removed and changed resources are sorted; options and re-parenting are changes", () => {
-        const r = (type: string, name: string, parent: string | null, inputs: Record<string, unknown> = {}, options?: { protect?: true }) => ({ type, name, parent, inputs, ...(options ? { options } : {}) });
-        const old = plan("team", [r("b:x:Y", "keep", null, { a: 1 }), r("a:x:Y", "gone", "p"), r("c:x:Y", "moved", "p1"), r("d:x:Y", "prot", null, {}, { protect: true })]);
-        const next = plan("team", [r("d:x:Y", "prot", null, {}), r("c:x:Y", "moved", "p2"), r("b:x:Y", "keep", null, { a: 1 }), r("a:x:Y", "new2", null), r("a:x:Y", "new1", "p", {}, { protect: true })]);
+        const r = (
+            type: string,
+            name: string,
+            parent: string | null,
+            inputs: Record<string, unknown> = {},
+            options?: { protect?: true },
+        ) => ({ type, name, parent, inputs, ...(options ? { options } : {}) });
+        const old = plan("team", [
+            r("b:x:Y", "keep", null, { a: 1 }),
+            r("a:x:Y", "gone", "p"),
+            r("c:x:Y", "moved", "p1"),
+            r("d:x:Y", "prot", null, {}, { protect: true }),
+        ]);
+        const next = plan("team", [
+            r("d:x:Y", "prot", null, {}),
+            r("c:x:Y", "moved", "p2"),
+            r("b:x:Y", "keep", null, { a: 1 }),
+            r("a:x:Y", "new2", null),
+            r("a:x:Y", "new1", "p", {}, { protect: true }),
+        ]);
         const diff = diffPlans(old, next);
         assert.deepEqual(diff.added.map(resourceLabel), ["a:x:Y new1 (p)", "a:x:Y new2", "c:x:Y moved (p2)"]);
         assert.deepEqual(diff.removed.map(resourceLabel), ["a:x:Y gone (p)", "c:x:Y moved (p1)"]);
@@ -129,12 +172,29 @@ describe("plan diff", function () {
         const text = renderDiff(diff);
         assert.ok(text.includes("- `a:x:Y new1 (p)` (protect)\n"));
         assert.ok(text.includes("- protect (resource option): true\n"));
-        assert.ok(text.indexOf("### Added") < text.indexOf("### Changed") && text.indexOf("### Changed") < text.indexOf("### Removed"));
+        assert.ok(
+            text.indexOf("### Added") < text.indexOf("### Changed") &&
+                text.indexOf("### Changed") < text.indexOf("### Removed"),
+        );
     });
 
     it("primitive lists of another length show per element; nested objects by path; odd keys quoted", () => {
-        const old = plan("s", [{ type: "t:m:R", name: "r", parent: null, inputs: { list: ["a", "b"], obj: { "a.b": 1, deep: { x: [1, { y: 2 }] } } } }]);
-        const next = plan("s", [{ type: "t:m:R", name: "r", parent: null, inputs: { list: ["a", "c", "b"], obj: { "a.b": 2, deep: { x: [1, { y: 3 }] } } } }]);
+        const old = plan("s", [
+            {
+                type: "t:m:R",
+                name: "r",
+                parent: null,
+                inputs: { list: ["a", "b"], obj: { "a.b": 1, deep: { x: [1, { y: 2 }] } } },
+            },
+        ]);
+        const next = plan("s", [
+            {
+                type: "t:m:R",
+                name: "r",
+                parent: null,
+                inputs: { list: ["a", "c", "b"], obj: { "a.b": 2, deep: { x: [1, { y: 3 }] } } },
+            },
+        ]);
         const changes = diffPlans(old, next).changed[0].inputs;
         assert.deepEqual(
             changes.map((c) => c.path),
@@ -206,20 +266,33 @@ describe("masking secrets (lib/mask.ts)", () => {
     });
 
     it("keeps everything else as it is, and does not change its argument", () => {
-        const input = { FW_TAGS: "abc,latest", monkey: 1, keyboard: "k", publicKeyPem: "pem", labels: { "managed-by": "x" }, list: [1, "two", null] };
+        const input = {
+            FW_TAGS: "abc,latest",
+            monkey: 1,
+            keyboard: "k",
+            publicKeyPem: "pem",
+            labels: { "managed-by": "x" },
+            list: [1, "two", null],
+        };
         const copy = JSON.parse(JSON.stringify(input));
         assert.deepEqual(maskSecrets(input), input);
         assert.deepEqual(input, copy);
     });
 
     it("masks Pulumi secret values anywhere, in objects and lists", () => {
-        assert.deepEqual(maskSecrets({ a: secret("hunter2"), list: [secret({ x: 1 }), "plain"] }), { a: MASK, list: [MASK, "plain"] });
+        assert.deepEqual(maskSecrets({ a: secret("hunter2"), list: [secret({ x: 1 }), "plain"] }), {
+            a: MASK,
+            list: [MASK, "plain"],
+        });
         assert.equal(maskSecrets(secret("x")), MASK);
     });
 
     it("masks inside strings holding JSON, and keeps their bytes when nothing is secret", () => {
         const args = JSON.stringify({ from: "python:3.11-slim-bookworm", npm_token: "abc" });
-        assert.equal(maskSecrets({ FW_BUILD_ARGS: args }).FW_BUILD_ARGS, JSON.stringify({ from: "python:3.11-slim-bookworm", npm_token: MASK }));
+        assert.equal(
+            maskSecrets({ FW_BUILD_ARGS: args }).FW_BUILD_ARGS,
+            JSON.stringify({ from: "python:3.11-slim-bookworm", npm_token: MASK }),
+        );
         const plain = '{ "from":  "python:3.11" }';
         assert.equal(maskSecrets(plain), plain);
         assert.equal(maskSecrets("{not json"), "{not json");
@@ -227,12 +300,34 @@ describe("masking secrets (lib/mask.ts)", () => {
 
     it("a diff never shows a secret, not even when it changed", () => {
         const mk = (pw: string, tok: string) =>
-            plan("s", [{ type: "t:m:R", name: "r", parent: null, inputs: { password: pw, env: { API_TOKEN: secret(tok), FW_BUILD_ARGS: JSON.stringify({ from: "x:1", api_key: tok }) }, n: pw.length } }], { dbPassword: pw });
+            plan(
+                "s",
+                [
+                    {
+                        type: "t:m:R",
+                        name: "r",
+                        parent: null,
+                        inputs: {
+                            password: pw,
+                            env: {
+                                API_TOKEN: secret(tok),
+                                FW_BUILD_ARGS: JSON.stringify({ from: "x:1", api_key: tok }),
+                            },
+                            n: pw.length,
+                        },
+                    },
+                ],
+                { dbPassword: pw },
+            );
         const diff = diffPlans(mk("old-pass", "old-tok"), mk("new-pass-2", "new-tok"));
         const text = renderDiff(diff);
-        for (const s of ["old-pass", "new-pass-2", "old-tok", "new-tok"]) assert.ok(!text.includes(s), `${s} leaks: ${text}`);
+        for (const s of ["old-pass", "new-pass-2", "old-tok", "new-tok"])
+            assert.ok(!text.includes(s), `${s} leaks: ${text}`);
         // secrets compare masked: only the non-secret change shows
-        assert.deepEqual(diff.changed[0].inputs.map((c) => c.path), ["n"]);
+        assert.deepEqual(
+            diff.changed[0].inputs.map((c) => c.path),
+            ["n"],
+        );
         assert.deepEqual(diff.outputs, []);
         const added = renderDiff(diffPlans(null, mk("p", "t")));
         assert.ok(!/"p"|"t"/.test(added));
@@ -241,7 +336,8 @@ describe("masking secrets (lib/mask.ts)", () => {
 
 describe("npm run plan-diff (the CLI)", function () {
     this.timeout(120000);
-    const cli = (...args: string[]) => spawnSync("npm", ["run", "--silent", "--prefix", ROOT, "plan-diff", "--", ...args], { encoding: "utf8" });
+    const cli = (...args: string[]) =>
+        spawnSync("npm", ["run", "--silent", "--prefix", ROOT, "plan-diff", "--", ...args], { encoding: "utf8" });
 
     it("prints the same diff as renderDiff; /dev/null is no plan; bad input exits 2", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-diff-"));

@@ -3,7 +3,16 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+    existsSync,
+    mkdirSync,
+    mkdtempSync,
+    readdirSync,
+    readFileSync,
+    rmSync,
+    statSync,
+    writeFileSync,
+} from "node:fs";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import * as os from "node:os";
@@ -187,7 +196,9 @@ function buildAndPush(t: TestEnv, work: string, runId: string, name: string): Te
     const buildRef = `${repo}:${tag}`; // the registry has REPOSITORY:TAG, as in production
     dockerOk(t, ["build", "--network", "host", "-q", "-t", buildRef, ctx]);
     dockerOk(t, ["push", buildRef]);
-    const digests = JSON.parse(dockerOk(t, ["image", "inspect", "--format", "{{json .RepoDigests}}", buildRef])) as string[];
+    const digests = JSON.parse(
+        dockerOk(t, ["image", "inspect", "--format", "{{json .RepoDigests}}", buildRef]),
+    ) as string[];
     const pinned = digests.find((d) => d.startsWith(`${repo}@sha256:`));
     assert.ok(pinned, `no repo digest for ${repo} in ${JSON.stringify(digests)}`);
     dockerOk(t, ["rmi", buildRef]);
@@ -327,9 +338,13 @@ describe("fireworker-preload.sh (integration: Docker engine, registry, metadata 
             const id = imageId(t, image.pinned);
             assert.ok(id, `${image.pinned} not in the engine`);
             assert.equal(imageId(t, image.tagged), id, `${image.tagged} is not ${image.pinned}`);
-            const tags = JSON.parse(dockerOk(t, ["image", "inspect", "--format", "{{json .RepoTags}}", id])) as string[];
+            const tags = JSON.parse(
+                dockerOk(t, ["image", "inspect", "--format", "{{json .RepoTags}}", id]),
+            ) as string[];
             assert.deepEqual(tags, [image.tagged]);
-            const digests = JSON.parse(dockerOk(t, ["image", "inspect", "--format", "{{json .RepoDigests}}", id])) as string[];
+            const digests = JSON.parse(
+                dockerOk(t, ["image", "inspect", "--format", "{{json .RepoDigests}}", id]),
+            ) as string[];
             assert.ok(digests.includes(image.pinned), JSON.stringify(digests));
         }
 
@@ -430,7 +445,11 @@ describe("fireworker-preload.sh (integration: Docker engine, registry, metadata 
     });
 
     it("fails fast when the metadata server is unreachable, still powers off", async function () {
-        const r = await preload("metadata-down", {}, { FW_METADATA_URL: `http://127.0.0.1:${await closedPort()}/computeMetadata/v1` });
+        const r = await preload(
+            "metadata-down",
+            {},
+            { FW_METADATA_URL: `http://127.0.0.1:${await closedPort()}/computeMetadata/v1` },
+        );
         assert.equal(r.code, 1, output(r));
         assert.match(r.stdout, /^FIREWORKER-PRELOAD: failed: metadata attribute fw-registry-host unavailable$/m);
         assert.ok(existsSync(r.poweroff), "power-off command did not run");

@@ -10,7 +10,8 @@ import { ROOT } from "./support/plan";
 function schemaKeys(): string[] {
     const unwrap = (t: z.ZodType): z.ZodType => {
         let cur = t;
-        while (cur instanceof z.ZodDefault || cur instanceof z.ZodPrefault || cur instanceof z.ZodOptional) cur = cur.unwrap() as z.ZodType;
+        while (cur instanceof z.ZodDefault || cur instanceof z.ZodPrefault || cur instanceof z.ZodOptional)
+            cur = cur.unwrap() as z.ZodType;
         return cur;
     };
     const schema = makeSchema({ projectRoot: ROOT });
@@ -32,8 +33,16 @@ describe("README", () => {
         const table = [...readme.matchAll(/^\| `([a-zA-Z.]+)` \|/gm)].map((m) => m[1]);
         const keys = schemaKeys();
         const objectKeys = new Set(keys.filter((k) => keys.some((o) => o.startsWith(`${k}.`))));
-        assert.deepEqual(keys.filter((k) => !objectKeys.has(k) && !table.includes(k)), [], "settings missing from the README table");
-        assert.deepEqual(table.filter((k) => !keys.includes(k)), [], "README documents settings that do not exist");
+        assert.deepEqual(
+            keys.filter((k) => !objectKeys.has(k) && !table.includes(k)),
+            [],
+            "settings missing from the README table",
+        );
+        assert.deepEqual(
+            table.filter((k) => !keys.includes(k)),
+            [],
+            "README documents settings that do not exist",
+        );
     });
 
     it("has exactly two quickstart set-up commands, the local stack and the tests", () => {

@@ -57,7 +57,10 @@ describe("rebuilds (offline plan of a real git payload)", function () {
         assert.deepEqual(buildOf(dirty, "runtime"), buildOf(before, "runtime"));
         assert.equal(dirty.outputs.runtimeReference, before.outputs.runtimeReference);
         assert.notEqual(contentTag(dirty, "application"), contentTag(before, "application"));
-        assert.notEqual(buildOf(dirty, "application").FW_CONTEXT_DIGEST, buildOf(before, "application").FW_CONTEXT_DIGEST);
+        assert.notEqual(
+            buildOf(dirty, "application").FW_CONTEXT_DIGEST,
+            buildOf(before, "application").FW_CONTEXT_DIGEST,
+        );
         assert.equal(buildArgs(dirty).git_hash, `${head}-dirty`);
         assert.equal(buildArgs(dirty).from, buildArgs(before).from);
 
@@ -67,14 +70,23 @@ describe("rebuilds (offline plan of a real git payload)", function () {
         assert.deepEqual(buildOf(committed, "runtime"), buildOf(before, "runtime"));
         assert.notEqual(contentTag(committed, "application"), contentTag(before, "application"));
         assert.notEqual(contentTag(committed, "application"), contentTag(dirty, "application"));
-        assert.equal(buildOf(committed, "application").FW_CONTEXT_DIGEST, buildOf(dirty, "application").FW_CONTEXT_DIGEST);
+        assert.equal(
+            buildOf(committed, "application").FW_CONTEXT_DIGEST,
+            buildOf(dirty, "application").FW_CONTEXT_DIGEST,
+        );
         assert.deepEqual(
-            { git_hash: buildArgs(committed).git_hash, timestamp: buildArgs(committed).timestamp, created: buildArgs(committed).created },
+            {
+                git_hash: buildArgs(committed).git_hash,
+                timestamp: buildArgs(committed).timestamp,
+                created: buildArgs(committed).created,
+            },
             { git_hash: commit, timestamp: "20240306.070809", created: "2024-03-06T07:08:09Z" },
         );
         // only the application's build command changes
         const changed = (a: Plan, b: Plan) =>
-            a.resources.filter((r, i) => JSON.stringify(r) !== JSON.stringify(b.resources[i])).map((r) => `${r.type}::${r.name}`);
+            a.resources
+                .filter((r, i) => JSON.stringify(r) !== JSON.stringify(b.resources[i]))
+                .map((r) => `${r.type}::${r.name}`);
         assert.equal(committed.resources.length, before.resources.length);
         assert.deepEqual(changed(before, committed), ["command:local:Command::application-build"]);
     });

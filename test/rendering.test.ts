@@ -19,16 +19,38 @@ describe("rendering", () => {
     });
 
     it("leaves out apt, pip and writable dirs when there are none", () => {
-        const text = renderRuntimeDockerfile({ base: "debian:bookworm", aptPackages: [], hasRequirements: false, writableDirs: [] });
+        const text = renderRuntimeDockerfile({
+            base: "debian:bookworm",
+            aptPackages: [],
+            hasRequirements: false,
+            writableDirs: [],
+        });
         assert.doesNotMatch(text, /apt-get|pip|umask|COPY/);
         assert.match(text, /^ARG from=debian:bookworm\nFROM \$\{from\}$/m);
     });
 
     it("renders the application Dockerfile with git metadata ENV and every label", () => {
-        const text = renderApplicationDockerfile({ runtimeRepository: "runtime", workdir: "/app", cmd: ["python", "main.py"] });
+        const text = renderApplicationDockerfile({
+            runtimeRepository: "runtime",
+            workdir: "/app",
+            cmd: ["python", "main.py"],
+        });
         assertGolden("application.Dockerfile", text);
-        for (const label of ["application", "email", "license", "organization", "website", ...["revision", "source", "created", "title", "licenses", "url", "vendor"].map((k) => `org.opencontainers.image.${k}`)]) {
-            assert.match(text, new RegExp(`^\\s*(LABEL )?${label.replace(/\./g, "\\.")}="\\$\\{[a-z_]+\\}"`, "m"), label);
+        for (const label of [
+            "application",
+            "email",
+            "license",
+            "organization",
+            "website",
+            ...["revision", "source", "created", "title", "licenses", "url", "vendor"].map(
+                (k) => `org.opencontainers.image.${k}`,
+            ),
+        ]) {
+            assert.match(
+                text,
+                new RegExp(`^\\s*(LABEL )?${label.replace(/\./g, "\\.")}="\\$\\{[a-z_]+\\}"`, "m"),
+                label,
+            );
         }
         assert.match(text, /ENV IMAGE_GIT_HASH="\$\{git_hash\}"/);
     });
@@ -57,7 +79,9 @@ describe("rendering", () => {
     });
 
     it("escapes dollars so Cloud Build does not substitute build args", () => {
-        const text = cloudBuildYaml(renderCloudBuildConfig({ image: "i", tags: ["t"], buildArgs: { x: "a$b" }, timeoutSeconds: 60 }));
+        const text = cloudBuildYaml(
+            renderCloudBuildConfig({ image: "i", tags: ["t"], buildArgs: { x: "a$b" }, timeoutSeconds: 60 }),
+        );
         assert.match(text, /--build-arg=x=a\$\$b/);
     });
 
@@ -67,10 +91,19 @@ describe("rendering", () => {
         const app = parse(buildOf(plan, "application").FW_CLOUDBUILD_CONFIG);
         assert.equal(runtime.timeout, "3600s");
         assert.equal(app.timeout, "900s");
-        assert.equal(runtime.serviceAccount, "projects/example-lab-123456/serviceAccounts/fw-build@example-lab-123456.iam.gserviceaccount.com");
+        assert.equal(
+            runtime.serviceAccount,
+            "projects/example-lab-123456/serviceAccounts/fw-build@example-lab-123456.iam.gserviceaccount.com",
+        );
         const fromArg = app.steps[0].args.find((a: string) => a.startsWith("--build-arg=from="));
-        assert.match(fromArg, /^--build-arg=from=us-central1-docker\.pkg\.dev\/example-lab-123456\/fireworker\/runtime@sha256:[0-9a-f]{64}$/);
-        assert.equal(buildOf(plan, "runtime").FW_SOURCE_STAGING_DIR, "gs://example-lab-123456-fireworker-build-source/source");
+        assert.match(
+            fromArg,
+            /^--build-arg=from=us-central1-docker\.pkg\.dev\/example-lab-123456\/fireworker\/runtime@sha256:[0-9a-f]{64}$/,
+        );
+        assert.equal(
+            buildOf(plan, "runtime").FW_SOURCE_STAGING_DIR,
+            "gs://example-lab-123456-fireworker-build-source/source",
+        );
         assert.equal(buildOf(plan, "runtime").FW_CLOUDBUILD_REGION, "us-central1");
     });
 });

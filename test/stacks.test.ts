@@ -27,7 +27,10 @@ describe("stacks (offline plan under mocks)", () => {
         // team tags are content tags only: the team repository's tags are immutable
         assert.match(runtime.FW_TAGS, /^[0-9a-f]{20}$/);
         assert.equal(JSON.parse(app.FW_BUILD_ARGS).from, plan.outputs.runtimeReference);
-        assert.match(String(plan.outputs.runtimeReference), /^us-central1-docker\.pkg\.dev\/example-lab-123456\/fireworker\/runtime@sha256:[0-9a-f]{64}$/);
+        assert.match(
+            String(plan.outputs.runtimeReference),
+            /^us-central1-docker\.pkg\.dev\/example-lab-123456\/fireworker\/runtime@sha256:[0-9a-f]{64}$/,
+        );
     });
 
     it("a developer stack owns only its <id>-* application and reads the team stack", async () => {
@@ -42,12 +45,17 @@ describe("stacks (offline plan under mocks)", () => {
         assert.equal(app.FW_IMAGE, "us-central1-docker.pkg.dev/example-lab-123456/fireworker-dev/example-app");
         assert.match(app.FW_TAGS, /^[0-9a-f]{20},latest$/);
         // FROM the team runtime, by digest
-        assert.match(JSON.parse(app.FW_BUILD_ARGS).from, /^us-central1-docker\.pkg\.dev\/example-lab-123456\/fireworker\/runtime@sha256:0{64}$/);
+        assert.match(
+            JSON.parse(app.FW_BUILD_ARGS).from,
+            /^us-central1-docker\.pkg\.dev\/example-lab-123456\/fireworker\/runtime@sha256:0{64}$/,
+        );
         assert.equal(app.FW_GCP_PROJECT, "example-lab-123456");
     });
 
     it("an experimental developer runtime is the developer's own and never the team's", async () => {
-        const plan = await planOf("dev-example", { "fireworker-images:runtime": JSON.stringify({ experimental: true, aptPackages: ["swig"] }) });
+        const plan = await planOf("dev-example", {
+            "fireworker-images:runtime": JSON.stringify({ experimental: true, aptPackages: ["swig"] }),
+        });
         const runtime = buildOf(plan, "runtime");
         assert.equal(runtime.FW_IMAGE, "us-central1-docker.pkg.dev/example-lab-123456/fireworker-dev/example-runtime");
         const app = buildOf(plan, "application");
@@ -58,7 +66,10 @@ describe("stacks (offline plan under mocks)", () => {
 
     it("a local stack declares no Google resource and builds on the local engine", async () => {
         const plan = await planOf("local");
-        assert.deepEqual(plan.resources.filter((r) => r.type.startsWith("gcp:") || r.type.startsWith("pulumi:")), []);
+        assert.deepEqual(
+            plan.resources.filter((r) => r.type.startsWith("gcp:") || r.type.startsWith("pulumi:")),
+            [],
+        );
         const runtime = buildOf(plan, "runtime");
         assert.equal(runtime.FW_BUILDER, "docker");
         assert.equal(runtime.FW_IMAGE, "fireworker/runtime");
@@ -67,13 +78,18 @@ describe("stacks (offline plan under mocks)", () => {
     });
 
     it("a local stack with a local registry pushes there", async () => {
-        const plan = await planOf("local", { "fireworker-images:registry": JSON.stringify({ localHost: "127.0.0.1:5000" }) });
+        const plan = await planOf("local", {
+            "fireworker-images:registry": JSON.stringify({ localHost: "127.0.0.1:5000" }),
+        });
         const app = buildOf(plan, "application");
         assert.equal(app.FW_IMAGE, "127.0.0.1:5000/fireworker/app");
         assert.equal(app.FW_PUSH, "true");
     });
 
     it("invalid settings declare nothing", async () => {
-        await assert.rejects(planOf("team", { "fireworker-images:runtime": JSON.stringify({ base: "python:3.11-alpine" }) }), /Alpine image/);
+        await assert.rejects(
+            planOf("team", { "fireworker-images:runtime": JSON.stringify({ base: "python:3.11-alpine" }) }),
+            /Alpine image/,
+        );
     });
 });

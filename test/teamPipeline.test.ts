@@ -4,7 +4,8 @@ import * as path from "node:path";
 import { Plan } from "../lib/offlinePlan";
 import { byType, find, planOf, ROOT } from "./support/plan";
 
-const IAM_TYPES = /^gcp:.*\/(iAMMember|iamMember|repositoryIamMember|bucketIAMMember|iAMBinding|iamBinding|iAMPolicy|iamPolicy|.*IamMember|.*IamBinding|.*IamPolicy|.*IAMMember|.*IAMBinding|.*IAMPolicy):/;
+const IAM_TYPES =
+    /^gcp:.*\/(iAMMember|iamMember|repositoryIamMember|bucketIAMMember|iAMBinding|iamBinding|iAMPolicy|iamPolicy|.*IamMember|.*IamBinding|.*IamPolicy|.*IAMMember|.*IAMBinding|.*IAMPolicy):/;
 const PRIMITIVE = ["roles/owner", "roles/editor", "roles/viewer"];
 const PUBLIC = ["allUsers", "allAuthenticatedUsers"];
 
@@ -14,7 +15,13 @@ function grants(plan: Plan): string[] {
         .filter((r) => IAM_TYPES.test(r.type))
         .map((r) => {
             const i = r.inputs as Record<string, string>;
-            const on = i.repository ? `repo:${i.repository}` : i.bucket ? `bucket:${i.bucket}` : i.serviceAccountId ? `sa:${i.serviceAccountId.split("/").pop()}` : `project:${i.project}`;
+            const on = i.repository
+                ? `repo:${i.repository}`
+                : i.bucket
+                  ? `bucket:${i.bucket}`
+                  : i.serviceAccountId
+                    ? `sa:${i.serviceAccountId.split("/").pop()}`
+                    : `project:${i.project}`;
             return `${i.member} ${i.role} ${on}`;
         })
         .sort();
@@ -49,7 +56,10 @@ describe("team pipeline: registry, identities, triggers", () => {
             .map((r) => `${r.inputs.accountId} ${JSON.stringify(r.options)}`)
             .sort();
         const kept = JSON.stringify({ protect: true, retainOnDelete: true });
-        assert.deepEqual(accounts, ["fw-baker", "fw-build", "fw-dev-build", "fw-nightly", "fw-worker"].map((a) => `${a} ${kept}`));
+        assert.deepEqual(
+            accounts,
+            ["fw-baker", "fw-build", "fw-dev-build", "fw-nightly", "fw-worker"].map((a) => `${a} ${kept}`),
+        );
     });
 
     it("grants exactly these roles, non-authoritatively", () => {
@@ -82,12 +92,21 @@ describe("team pipeline: registry, identities, triggers", () => {
         ];
         const got = grants(plan);
         // grants added by other components (e.g. the Fireworker bake) must be listed here too
-        assert.deepEqual(got.filter((g) => !expected.includes(g)), [], "unexpected grants");
+        assert.deepEqual(
+            got.filter((g) => !expected.includes(g)),
+            [],
+            "unexpected grants",
+        );
         assert.deepEqual(expected.filter((g) => !got.includes(g)).sort(), [], "missing grants");
     });
 
     it("uses no authoritative IAM (bindings or policies)", () => {
-        assert.deepEqual(plan.resources.filter((r) => /(Binding|Policy):/i.test(r.type) && r.type.includes("iam")).map((r) => r.type), []);
+        assert.deepEqual(
+            plan.resources
+                .filter((r) => /(Binding|Policy):/i.test(r.type) && r.type.includes("iam"))
+                .map((r) => r.type),
+            [],
+        );
     });
 
     it("triggers rebuild on pushes to main touching their inputs, as the build account", () => {
@@ -95,12 +114,28 @@ describe("team pipeline: registry, identities, triggers", () => {
         const app = find(plan, "gcp:cloudbuild/trigger:Trigger", "triggers-application");
         const repo = find(plan, "gcp:cloudbuildv2/repository:Repository", "triggers-repository");
         assert.equal(repo.inputs.remoteUri, "https://github.com/example-lab/fireworker-images.git");
-        assert.equal(repo.inputs.parentConnection, "projects/example-lab-123456/locations/us-central1/connections/github");
-        assert.deepEqual(runtime.inputs.includedFiles, ["example/requirements.txt", "lib/**", "package-lock.json", "stacks/Pulumi.team.yaml"]);
-        assert.deepEqual(app.inputs.includedFiles, ["example/**", "lib/**", "package-lock.json", "stacks/Pulumi.team.yaml"]);
+        assert.equal(
+            repo.inputs.parentConnection,
+            "projects/example-lab-123456/locations/us-central1/connections/github",
+        );
+        assert.deepEqual(runtime.inputs.includedFiles, [
+            "example/requirements.txt",
+            "lib/**",
+            "package-lock.json",
+            "stacks/Pulumi.team.yaml",
+        ]);
+        assert.deepEqual(app.inputs.includedFiles, [
+            "example/**",
+            "lib/**",
+            "package-lock.json",
+            "stacks/Pulumi.team.yaml",
+        ]);
         for (const t of [runtime, app]) {
             assert.deepEqual((t.inputs.repositoryEventConfig as Record<string, unknown>).push, { branch: "^main$" });
-            assert.equal(t.inputs.serviceAccount, "projects/example-lab-123456/serviceAccounts/fw-build@example-lab-123456.iam.gserviceaccount.com");
+            assert.equal(
+                t.inputs.serviceAccount,
+                "projects/example-lab-123456/serviceAccounts/fw-build@example-lab-123456.iam.gserviceaccount.com",
+            );
             const build = t.inputs.build as { substitutions: Record<string, string>; steps: { envs?: string[] }[] };
             assert.equal(build.substitutions._RUNTIME_REF, plan.outputs.runtimeReference);
         }
@@ -111,23 +146,40 @@ describe("team pipeline: registry, identities, triggers", () => {
     it("runs the nightly application build on a schedule into nightly-<app>", () => {
         const nightly = find(plan, "gcp:cloudbuild/trigger:Trigger", "triggers-nightly");
         const envs = (nightly.inputs.build as { steps: { envs: string[] }[] }).steps[0].envs;
-        assert.ok(envs.includes("FW_IMAGE_OVERRIDE=us-central1-docker.pkg.dev/example-lab-123456/fireworker-dev/nightly-app"));
+        assert.ok(
+            envs.includes("FW_IMAGE_OVERRIDE=us-central1-docker.pkg.dev/example-lab-123456/fireworker-dev/nightly-app"),
+        );
         const job = find(plan, "gcp:cloudscheduler/job:Job", "triggers-nightly-schedule");
         assert.equal(job.inputs.schedule, "0 3 * * *");
-        assert.equal((job.inputs.httpTarget as Record<string, string>).uri, "https://cloudbuild.googleapis.com/v1/projects/example-lab-123456/locations/us-central1/triggers/fireworker-nightly-id:run");
+        assert.equal(
+            (job.inputs.httpTarget as Record<string, string>).uri,
+            "https://cloudbuild.googleapis.com/v1/projects/example-lab-123456/locations/us-central1/triggers/fireworker-nightly-id:run",
+        );
     });
 
     it("without a repository there are no triggers, and without a schedule no nightly", async () => {
         const noRepo = await planOf("team", { "fireworker-images:triggers": JSON.stringify({}) });
         assert.equal(byType(noRepo, "gcp:cloudbuild/trigger:Trigger").filter((t) => t.parent === "triggers").length, 0);
         const noNightly = await planOf("team", { "fireworker-images:triggers": JSON.stringify({ repository: "a/b" }) });
-        assert.deepEqual(byType(noNightly, "gcp:cloudbuild/trigger:Trigger").filter((t) => t.parent === "triggers").map((t) => t.name), ["triggers-application", "triggers-runtime"]);
-        assert.equal(byType(noNightly, "gcp:serviceaccount/account:Account").filter((a) => a.inputs.accountId === "fw-nightly").length, 0);
+        assert.deepEqual(
+            byType(noNightly, "gcp:cloudbuild/trigger:Trigger")
+                .filter((t) => t.parent === "triggers")
+                .map((t) => t.name),
+            ["triggers-application", "triggers-runtime"],
+        );
+        assert.equal(
+            byType(noNightly, "gcp:serviceaccount/account:Account").filter((a) => a.inputs.accountId === "fw-nightly")
+                .length,
+            0,
+        );
     });
 });
 
 describe("every example stack: least privilege", () => {
-    const stacks = fs.readdirSync(path.join(ROOT, "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.replace(/^Pulumi\.|\.yaml$/g, ""));
+    const stacks = fs
+        .readdirSync(path.join(ROOT, "stacks"))
+        .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+        .map((f) => f.replace(/^Pulumi\.|\.yaml$/g, ""));
     for (const stack of stacks) {
         it(`${stack}: no primitive role and no public member anywhere`, async () => {
             const plan = await planOf(stack);

@@ -40,7 +40,13 @@ describe("trigger builds run the project's own build code", function () {
         assert.ok(script.includes(`--build-arg=from=${runtimeRef}`));
         assert.ok(script.includes(`docker push ${planned.FW_IMAGE}:${tag}`));
         const names = await tarNames(path.join(ROOT, ".fireworker/trigger/context.tar"));
-        assert.deepEqual(names.sort(), [".dockerignore", ".fireworker.Dockerfile", "fixtures/keep.json", "main.py", "requirements.txt"]);
+        assert.deepEqual(names.sort(), [
+            ".dockerignore",
+            ".fireworker.Dockerfile",
+            "fixtures/keep.json",
+            "main.py",
+            "requirements.txt",
+        ]);
         const check = spawnSync("bash", ["-n", path.join(ROOT, ".fireworker/trigger/build.sh")]);
         assert.equal(check.status, 0, "build.sh is not valid bash");
     });

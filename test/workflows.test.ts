@@ -97,7 +97,8 @@ describe("GitHub workflows", function () {
             it("pins every action to a released version (or a commit) and never uses a key file", () => {
                 for (const job of Object.values(wf.jobs)) {
                     for (const step of job.steps) {
-                        if (step.uses) assert.match(step.uses, /^[\w.-]+\/[\w.\/-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/, step.uses);
+                        if (step.uses)
+                            assert.match(step.uses, /^[\w.-]+\/[\w.\/-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/, step.uses);
                         assert.equal(step.with?.credentials_json, undefined);
                     }
                 }
@@ -117,8 +118,14 @@ describe("GitHub workflows", function () {
                         const where = `${file} ${id} "${step.name ?? step.run!.split("\n")[0]}"`;
                         assert.ok(!step.run!.includes("${{"), `${where}: an expression in a run script`);
                         // GitHub runs `bash --noprofile --norc -eo pipefail {0}`
-                        const r = spawnSync("shellcheck", ["--shell=bash", "--severity=style", "-"], { input: step.run, encoding: "utf8" });
-                        assert.ok(!r.error, `shellcheck is not installed (apt-get install shellcheck): ${r.error?.message}`);
+                        const r = spawnSync("shellcheck", ["--shell=bash", "--severity=style", "-"], {
+                            input: step.run,
+                            encoding: "utf8",
+                        });
+                        assert.ok(
+                            !r.error,
+                            `shellcheck is not installed (apt-get install shellcheck): ${r.error?.message}`,
+                        );
                         assert.equal(r.status, 0, `${where}:\n${r.stdout}${r.stderr}`);
                     }
                 }
@@ -138,7 +145,9 @@ describe("GitHub workflows", function () {
             assert.deepEqual(plan.permissions, { contents: "read" });
             assert.equal(plan.if, undefined);
             assert.ok(!JSON.stringify(plan).includes("secrets."), "the plan job reads a secret");
-            const refs = plan.steps.filter((s) => s.uses?.startsWith("actions/checkout@")).map((s) => [s.with?.ref ?? "(merge)", s.with?.path]);
+            const refs = plan.steps
+                .filter((s) => s.uses?.startsWith("actions/checkout@"))
+                .map((s) => [s.with?.ref ?? "(merge)", s.with?.path]);
             assert.deepEqual(refs, [
                 ["${{ github.event.pull_request.base.sha }}", "base"],
                 ["(merge)", "head"],
@@ -191,13 +200,17 @@ describe("GitHub workflows", function () {
             const script = wf.jobs["preview-stacks"].steps.find((s) => s.id === "stacks")!.run!;
             const repo = fs.mkdtempSync(path.join(os.tmpdir(), "fw-stacks-"));
             const git = (...args: string[]) => {
-                const r = spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.org", ...args], { cwd: repo, encoding: "utf8" });
+                const r = spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.org", ...args], {
+                    cwd: repo,
+                    encoding: "utf8",
+                });
                 assert.equal(r.status, 0, r.stderr);
                 return r.stdout.trim();
             };
             try {
                 fs.mkdirSync(path.join(repo, "stacks"));
-                for (const s of ["team", "dev-kept", "dev-changed", "dev-gone"]) fs.writeFileSync(path.join(repo, "stacks", `Pulumi.${s}.yaml`), `config: {}\n# ${s}\n`);
+                for (const s of ["team", "dev-kept", "dev-changed", "dev-gone"])
+                    fs.writeFileSync(path.join(repo, "stacks", `Pulumi.${s}.yaml`), `config: {}\n# ${s}\n`);
                 git("init", "-q", "-b", "main");
                 git("add", ".");
                 git("commit", "-q", "-m", "base");
@@ -228,9 +241,14 @@ describe("GitHub workflows", function () {
             const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fw-prplan-"));
             try {
                 // base and head: copies of this work tree (tracked and new files), sharing node_modules
-                const listed = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" });
+                const listed = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+                    cwd: ROOT,
+                    encoding: "utf8",
+                });
                 assert.equal(listed.status, 0, listed.stderr);
-                const tracked = listed.stdout.split("\0").filter((f) => f && !f.startsWith("policy/") && fs.existsSync(path.join(ROOT, f)));
+                const tracked = listed.stdout
+                    .split("\0")
+                    .filter((f) => f && !f.startsWith("policy/") && fs.existsSync(path.join(ROOT, f)));
                 for (const side of ["base", "head"]) {
                     for (const f of tracked) {
                         fs.mkdirSync(path.join(tmp, side, path.dirname(f)), { recursive: true });
@@ -240,30 +258,63 @@ describe("GitHub workflows", function () {
                 }
                 // the pull request: a one-line payload change, a new developer stack, a broken stack
                 fs.appendFileSync(path.join(tmp, "head", "example", "main.py"), "# one more line\n");
-                fs.copyFileSync(path.join(tmp, "head", "stacks", "Pulumi.dev-example.yaml"), path.join(tmp, "head", "stacks", "Pulumi.dev-new.yaml"));
+                fs.copyFileSync(
+                    path.join(tmp, "head", "stacks", "Pulumi.dev-example.yaml"),
+                    path.join(tmp, "head", "stacks", "Pulumi.dev-new.yaml"),
+                );
                 fs.writeFileSync(
                     path.join(tmp, "head", "stacks", "Pulumi.broken.yaml"),
                     "config:\n  fireworker-images:mode: local\n  fireworker-images:runtime:\n    base: python:3.11-alpine\n",
                 );
                 const summary = path.join(tmp, "summary.md");
-                const env: NodeJS.ProcessEnv = { ...process.env, ...step.env, BASE_SHA: "b".repeat(40), HEAD_SHA: "c".repeat(40), OUT: path.join(tmp, "out"), GITHUB_STEP_SUMMARY: summary };
+                const env: NodeJS.ProcessEnv = {
+                    ...process.env,
+                    ...step.env,
+                    BASE_SHA: "b".repeat(40),
+                    HEAD_SHA: "c".repeat(40),
+                    OUT: path.join(tmp, "out"),
+                    GITHUB_STEP_SUMMARY: summary,
+                };
                 delete env.FW_GIT_COMMIT;
                 delete env.FW_GIT_BRANCH;
-                const r = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run!], { cwd: tmp, encoding: "utf8", env });
+                const r = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run!], {
+                    cwd: tmp,
+                    encoding: "utf8",
+                    env,
+                });
                 assert.equal(r.status, 1, `${r.stdout}\n${r.stderr}`);
-                assert.match(r.stdout, /::error title=Invalid stack settings::stacks\/Pulumi\.broken\.yaml: plan exit status 2/);
+                assert.match(
+                    r.stdout,
+                    /::error title=Invalid stack settings::stacks\/Pulumi\.broken\.yaml: plan exit status 2/,
+                );
                 const text = fs.readFileSync(summary, "utf8");
                 assert.ok(text.startsWith("# Offline plan diff\n"), text);
-                assert.ok(text.includes("## Stack `broken`: invalid on this pull request (plan exit status 2)\n\n~~~~text\nfireworker-images:runtime.base:"), text);
+                assert.ok(
+                    text.includes(
+                        "## Stack `broken`: invalid on this pull request (plan exit status 2)\n\n~~~~text\nfireworker-images:runtime.base:",
+                    ),
+                    text,
+                );
                 assert.ok(text.includes("## Stack `dev-new` (new stack): "), text);
                 assert.ok(text.includes("## Stack `local`: 1 changed, "), text);
                 assert.ok(text.includes("- `command:local:Command application-build (application)`"), text);
                 assert.ok(text.includes("## Stack `dev-example`: "), text);
                 assert.ok(text.includes("## Stack `team`: "), text);
                 // stacks in sorted order, and the artifact has the plans and the diff
-                const order = ["broken", "dev-example", "dev-new", "local", "team"].map((s) => text.indexOf(`## Stack \`${s}\``));
-                assert.deepEqual([...order].sort((a, b) => a - b), order);
-                assert.deepEqual(fs.readdirSync(path.join(tmp, "out", "head")).filter((f) => f.endsWith(".json")).sort(), ["broken.json", "dev-example.json", "dev-new.json", "local.json", "team.json"]);
+                const order = ["broken", "dev-example", "dev-new", "local", "team"].map((s) =>
+                    text.indexOf(`## Stack \`${s}\``),
+                );
+                assert.deepEqual(
+                    [...order].sort((a, b) => a - b),
+                    order,
+                );
+                assert.deepEqual(
+                    fs
+                        .readdirSync(path.join(tmp, "out", "head"))
+                        .filter((f) => f.endsWith(".json"))
+                        .sort(),
+                    ["broken.json", "dev-example.json", "dev-new.json", "local.json", "team.json"],
+                );
                 assert.equal(fs.readFileSync(path.join(tmp, "out", "plan-diff.md"), "utf8"), text);
             } finally {
                 fs.rmSync(tmp, { recursive: true, force: true });

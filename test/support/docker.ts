@@ -43,7 +43,8 @@ export interface Manifest {
     layers: { digest: string; size: number }[];
 }
 
-const MANIFEST_TYPES = "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json";
+const MANIFEST_TYPES =
+    "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json";
 
 /** The test registry's HTTP API (plain HTTP, no auth). */
 export class Registry {
@@ -59,11 +60,18 @@ export class Registry {
     }
 
     async manifest(name: string, ref: string): Promise<Manifest> {
-        const res = await fetch(`http://${this.host}/v2/${name}/manifests/${ref}`, { headers: { Accept: MANIFEST_TYPES } });
+        const res = await fetch(`http://${this.host}/v2/${name}/manifests/${ref}`, {
+            headers: { Accept: MANIFEST_TYPES },
+        });
         assert.equal(res.status, 200, `GET manifest ${name}:${ref}: ${res.status}`);
         const body = await res.text();
         const m = JSON.parse(body) as Omit<Manifest, "digest" | "size">;
-        return { digest: res.headers.get("docker-content-digest") ?? "", size: Buffer.byteLength(body), config: m.config, layers: m.layers };
+        return {
+            digest: res.headers.get("docker-content-digest") ?? "",
+            size: Buffer.byteLength(body),
+            config: m.config,
+            layers: m.layers,
+        };
     }
 
     async deleteManifest(name: string, digest: string): Promise<void> {
@@ -78,9 +86,10 @@ export class Registry {
     async deleteRepository(name: string): Promise<void> {
         // leftovers in the test registry are harmless
         for (const tag of await this.tags(name).catch(() => [] as string[])) {
-            const head = await fetch(`http://${this.host}/v2/${name}/manifests/${tag}`, { method: "HEAD", headers: { Accept: MANIFEST_TYPES } }).catch(
-                () => undefined,
-            );
+            const head = await fetch(`http://${this.host}/v2/${name}/manifests/${tag}`, {
+                method: "HEAD",
+                headers: { Accept: MANIFEST_TYPES },
+            }).catch(() => undefined);
             const digest = head?.headers.get("docker-content-digest");
             if (digest) {
                 await this.deleteManifest(name, digest);
@@ -117,7 +126,10 @@ export function blobSet(store: string): Set<string> {
 }
 
 /** The blobs of an image that the registry did not have before: what its push uploaded. */
-export function newBlobs(m: Manifest, before: Set<string>): { kind: "manifest" | "config" | "layer"; digest: string; size: number }[] {
+export function newBlobs(
+    m: Manifest,
+    before: Set<string>,
+): { kind: "manifest" | "config" | "layer"; digest: string; size: number }[] {
     const all = [
         { kind: "manifest" as const, digest: m.digest, size: m.size },
         { kind: "config" as const, ...m.config },
@@ -158,7 +170,9 @@ export class Executor {
     constructor(private readonly t: TestEnv) {}
 
     /** Runs the program once for `config`: the plan and the build commands it executed. */
-    async plan(config: Record<string, string>): Promise<{ outputs: Record<string, unknown>; runtime: Execution; application: Execution }> {
+    async plan(
+        config: Record<string, string>,
+    ): Promise<{ outputs: Record<string, unknown>; runtime: Execution; application: Execution }> {
         this.current = [];
         const plan = await planStack("local", config, { execute: (env) => this.execute(env) });
         const one = (kind: Execution["kind"]) => {

@@ -7,12 +7,16 @@ import * as path from "node:path";
 /** git with a clean environment (no inherited GIT_DIR, no user config); its trimmed stdout. */
 export function git(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("GIT_")));
-    const r = spawnSync("git", ["-c", "user.name=Fireworker Test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false", ...args], {
-        cwd: dir,
-        encoding: "utf8",
-        env: { ...clean, GIT_CONFIG_NOSYSTEM: "1", HOME: dir, ...env },
-        maxBuffer: 256 << 20,
-    });
+    const r = spawnSync(
+        "git",
+        ["-c", "user.name=Fireworker Test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false", ...args],
+        {
+            cwd: dir,
+            encoding: "utf8",
+            env: { ...clean, GIT_CONFIG_NOSYSTEM: "1", HOME: dir, ...env },
+            maxBuffer: 256 << 20,
+        },
+    );
     assert.equal(r.status, 0, `git ${args.join(" ")} failed:\n${r.stdout}${r.stderr}`);
     return r.stdout.trim();
 }
@@ -21,7 +25,12 @@ export function git(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): s
  * Commits everything at a fixed committer date and returns the commit; the author date is the
  * committer date unless given (another one tells the two apart).
  */
-export function commitAll(dir: string, message: string, committerDate: string, authorDate: string = committerDate): string {
+export function commitAll(
+    dir: string,
+    message: string,
+    committerDate: string,
+    authorDate: string = committerDate,
+): string {
     git(dir, ["add", "-A"]);
     git(dir, ["commit", "-q", "-m", message], { GIT_COMMITTER_DATE: committerDate, GIT_AUTHOR_DATE: authorDate });
     return git(dir, ["rev-parse", "HEAD"]);

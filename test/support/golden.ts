@@ -8,5 +8,9 @@ export function assertGolden(name: string, actual: string): void {
     if (process.env.UPDATE_GOLDEN === "1") {
         fs.writeFileSync(file, actual);
     }
-    assert.equal(actual, fs.readFileSync(file, "utf8"), `differs from test/golden/${name} (UPDATE_GOLDEN=1 rewrites it)`);
+    assert.equal(
+        actual,
+        fs.readFileSync(file, "utf8"),
+        `differs from test/golden/${name} (UPDATE_GOLDEN=1 rewrites it)`,
+    );
 }

@@ -28,18 +28,26 @@ export function byType(plan: Plan, type: string): PlannedResource[] {
 }
 
 export function find(plan: Plan, type: string, name: string, parent?: string): PlannedResource {
-    const r = plan.resources.find((x) => x.type === type && x.name === name && (parent === undefined || x.parent === parent));
+    const r = plan.resources.find(
+        (x) => x.type === type && x.name === name && (parent === undefined || x.parent === parent),
+    );
     if (!r) throw new Error(`no ${type} named ${name}${parent ? ` under ${parent}` : ""} in the plan of ${plan.stack}`);
     return r;
 }
 
 /** The build command of an image component (`runtime` or `application`). */
 export function buildOf(plan: Plan, component: "runtime" | "application"): Record<string, string> {
-    return find(plan, "command:local:Command", `${component}-build`, component).inputs.environment as Record<string, string>;
+    return find(plan, "command:local:Command", `${component}-build`, component).inputs.environment as Record<
+        string,
+        string
+    >;
 }
 
 /** Runs `npm run --silent plan -- <arg>` as a user would. */
-export function planCli(arg: string, opts: SpawnSyncOptions = {}): { status: number | null; stdout: string; stderr: string } {
+export function planCli(
+    arg: string,
+    opts: SpawnSyncOptions = {},
+): { status: number | null; stdout: string; stderr: string } {
     const r = spawnSync("npm", ["run", "--silent", "--prefix", ROOT, "plan", "--", arg], { encoding: "utf8", ...opts });
     return { status: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
 }

@@ -125,7 +125,8 @@ async function findTestEnv(): Promise<TestEnv | null> {
     }
     const r = await run(TEST_ENV_SCRIPT, ["env"], { ...process.env }, 120_000);
     if (r.code !== 0) {
-        const why = r.code === -1 ? "timed out after 120s" : `exit ${r.code}: ${r.stderr.trim().split("\n").pop() ?? ""}`;
+        const why =
+            r.code === -1 ? "timed out after 120s" : `exit ${r.code}: ${r.stderr.trim().split("\n").pop() ?? ""}`;
         process.stderr.write(`scripts/test-env env failed (${why})\n`);
         return null;
     }
