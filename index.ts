@@ -7,25 +7,25 @@ import * as pulumi from "@pulumi/pulumi";
 import { ApplicationImage } from "./components/applicationImage";
 import { BuildTriggers } from "./components/buildTriggers";
 import { FireworkerImage } from "./components/fireworkerImage";
+import type { CloudBuilder } from "./components/imageBuild";
 import { ImageRegistry } from "./components/imageRegistry";
 import { PipelineAccounts } from "./components/pipelineAccounts";
 import { RuntimeImage } from "./components/runtimeImage";
+import { type PreparedBuild, prepareBuilds } from "./lib/build/prepareBuild";
 import { SettingsError } from "./lib/errors";
-import { prepareApplication, prepareRuntime, PreparedBuild } from "./lib/imageBuild";
-import { imageNames, runtimeRepositoryHint } from "./lib/naming";
-import { loadSettings, Settings } from "./lib/settings";
-import { TeamOutputs } from "./lib/teamOutputs";
+import { developerImage, localImage, nightlyImage, teamImage } from "./lib/names";
+import { loadSettings } from "./lib/settings/loadSettings";
+import type { DeveloperSettings, LocalSettings, Settings, TeamSettings } from "./lib/settings/types";
+import type { TeamOutputs } from "./lib/teamOutputs";
 
 const projectRoot = __dirname;
 
 export = async (): Promise<Record<string, unknown>> => {
     let settings: Settings;
-    let runtime: PreparedBuild;
-    let application: PreparedBuild;
+    let builds: Builds;
     try {
         settings = loadSettings(pulumi.runtime.allConfig(), { stack: pulumi.getStack(), projectRoot });
-        runtime = await prepareRuntime(settings, projectRoot);
-        application = await prepareApplication(settings, projectRoot, runtimeRepositoryHint(settings));
+        builds = await prepareBuilds(settings, projectRoot);
     } catch (err) {
         // one line per problem, no stack trace, and nothing declared yet
         if (err instanceof SettingsError) {
@@ -33,7 +33,6 @@ export = async (): Promise<Record<string, unknown>> => {
         }
         throw err;
     }
-    const builds = { runtime, application };
     switch (settings.mode) {
         case "team":
             return teamStack(settings, builds);
@@ -50,41 +49,47 @@ interface Builds {
 }
 
 /** Everything shared: registry, identities, team images, triggers and the Fireworker disk image. */
-function teamStack(s: Settings, b: Builds): Record<string, unknown> {
-    const gcp = s.gcp!;
+function teamStack(s: TeamSettings, b: Builds): Record<string, unknown> {
+    const { project, region } = s.gcp;
     const registry = new ImageRegistry("registry", {
-        project: gcp.project,
-        location: s.registry.location!,
+        project,
+        location: s.registry.location,
         teamRepositoryId: s.registry.teamRepository,
         developerRepositoryId: s.registry.developerRepository,
         cleanupPolicies: s.registry.cleanupPolicies,
     });
-    const nightly = s.triggers.repository !== undefined && s.triggers.nightlySchedule !== undefined;
+    const nightlySchedule = s.triggers.repository ? s.triggers.nightlySchedule : undefined;
     const accounts = new PipelineAccounts("accounts", {
-        project: gcp.project,
-        region: gcp.region,
+        project,
+        region,
         registry,
         developers: s.registry.developers,
-        nightly,
+        nightly: nightlySchedule !== undefined,
     });
-    const names = imageNames(s, { team: registry.teamPath });
-    const cloud = {
-        builder: "cloudbuild" as const,
+    const builder: CloudBuilder = {
+        kind: "cloudbuild",
+        project,
+        region: s.cloudBuild.region,
         serviceAccountEmail: accounts.build.email,
         sourceBucket: accounts.sourceBucket.name,
-        settings: s,
     };
-    const runtime = new RuntimeImage("runtime", { ...cloud, prepared: b.runtime, image: names.runtime });
+    const runtimeImage = teamImage(registry.teamPath, s.runtime.name);
+    const runtime = new RuntimeImage("runtime", {
+        builder,
+        prepared: b.runtime,
+        image: runtimeImage,
+        base: s.runtime.base,
+    });
     const application = new ApplicationImage("application", {
-        ...cloud,
+        builder,
         prepared: b.application,
-        image: names.application,
+        image: teamImage(registry.teamPath, s.application.name),
         runtimeReference: runtime.reference,
     });
     if (s.triggers.repository) {
         new BuildTriggers("triggers", {
-            project: gcp.project,
-            region: s.cloudBuild.region!,
+            project,
+            region: s.cloudBuild.region,
             repository: s.triggers.repository,
             connection: s.triggers.connection,
             branch: s.triggers.branch,
@@ -95,34 +100,29 @@ function teamStack(s: Settings, b: Builds): Record<string, unknown> {
             application: b.application,
             runtimeReference: runtime.reference,
             serviceAccountEmail: accounts.build.email,
-            nightly: nightly
-                ? {
-                      schedule: s.triggers.nightlySchedule!,
-                      image: `${registry.developerPath}/nightly-${s.application.name}`,
-                      schedulerServiceAccountEmail: accounts.nightly!.email,
-                  }
-                : undefined,
+            nightly:
+                nightlySchedule !== undefined && accounts.nightly
+                    ? {
+                          schedule: nightlySchedule,
+                          image: nightlyImage(registry.developerPath, s.application.name),
+                          schedulerServiceAccountEmail: accounts.nightly.email,
+                      }
+                    : undefined,
         });
     }
     // Artifact Registry publishes pushes to `gcr`; protected and kept (an existing one: pulumi import)
-    const gcrTopic = new pubsub.Topic(
-        "gcr",
-        { project: gcp.project, name: "gcr" },
-        { protect: true, retainOnDelete: true },
-    );
-    const fireworker = s.fireworker.enabled
+    const gcrTopic = new pubsub.Topic("gcr", { project, name: "gcr" }, { protect: true, retainOnDelete: true });
+    const fireworker = s.fireworker
         ? new FireworkerImage("fireworker", {
-              settings: s,
-              family: s.fireworker.family,
+              project,
+              region: s.cloudBuild.region,
+              ...bakeOf(s.fireworker),
               runtimeReference: runtime.reference,
               runtimeTaggedReference: runtime.taggedReference,
               registryHost: registry.host,
               workerServiceAccountEmail: accounts.fireworker.email,
               bakerServiceAccountEmail: accounts.baker.email,
-              rebake: {
-                  topic: pulumi.interpolate`projects/${gcp.project}/topics/${gcrTopic.name}`,
-                  runtimeImage: names.runtime,
-              },
+              rebake: { topic: pulumi.interpolate`projects/${project}/topics/${gcrTopic.name}`, runtimeImage },
               bakeAfter: [accounts],
           })
         : undefined;
@@ -144,31 +144,42 @@ function teamStack(s: Settings, b: Builds): Record<string, unknown> {
 }
 
 /** Only the developer's own `<id>-*` images; shared things come from the team stack. */
-function developerStack(s: Settings, b: Builds): Record<string, unknown> {
+function developerStack(s: DeveloperSettings, b: Builds): Record<string, unknown> {
     const team = new pulumi.StackReference("team", { name: s.teamStack });
     const out = (k: keyof TeamOutputs) => team.requireOutput(k) as pulumi.Output<string>;
-    const names = out("developerRepository").apply((developer) => imageNames(s, { developer }));
-    const cloud = {
-        builder: "cloudbuild" as const,
+    const repository = out("developerRepository");
+    const builder: CloudBuilder = {
+        kind: "cloudbuild",
+        project: s.gcp.project,
+        region: s.cloudBuild.region,
         serviceAccountEmail: out("developerBuildServiceAccount"),
         sourceBucket: out("sourceBucket"),
-        settings: s,
     };
-    const runtime = s.runtime.experimental
-        ? new RuntimeImage("runtime", { ...cloud, prepared: b.runtime, image: names.runtime })
+    const movingTags = [s.movingTag];
+    const runtime = s.experimentalRuntime
+        ? new RuntimeImage("runtime", {
+              builder,
+              prepared: b.runtime,
+              image: repository.apply((r) => developerImage(r, s.developer, s.runtime.name)),
+              base: s.runtime.base,
+              movingTags,
+          })
         : undefined;
+    const runtimeReference = runtime ? runtime.reference : out("runtimeReference");
     const application = new ApplicationImage("application", {
-        ...cloud,
+        builder,
         prepared: b.application,
-        image: names.application,
-        runtimeReference: runtime ? runtime.reference : out("runtimeReference"),
+        image: repository.apply((r) => developerImage(r, s.developer, s.application.name)),
+        runtimeReference,
+        movingTags,
     });
-    // settings allow fireworker.enabled in a developer stack only with an experimental runtime
+    // settings give a developer stack a bake only with an experimental runtime
     const fireworker =
-        runtime && s.fireworker.enabled
+        runtime && s.fireworker
             ? new FireworkerImage("fireworker", {
-                  settings: s,
-                  family: `${s.fireworker.family}-${s.developer}`,
+                  project: s.gcp.project,
+                  region: s.cloudBuild.region,
+                  ...bakeOf(s.fireworker),
                   runtimeReference: runtime.reference,
                   runtimeTaggedReference: runtime.taggedReference,
                   registryHost: out("registryHost"),
@@ -178,24 +189,31 @@ function developerStack(s: Settings, b: Builds): Record<string, unknown> {
             : undefined;
     return {
         developer: s.developer,
-        runtimeReference: runtime ? runtime.reference : out("runtimeReference"),
-        runtimeExperimental: s.runtime.experimental,
+        runtimeReference,
+        runtimeExperimental: s.experimentalRuntime,
         applicationReference: application.reference,
-        applicationFriendlyReference: pulumi.interpolate`${application.image}:${s.application.friendlyTag}`,
+        applicationFriendlyReference: pulumi.interpolate`${application.image}:${s.movingTag}`,
         ...(fireworker ? { fireworkerImage: fireworker.imageName, fireworkerFamily: fireworker.family } : {}),
     };
 }
 
 /** No cloud at all: the same builds on the local Docker engine. */
-function localStack(s: Settings, b: Builds): Record<string, unknown> {
-    const names = imageNames(s, {});
-    const local = { builder: "docker" as const, settings: s };
-    const runtime = new RuntimeImage("runtime", { ...local, prepared: b.runtime, image: names.runtime });
+function localStack(s: LocalSettings, b: Builds): Record<string, unknown> {
+    const builder = { kind: "docker" as const, push: s.localRegistryHost !== undefined };
+    const movingTags = [s.movingTag];
+    const runtime = new RuntimeImage("runtime", {
+        builder,
+        prepared: b.runtime,
+        image: localImage(s.localRegistryHost, s.runtime.name),
+        base: s.runtime.base,
+        movingTags,
+    });
     const application = new ApplicationImage("application", {
-        ...local,
+        builder,
         prepared: b.application,
-        image: names.application,
+        image: localImage(s.localRegistryHost, s.application.name),
         runtimeReference: runtime.reference,
+        movingTags,
     });
     return {
         runtimeReference: runtime.reference,
@@ -203,4 +221,10 @@ function localStack(s: Settings, b: Builds): Record<string, unknown> {
         applicationTaggedReference: application.taggedReference,
         runCommand: pulumi.interpolate`docker run --rm --user "$(id -u):$(id -g)" ${application.taggedReference}`,
     };
+}
+
+/** A stack's bake settings as the FireworkerImage component takes them. */
+function bakeOf(f: NonNullable<TeamSettings["fireworker"]>) {
+    const { family, ...options } = f;
+    return { family, options };
 }

@@ -8,7 +8,7 @@ import { createCipheriv } from "crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { collectContext, ContextSpec, hashContext, hashEntries } from "../lib/context";
+import { collectContext, ContextSpec, hashContext, hashEntries } from "../lib/build/context";
 import type { Row } from "./images";
 import { bytes, median, progress, seconds } from "./support";
 

@@ -9,7 +9,7 @@ import { randomBytes } from "crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
-import { stackConfig } from "../lib/offlinePlan";
+import { stackConfig } from "../lib/plan/stackFile";
 import { blobSet, blobStore, dockerOk, Executor, Registry, removeImages, uploaded } from "../test/support/docker";
 import { commitAll, git, writeFiles } from "../test/support/git";
 import type { TestEnv } from "../test/support/testEnv";

@@ -1,5 +1,5 @@
-import * as pulumi from "@pulumi/pulumi";
-import { ImageBuild, ImageBuildArgs } from "./imageBuild";
+import type * as pulumi from "@pulumi/pulumi";
+import { ImageBuild, type ImageBuildArgs } from "./imageBuild";
 
 export interface ApplicationImageArgs extends Omit<ImageBuildArgs, "from"> {
     /**

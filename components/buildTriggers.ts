@@ -1,9 +1,11 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as gcp from "@pulumi/gcp";
-import * as fs from "fs";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type { PreparedBuild } from "../lib/imageBuild";
-import { includedFiles, renderTriggerBuild, TriggerBuild } from "../lib/triggers";
+import type { PreparedBuild } from "../lib/build/prepareBuild";
+import { serviceAccountResource } from "../lib/names";
+import { TRIGGER_DEFAULTS } from "../lib/settings/defaults";
+import { includedFiles, renderTriggerBuild, type TriggerBuild } from "../lib/triggers/triggerBuild";
 
 export interface BuildTriggersArgs {
     project: string;
@@ -11,23 +13,25 @@ export interface BuildTriggersArgs {
     region: string;
     /** GitHub `owner/name` holding this project and its payload. */
     repository: string;
-    /** Name of the 2nd-gen connection whose GitHub App was installed by hand (the one manual step). */
-    connection: string;
-    /** RE2 regex of the branch whose pushes rebuild. */
-    branch: string;
+    /** Name of the 2nd-gen connection whose GitHub App was installed by hand (the one manual step). @default "github" */
+    connection?: string;
+    /** RE2 regex of the branch whose pushes rebuild. @default "^main$" */
+    branch?: string;
     /** Stack file the trigger builds follow (`team`). */
     stack: string;
     /** Project-relative path of that stack file, watched by both triggers. */
     stackFile: string;
     /** Where project-relative paths resolve (never part of any input). */
     projectRoot: string;
+    /** The runtime build, whose inputs the runtime trigger watches. */
     runtime: PreparedBuild;
+    /** The application build, whose payload the application trigger watches. */
     application: PreparedBuild;
     /** The team runtime the application builds FROM (`repository@sha256:...`). */
     runtimeReference: pulumi.Input<string>;
     /** Service account email the builds run as (the team's Cloud Build account). */
     serviceAccountEmail: pulumi.Input<string>;
-    /** Nightly application build: cron schedule (UTC) and the repository it pushes `nightly-<app>` to. */
+    /** Nightly application build: cron schedule (UTC) and the image it pushes (`nightly-<app>`). @default none */
     nightly?: { schedule: string; image: pulumi.Input<string>; schedulerServiceAccountEmail: pulumi.Input<string> };
 }
 
@@ -38,7 +42,7 @@ const PROGRAM_FILES = ["lib/**", "package-lock.json"];
  * Cloud Build triggers of the team pipeline: a push to the main branch touching the runtime's
  * inputs rebuilds the team runtime; one touching the payload rebuilds the application; an
  * optional schedule builds `nightly-<app>`. They run the project's own build code (see
- * lib/triggers.ts) as the Cloud Build account, through a 2nd-gen repository connection.
+ * lib/triggers/triggerBuild.ts) as the Cloud Build account, through a 2nd-gen repository connection.
  */
 export class BuildTriggers extends pulumi.ComponentResource {
     readonly repository: gcp.cloudbuildv2.Repository;
@@ -48,6 +52,8 @@ export class BuildTriggers extends pulumi.ComponentResource {
 
     constructor(name: string, args: BuildTriggersArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fireworker-images:triggers:BuildTriggers", name, {}, opts);
+        const connection = args.connection ?? TRIGGER_DEFAULTS.connection;
+        const branch = args.branch ?? TRIGGER_DEFAULTS.branch;
         const [owner, repo] = args.repository.split("/");
         this.repository = new gcp.cloudbuildv2.Repository(
             `${name}-repository`,
@@ -55,12 +61,14 @@ export class BuildTriggers extends pulumi.ComponentResource {
                 project: args.project,
                 location: args.region,
                 name: `${owner}-${repo}`.toLowerCase().replace(/[^a-z0-9-]/g, "-"),
-                parentConnection: `projects/${args.project}/locations/${args.region}/connections/${args.connection}`,
+                parentConnection: `projects/${args.project}/locations/${args.region}/connections/${connection}`,
                 remoteUri: `https://github.com/${args.repository}.git`,
             },
             { parent: this },
         );
-        const serviceAccount = pulumi.interpolate`projects/${args.project}/serviceAccounts/${args.serviceAccountEmail}`;
+        const serviceAccount = pulumi
+            .output(args.serviceAccountEmail)
+            .apply((email) => serviceAccountResource(args.project, email));
         const build = (b: TriggerBuild) => pulumi.output(b);
         const common = {
             project: args.project,
@@ -74,7 +82,7 @@ export class BuildTriggers extends pulumi.ComponentResource {
                     ...common,
                     name: `fireworker-${id}`,
                     description,
-                    repositoryEventConfig: { repository: this.repository.id, push: { branch: args.branch } },
+                    repositoryEventConfig: { repository: this.repository.id, push: { branch } },
                     includedFiles: includedFiles(prepared.context, [args.stackFile, ...PROGRAM_FILES], (p) =>
                         fs.statSync(path.resolve(args.projectRoot, p)).isDirectory(),
                     ),

@@ -1,40 +1,60 @@
 import * as command from "@pulumi/command";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { Bake, BakeScripts, bakeYaml, readBakeScripts, rebakeTrigger, renderBake, triggerBuildOf } from "../lib/bake";
-import type { Settings } from "../lib/settings";
+import {
+    BAKE_DEFAULTS,
+    type Bake,
+    type BakeOptions,
+    bakeYaml,
+    defaultZone,
+    readBakeScripts,
+    rebakeTrigger,
+    renderBake,
+    triggerBuildOf,
+} from "../lib/bake/bakeConfig";
+import { bakeSpecToEnvironment } from "../lib/bake/bakeSpec";
+import type { BakeScripts } from "../lib/bake/imageName";
+import { serviceAccountResource } from "../lib/names";
 
 /** Runs bakes from the project root; relative, so plans hold no machine path. */
 export const BAKE_COMMAND = "node --require ts-node/register/transpile-only scripts/bake-image.ts";
 
 export interface FireworkerImageArgs {
-    settings: Settings;
+    project: string;
+    /** Region the bake build and the re-bake trigger run in. */
+    region: string;
     /** Image family: the team's `fireworker.family`, or `<family>-<id>` for a developer. */
     family: string;
+    /**
+     * How the image is made: builder VM, source image, images kept, timeout.
+     * @default BAKE_DEFAULTS (lib/bake/bakeConfig.ts), zone `<region>-b`
+     */
+    options?: Partial<BakeOptions>;
     /** The runtime to preload, by digest: `REPOSITORY@sha256:DIGEST`. */
     runtimeReference: pulumi.Input<string>;
     /** What workers pull, `REPOSITORY:TAG` (the runtime's content tag), same repository. */
     runtimeTaggedReference: pulumi.Input<string>;
     /** Registry host the builder VM logs in to (`LOCATION-docker.pkg.dev`). */
     registryHost: pulumi.Input<string>;
-    /** Email of the pull-only account the builder VM runs as (`fireworker`). */
+    /** E-mail of the pull-only account the builder VM runs as (`fw-worker`). */
     workerServiceAccountEmail: pulumi.Input<string>;
-    /** Email of the account the bake build runs as (`baker`). */
+    /** E-mail of the account the bake build runs as (`fw-baker`). */
     bakerServiceAccountEmail: pulumi.Input<string>;
     /**
      * Team stack only: a Cloud Build trigger on this Pub/Sub topic (`projects/P/topics/gcr`)
      * re-bakes when a tag of `runtimeImage` (repository without tag) is pushed outside Pulumi.
+     * @default no re-bake trigger
      */
     rebake?: { topic: pulumi.Input<string>; runtimeImage: pulumi.Input<string> };
-    /** Resources the first bake waits for (the baker's role grants). */
+    /** Resources the first bake waits for (the baker's role grants). @default none */
     bakeAfter?: pulumi.Input<pulumi.Resource>[];
-    /** The bake and preload scripts (default: read from scripts/). */
+    /** The bake and preload scripts. @default read from scripts/ */
     scripts?: BakeScripts;
 }
 
 /**
  * The Fireworker disk image: a preloaded runtime baked server-side by one Cloud Build job
- * (lib/bake.ts, scripts/fireworker-bake.sh). Its name hashes everything that shapes it, so
+ * (lib/bake/, scripts/fireworker-bake.sh). Its name hashes everything that shapes it, so
  * `pulumi up` bakes exactly when that changes (the command's trigger) and a bake of an
  * existing image ends at once. In the team stack a Pub/Sub trigger re-bakes on runtime pushes
  * made outside Pulumi. Images are never deleted by Pulumi: the bake prunes its family.
@@ -50,8 +70,8 @@ export class FireworkerImage extends pulumi.ComponentResource {
 
     constructor(name: string, args: FireworkerImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fireworker-images:fireworker:FireworkerImage", name, {}, opts);
-        const s = args.settings;
-        const project = s.gcp!.project;
+        const { project, region, family } = args;
+        const options: BakeOptions = { ...BAKE_DEFAULTS, zone: defaultZone(region), ...args.options };
         const scripts = args.scripts ?? readBakeScripts();
         const rendered: pulumi.Output<Bake> = pulumi
             .all([
@@ -65,8 +85,8 @@ export class FireworkerImage extends pulumi.ComponentResource {
                 renderBake(
                     {
                         project,
-                        family: args.family,
-                        fireworker: s.fireworker,
+                        family,
+                        options,
                         registryHost,
                         runtimeReference,
                         runtimeTaggedReference,
@@ -76,20 +96,16 @@ export class FireworkerImage extends pulumi.ComponentResource {
                     scripts,
                 ),
             );
-        this.family = args.family;
+        this.family = family;
         this.imageName = rendered.imageName;
         this.configYaml = rendered.apply((b) => bakeYaml(b.config));
         this.bake = new command.local.Command(
             `${name}-bake`,
             {
                 create: BAKE_COMMAND,
-                environment: {
-                    FW_BAKE_IMAGE: this.imageName,
-                    FW_BAKE_FAMILY: args.family,
-                    FW_BAKE_CONFIG: this.configYaml,
-                    FW_GCP_PROJECT: project,
-                    FW_CLOUDBUILD_REGION: s.cloudBuild.region ?? "",
-                },
+                environment: pulumi
+                    .all([this.imageName, this.configYaml])
+                    .apply(([image, config]) => bakeSpecToEnvironment({ image, family, config, project, region })),
                 // a new image name (runtime, scripts or image-shaping settings) bakes again
                 triggers: [this.imageName],
                 logging: "stderr",
@@ -102,14 +118,16 @@ export class FireworkerImage extends pulumi.ComponentResource {
                 `${name}-rebake`,
                 {
                     project,
-                    location: s.cloudBuild.region,
-                    name: `bake-${args.family}`,
-                    description: `Bakes the ${args.family} disk image when the runtime is pushed (managed by fireworker-images)`,
+                    location: region,
+                    name: `bake-${family}`,
+                    description: `Bakes the ${family} disk image when the runtime is pushed (managed by fireworker-images)`,
                     pubsubConfig: { topic: args.rebake.topic },
                     filter: on.filter,
                     substitutions: on.substitutions,
                     build: rendered.apply((b) => triggerBuildOf(b.config)),
-                    serviceAccount: pulumi.interpolate`projects/${project}/serviceAccounts/${args.bakerServiceAccountEmail}`,
+                    serviceAccount: pulumi
+                        .output(args.bakerServiceAccountEmail)
+                        .apply((email) => serviceAccountResource(project, email)),
                     tags: ["fireworker-bake"],
                 },
                 { parent: this },

@@ -1,27 +1,47 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { cloudBuildYaml } from "../lib/cloudbuild";
-import { finalizeBuild, PreparedBuild } from "../lib/imageBuild";
-import { BuildResult, specToEnvironment } from "../lib/runBuild";
-import type { Settings } from "../lib/settings";
+import { buildResultSchema, buildSpecToEnvironment } from "../lib/build/buildSpec";
+import { cloudBuildYaml } from "../lib/build/cloudBuildConfig";
+import { finalizeBuild, type PreparedBuild } from "../lib/build/prepareBuild";
+import { parseResultLine } from "../lib/commands/handoff";
+import { serviceAccountResource, sourceStagingDir } from "../lib/names";
 
 /** Runs builds from the project root; relative, so plans hold no machine path. */
 export const BUILD_COMMAND = "node --require ts-node/register/transpile-only scripts/build-image.ts";
 
+/** Builds on the local Docker engine. */
+export interface DockerBuilder {
+    kind: "docker";
+    /** Push to the registry the image name starts with (else the image stays in the engine). */
+    push: boolean;
+}
+
+/** Builds on Google Cloud Build, from a packed context uploaded to a bucket. */
+export interface CloudBuilder {
+    kind: "cloudbuild";
+    project: string;
+    /** Region the build runs in. */
+    region: string;
+    /** E-mail of the service account the build runs as. */
+    serviceAccountEmail: pulumi.Input<string>;
+    /** Bucket the packed context is uploaded to (under `source/`). */
+    sourceBucket: pulumi.Input<string>;
+}
+
 export interface ImageBuildArgs {
-    settings: Settings;
-    /** The build with its context read and hashed (lib/imageBuild.ts). */
+    /** The build with its context read, linted and hashed (lib/build/prepareBuild.ts). */
     prepared: PreparedBuild;
     /** Repository the image goes to, without tag. */
     image: pulumi.Input<string>;
     /** The image built FROM: the base image, or the runtime's `repository@sha256:...`. */
     from: pulumi.Input<string>;
-    /** `docker` builds on the local engine; `cloudbuild` submits to Google Cloud Build. */
-    builder: "docker" | "cloudbuild";
-    /** Service account email the Cloud Build build runs as. */
-    serviceAccountEmail?: pulumi.Input<string>;
-    /** Bucket the Cloud Build sources are uploaded to. */
-    sourceBucket?: pulumi.Input<string>;
+    /**
+     * Tags pushed besides the content tag, for tasks that pull by tag. Never in the team
+     * repository, whose tags are immutable. @default []
+     */
+    movingTags?: string[];
+    /** Where the build runs. */
+    builder: DockerBuilder | CloudBuilder;
 }
 
 /**
@@ -46,36 +66,36 @@ export abstract class ImageBuild extends pulumi.ComponentResource {
 
     protected constructor(type: string, name: string, args: ImageBuildArgs, opts?: pulumi.ComponentResourceOptions) {
         super(type, name, {}, opts);
-        const s = args.settings;
+        const builder = args.builder;
+        const cloud = builder.kind === "cloudbuild" ? builder : undefined;
         const final = pulumi
-            .all([args.image, args.from, args.serviceAccountEmail, args.sourceBucket])
-            .apply(([image, from, sa, bucket]) => ({
+            .all([args.image, args.from, cloud?.serviceAccountEmail, cloud?.sourceBucket])
+            .apply(([image, from, email, bucket]) => ({
                 image,
                 bucket,
-                ...finalizeBuild(
-                    args.prepared,
-                    s,
+                ...finalizeBuild(args.prepared, {
                     image,
                     from,
-                    sa ? `projects/${s.gcp?.project}/serviceAccounts/${sa}` : undefined,
-                ),
+                    movingTags: args.movingTags ?? [],
+                    serviceAccount: cloud && email ? serviceAccountResource(cloud.project, email) : undefined,
+                }),
             }));
         const environment = final.apply((f) =>
-            specToEnvironment({
-                builder: args.builder,
+            buildSpecToEnvironment({
+                builder: builder.kind,
                 image: f.image,
                 tags: f.tags,
                 contextDigest: args.prepared.contextDigest,
                 context: args.prepared.context,
                 dockerfile: args.prepared.dockerfile,
                 buildArgs: f.buildArgs,
-                push: args.builder === "cloudbuild" || (s.mode === "local" && s.registry.localHost !== undefined),
-                ...(args.builder === "cloudbuild"
+                push: builder.kind === "cloudbuild" || builder.push,
+                ...(cloud
                     ? {
                           cloudBuildConfig: cloudBuildYaml(f.cloudBuild),
-                          project: s.gcp?.project,
-                          region: s.cloudBuild.region,
-                          stagingDir: f.bucket ? `gs://${f.bucket}/source` : undefined,
+                          project: cloud.project,
+                          region: cloud.region,
+                          stagingDir: f.bucket ? sourceStagingDir(f.bucket) : undefined,
                       }
                     : {}),
             }),
@@ -91,7 +111,7 @@ export abstract class ImageBuild extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const result = build.stdout.apply((out) => JSON.parse(out.trim().split("\n").pop() ?? "{}") as BuildResult);
+        const result = build.stdout.apply((out) => parseResultLine(buildResultSchema, out, `${name}-build`));
         this.image = final.image;
         this.contentHash = final.contentHash;
         this.tags = final.tags;

@@ -1,19 +1,23 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { cleanupPolicyInputs } from "../lib/registryPolicy";
-import { registryHost, repositoryPath } from "../lib/naming";
-import type { CleanupPolicy } from "../lib/settings";
+import { registryHost, repositoryPath } from "../lib/names";
+import { cleanupPolicyInputs } from "../lib/registry/cleanupPolicies";
+import { DEFAULT_CLEANUP_POLICIES, REGISTRY_DEFAULTS } from "../lib/settings/defaults";
+import type { CleanupPolicy } from "../lib/settings/types";
 
 export interface ImageRegistryArgs {
     project: string;
     /** Artifact Registry location (region or multi-region). */
     location: string;
-    /** Repository id of the team's content-tagged images (immutable tags). */
-    teamRepositoryId: string;
-    /** Repository id of the developers' `<id>-*` images (mutable tags, cleaned up). */
-    developerRepositoryId: string;
-    /** Cleanup policies of the developer repository (at most 10). */
-    cleanupPolicies: CleanupPolicy[];
+    /** Repository id of the team's content-tagged images (immutable tags). @default "fireworker" */
+    teamRepositoryId?: string;
+    /** Repository id of the developers' `<id>-*` images (mutable tags, cleaned up). @default "fireworker-dev" */
+    developerRepositoryId?: string;
+    /**
+     * Cleanup policies of the developer repository (at most 10).
+     * @default untagged images older than 7 days and any older than 30 deleted; the 5 newest kept
+     */
+    cleanupPolicies?: readonly CleanupPolicy[];
 }
 
 /**
@@ -36,6 +40,8 @@ export class ImageRegistry extends pulumi.ComponentResource {
         opts?: pulumi.ComponentResourceOptions,
     ) {
         super("fireworker-images:registry:ImageRegistry", name, {}, opts);
+        const teamId = args.teamRepositoryId ?? REGISTRY_DEFAULTS.teamRepository;
+        const developerId = args.developerRepositoryId ?? REGISTRY_DEFAULTS.developerRepository;
         const keep = { parent: this, protect: true, retainOnDelete: true };
         const labels = { "managed-by": "fireworker-images" };
         this.team = new gcp.artifactregistry.Repository(
@@ -43,7 +49,7 @@ export class ImageRegistry extends pulumi.ComponentResource {
             {
                 project: args.project,
                 location: args.location,
-                repositoryId: args.teamRepositoryId,
+                repositoryId: teamId,
                 format: "DOCKER",
                 description: "Team runtime and application images, tagged by content hash (immutable tags).",
                 dockerConfig: { immutableTags: true },
@@ -56,19 +62,19 @@ export class ImageRegistry extends pulumi.ComponentResource {
             {
                 project: args.project,
                 location: args.location,
-                repositoryId: args.developerRepositoryId,
+                repositoryId: developerId,
                 format: "DOCKER",
                 description: "Developers' <id>-* images; mutable tags, cleaned up by policy.",
                 dockerConfig: { immutableTags: false },
                 cleanupPolicyDryRun: false,
-                cleanupPolicies: cleanupPolicyInputs(args.cleanupPolicies),
+                cleanupPolicies: cleanupPolicyInputs(args.cleanupPolicies ?? DEFAULT_CLEANUP_POLICIES),
                 labels,
             },
             keep,
         );
         this.host = registryHost(args.location);
-        this.teamPath = repositoryPath(args.location, args.project, args.teamRepositoryId);
-        this.developerPath = repositoryPath(args.location, args.project, args.developerRepositoryId);
+        this.teamPath = repositoryPath(args.location, args.project, teamId);
+        this.developerPath = repositoryPath(args.location, args.project, developerId);
         this.registerOutputs({ host: this.host, teamPath: this.teamPath, developerPath: this.developerPath });
     }
 

@@ -1,14 +1,17 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { ImageRegistry } from "./imageRegistry";
+import { ACCOUNT_IDS, sourceBucketName } from "../lib/names";
+import type { ImageRegistry } from "./imageRegistry";
 
 export interface PipelineAccountsArgs {
     project: string;
+    /** Region of the build source bucket. */
     region: string;
+    /** The registry whose repositories the accounts are granted on. */
     registry: ImageRegistry;
     /** `user:` / `group:` members who run developer stacks. */
     developers: string[];
-    /** Make the account Cloud Scheduler uses to start the nightly build. */
+    /** Make the account Cloud Scheduler uses to start the nightly build. @default false */
     nightly?: boolean;
 }
 
@@ -50,16 +53,16 @@ export class PipelineAccounts extends pulumi.ComponentResource {
         super("fireworker-images:iam:PipelineAccounts", name, {}, opts);
         this.prefix = name;
         const p = args.project;
-        this.build = account(this, `${name}-build`, p, "fw-build", "Fireworker team image builds");
+        this.build = account(this, `${name}-build`, p, ACCOUNT_IDS.build, "Fireworker team image builds");
         this.developerBuild = account(
             this,
             `${name}-developer-build`,
             p,
-            "fw-dev-build",
+            ACCOUNT_IDS.developerBuild,
             "Fireworker developer image builds",
         );
-        this.fireworker = account(this, `${name}-fireworker`, p, "fw-worker", "Fireworker worker VMs");
-        this.baker = account(this, `${name}-baker`, p, "fw-baker", "Fireworker disk image baker");
+        this.fireworker = account(this, `${name}-fireworker`, p, ACCOUNT_IDS.worker, "Fireworker worker VMs");
+        this.baker = account(this, `${name}-baker`, p, ACCOUNT_IDS.baker, "Fireworker disk image baker");
 
         const member = (sa: gcp.serviceaccount.Account) => pulumi.interpolate`serviceAccount:${sa.email}`;
         const reg = args.registry;
@@ -92,7 +95,7 @@ export class PipelineAccounts extends pulumi.ComponentResource {
 
         if (args.nightly) {
             // running a trigger is creating a build that runs as `build`
-            this.nightly = account(this, `${name}-nightly`, p, "fw-nightly", "Fireworker nightly build scheduler");
+            this.nightly = account(this, `${name}-nightly`, p, ACCOUNT_IDS.nightly, "Fireworker nightly build scheduler");
             this.projectRole("nightly-builds", member(this.nightly), "roles/cloudbuild.builds.editor");
             new gcp.serviceaccount.IAMMember(
                 `${name}-nightly-acts-as-build`,
@@ -109,7 +112,7 @@ export class PipelineAccounts extends pulumi.ComponentResource {
             `${name}-build-source`,
             {
                 project: p,
-                name: `${p}-fireworker-build-source`,
+                name: sourceBucketName(p),
                 location: args.region,
                 uniformBucketLevelAccess: true,
                 publicAccessPrevention: "enforced",

@@ -1,7 +1,13 @@
-import * as pulumi from "@pulumi/pulumi";
-import { ImageBuild, ImageBuildArgs } from "./imageBuild";
+import type * as pulumi from "@pulumi/pulumi";
+import { ImageBuild, type ImageBuildArgs } from "./imageBuild";
 
-export type RuntimeImageArgs = Omit<ImageBuildArgs, "from">;
+export interface RuntimeImageArgs extends Omit<ImageBuildArgs, "from"> {
+    /**
+     * The base image (a Debian-based Python image, pinned by tag or digest; never Alpine: musl
+     * changes floating-point results). The settings check it before any resource exists.
+     */
+    base: string;
+}
 
 /**
  * The runtime image: the base Python image plus apt packages and pip requirements. Slow to
@@ -10,6 +16,6 @@ export type RuntimeImageArgs = Omit<ImageBuildArgs, "from">;
  */
 export class RuntimeImage extends ImageBuild {
     constructor(name: string, args: RuntimeImageArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("fireworker-images:images:RuntimeImage", name, { ...args, from: args.settings.runtime.base }, opts);
+        super("fireworker-images:images:RuntimeImage", name, { ...args, from: args.base }, opts);
     }
 }

@@ -1,4 +1,5 @@
-/** Parsing and checking Docker image references (`[host[:port]/]path[:tag][@sha256:digest]`). */
+/** Parsing and checking Docker image references (`[host[:port]/]path[:tag][@sha256:digest]`). Pure. */
+import { DIGEST } from "./patterns";
 
 export interface ImageRef {
     /** Everything before the tag and digest, e.g. `us-docker.pkg.dev/p/r/runtime` or `python`. */
@@ -6,8 +7,6 @@ export interface ImageRef {
     tag?: string;
     digest?: string;
 }
-
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 export function parseImageRef(ref: string): ImageRef {
     let rest = ref;

@@ -3,6 +3,16 @@
  * StackReference). One list, so the team stack, developer stacks and the offline plan's
  * placeholders cannot drift apart.
  */
+import {
+    ACCOUNT_IDS,
+    registryHost,
+    repositoryPath,
+    serviceAccountEmail,
+    sourceBucketName,
+    teamImage,
+} from "./names";
+import { REGISTRY_DEFAULTS } from "./settings/defaults";
+
 export const TEAM_OUTPUTS = [
     "registryHost",
     "teamRepository",
@@ -25,23 +35,22 @@ export type TeamOutputs = Record<TeamOutputName, unknown>;
 export function teamOutputPlaceholders(
     project: string,
     location: string,
-    teamRepo = "fireworker",
-    devRepo = "fireworker-dev",
+    teamRepo: string = REGISTRY_DEFAULTS.teamRepository,
+    devRepo: string = REGISTRY_DEFAULTS.developerRepository,
 ): Record<TeamOutputName, string> {
-    const host = `${location}-docker.pkg.dev`;
-    const team = `${host}/${project}/${teamRepo}`;
+    const team = repositoryPath(location, project, teamRepo);
     const zero = `sha256:${"0".repeat(64)}`;
     return {
-        registryHost: host,
+        registryHost: registryHost(location),
         teamRepository: team,
-        developerRepository: `${host}/${project}/${devRepo}`,
-        runtimeReference: `${team}/runtime@${zero}`,
-        runtimeTaggedReference: `${team}/runtime:team-placeholder`,
-        applicationReference: `${team}/app@${zero}`,
-        developerBuildServiceAccount: `fw-dev-build@${project}.iam.gserviceaccount.com`,
-        fireworkerServiceAccount: `fw-worker@${project}.iam.gserviceaccount.com`,
-        sourceBucket: `${project}-fireworker-build-source`,
-        bakerServiceAccount: `fw-baker@${project}.iam.gserviceaccount.com`,
+        developerRepository: repositoryPath(location, project, devRepo),
+        runtimeReference: `${teamImage(team, "runtime")}@${zero}`,
+        runtimeTaggedReference: `${teamImage(team, "runtime")}:team-placeholder`,
+        applicationReference: `${teamImage(team, "app")}@${zero}`,
+        developerBuildServiceAccount: serviceAccountEmail(ACCOUNT_IDS.developerBuild, project),
+        fireworkerServiceAccount: serviceAccountEmail(ACCOUNT_IDS.worker, project),
+        sourceBucket: sourceBucketName(project),
+        bakerServiceAccount: serviceAccountEmail(ACCOUNT_IDS.baker, project),
         fireworkerImage: `fireworker-${"0".repeat(16)}`,
         fireworkerFamily: "fireworker",
     };

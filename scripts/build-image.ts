@@ -1,18 +1,20 @@
 /**
- * Runs one image build described by the environment (see lib/runBuild.ts); invoked by the
- * RuntimeImage / ApplicationImage commands at `pulumi up`. Prints the result as one JSON line
- * on stdout; build logs go to stderr.
+ * Entry point of the RuntimeImage / ApplicationImage commands: runs the image build its
+ * environment describes (lib/build/buildSpec.ts, lib/build/runBuild.ts). Prints the result as one
+ * JSON line on stdout; build logs go to stderr.
  */
-import * as path from "path";
-import { runBuild, specFromEnvironment } from "../lib/runBuild";
+import * as path from "node:path";
+import { buildSpecFromEnvironment } from "../lib/build/buildSpec";
+import { runBuild } from "../lib/build/runBuild";
+import { resultLine } from "../lib/commands/handoff";
 
 async function main(): Promise<void> {
-    const spec = specFromEnvironment(process.env);
+    const spec = buildSpecFromEnvironment(process.env);
     const result = await runBuild(spec, {
         projectRoot: path.resolve(__dirname, ".."),
         network: process.env.FW_DOCKER_BUILD_NETWORK || undefined,
     });
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.stdout.write(resultLine(result));
 }
 
 main().catch((err: Error) => {

@@ -2,14 +2,14 @@
  * `npm run new-developer -- <id>`: writes stacks/Pulumi.dev-<id>.yaml from the example
  * developer stack. Refuses an invalid id or an existing file.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { NAME_PATTERN } from "../lib/schema";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { isName, NAME_MAX } from "../lib/patterns";
 
 export function newDeveloperStack(id: string | undefined, stacksDir: string): string {
-    if (!id || !NAME_PATTERN.test(id) || id.length > 30) {
+    if (!id || !isName(id)) {
         throw new Error(
-            `new-developer: ${JSON.stringify(id ?? "")} is not a valid developer id; use lowercase letters, digits and single dashes, 1 to 30 characters (it becomes the image name prefix <id>-)`,
+            `new-developer: ${JSON.stringify(id ?? "")} is not a valid developer id; use lowercase letters, digits and single dashes, 1 to ${NAME_MAX} characters (it becomes the image name prefix <id>-)`,
         );
     }
     const target = path.join(stacksDir, `Pulumi.dev-${id}.yaml`);

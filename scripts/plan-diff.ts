@@ -5,8 +5,9 @@
  * Exit status: 0 with the diff on stdout; 2 for bad arguments or a file that is not a plan.
  */
 import * as fs from "fs";
-import type { Plan } from "../lib/offlinePlan";
-import { diffPlans, renderDiff } from "../lib/planDiff";
+import type { Plan } from "../lib/plan/offlinePlan";
+import { diffPlans } from "../lib/plan/planDiff";
+import { renderDiff } from "../lib/plan/planDiffMarkdown";
 
 class UsageError extends Error {}
 

@@ -3,7 +3,8 @@
  * stdout. Invalid settings: the lines on stderr, exit status 2, nothing on stdout.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { planJson, planStack, PlanInputError, resolveStackFile, stackConfig } from "../lib/offlinePlan";
+import { planJson, planStack } from "../lib/plan/offlinePlan";
+import { PlanInputError, resolveStackFile, stackConfig } from "../lib/plan/stackFile";
 
 async function main(): Promise<number> {
     const arg = process.argv[2];

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
-import { makeSchema } from "../lib/schema";
+import { makeSchema } from "../lib/settings/schema";
 import { ROOT } from "./support/plan";
 
 /** Every settings key the schema accepts, as `top` or `top.nested`. */

@@ -7,8 +7,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Writable } from "node:stream";
-import { planStack } from "../../lib/offlinePlan";
-import { BuildResult, BuildSpec, runBuild, specFromEnvironment } from "../../lib/runBuild";
+import { planStack } from "../../lib/plan/offlinePlan";
+import { type BuildResult, type BuildSpec, buildSpecFromEnvironment } from "../../lib/build/buildSpec";
+import { runBuild } from "../../lib/build/runBuild";
 import { ROOT } from "./plan";
 import type { TestEnv } from "./testEnv";
 
@@ -159,7 +160,7 @@ export interface Execution {
  * The offline plan's `execute` seam with Pulumi's semantics for a `command:local:Command` without
  * `update`: it runs (again) when its inputs changed, i.e. its trigger (the content hash, the first
  * tag) or any other variable of its environment; else the previous result comes back and nothing
- * builds. The builds really run (lib/runBuild.ts) on the test engine and push to its registry.
+ * builds. The builds really run (lib/build/runBuild.ts) on the test engine and push to its registry.
  */
 export class Executor {
     readonly log: Buffer[] = [];
@@ -184,7 +185,7 @@ export class Executor {
     }
 
     private async execute(env: Record<string, string>): Promise<BuildResult> {
-        const spec = specFromEnvironment(env);
+        const spec = buildSpecFromEnvironment(env);
         const kind = "git_hash" in spec.buildArgs ? "application" : "runtime";
         // Pulumi diffs the command's inputs against its state (the last run of this resource) and
         // runs `create` again when any differs: the trigger (the content hash, first tag) or any

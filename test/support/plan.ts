@@ -1,7 +1,8 @@
 /** Running the offline plan in tests: in-process for speed, or as the real CLI. */
 import { spawnSync, SpawnSyncOptions } from "child_process";
 import * as path from "path";
-import { Plan, PlannedResource, planStack, resolveStackFile, stackConfig } from "../../lib/offlinePlan";
+import { type Plan, type PlannedResource, planStack } from "../../lib/plan/offlinePlan";
+import { resolveStackFile, stackConfig } from "../../lib/plan/stackFile";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 

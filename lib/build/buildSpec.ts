@@ -1,0 +1,101 @@
+/**
+ * The hand-off of an image build from the ImageBuild component to scripts/build-image.ts: the
+ * spec in the command's environment (what the plan shows, one readable key each) and the result
+ * line the script prints.
+ */
+import { z } from "zod";
+import { need, needJson, validated } from "../commands/handoff";
+import { DIGEST } from "../patterns";
+import type { ContextSpec } from "./context";
+
+export type Builder = "docker" | "cloudbuild";
+
+/** One image build, as the command runs it. */
+export interface BuildSpec {
+    builder: Builder;
+    image: string;
+    /** The content tag first, then any moving tags. */
+    tags: string[];
+    contextDigest: string;
+    context: ContextSpec;
+    dockerfile: string;
+    buildArgs: Record<string, string>;
+    /** Push to the registry in `image` (docker builder; always true for Cloud Build). */
+    push: boolean;
+    /** Cloud Build only: the rendered config (YAML), project, region and staging folder. */
+    cloudBuildConfig?: string;
+    project?: string;
+    region?: string;
+    /** `gs://BUCKET/source`: where gcloud uploads the packed context. */
+    stagingDir?: string;
+}
+
+const WHO = "build-image";
+
+const contextSchema = z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("directory"), dir: z.string() }),
+    z.object({ kind: z.literal("files"), files: z.array(z.object({ src: z.string(), dest: z.string() })) }),
+]);
+
+const specSchema = z.object({
+    builder: z.enum(["docker", "cloudbuild"], { error: "is not docker or cloudbuild" }),
+    image: z.string().min(1),
+    tags: z.array(z.string().min(1)).min(1),
+    contextDigest: z.string().regex(/^[0-9a-f]{64}$/, { error: "is not a sha256" }),
+    context: contextSchema,
+    dockerfile: z.string(),
+    buildArgs: z.record(z.string(), z.string()),
+    push: z.boolean(),
+    cloudBuildConfig: z.string().optional(),
+    project: z.string().optional(),
+    region: z.string().optional(),
+    stagingDir: z.string().optional(),
+});
+
+/** The command environment carrying a spec. */
+export function buildSpecToEnvironment(spec: BuildSpec): Record<string, string> {
+    const env: Record<string, string> = {
+        FW_BUILDER: spec.builder,
+        FW_IMAGE: spec.image,
+        FW_TAGS: spec.tags.join(","),
+        FW_CONTEXT_DIGEST: spec.contextDigest,
+        FW_CONTEXT: JSON.stringify(spec.context),
+        FW_DOCKERFILE: spec.dockerfile,
+        FW_BUILD_ARGS: JSON.stringify(spec.buildArgs),
+        FW_PUSH: String(spec.push),
+    };
+    if (spec.cloudBuildConfig !== undefined) {
+        env.FW_CLOUDBUILD_CONFIG = spec.cloudBuildConfig;
+        env.FW_GCP_PROJECT = spec.project ?? "";
+        env.FW_CLOUDBUILD_REGION = spec.region ?? "";
+        env.FW_SOURCE_STAGING_DIR = spec.stagingDir ?? "";
+    }
+    return env;
+}
+
+export function buildSpecFromEnvironment(env: NodeJS.ProcessEnv): BuildSpec {
+    const spec = {
+        builder: need(env, "FW_BUILDER", WHO),
+        image: need(env, "FW_IMAGE", WHO),
+        tags: need(env, "FW_TAGS", WHO).split(","),
+        contextDigest: need(env, "FW_CONTEXT_DIGEST", WHO),
+        context: needJson(env, "FW_CONTEXT", WHO),
+        dockerfile: need(env, "FW_DOCKERFILE", WHO),
+        buildArgs: needJson(env, "FW_BUILD_ARGS", WHO),
+        push: need(env, "FW_PUSH", WHO) === "true",
+        cloudBuildConfig: env.FW_CLOUDBUILD_CONFIG,
+        project: env.FW_GCP_PROJECT || undefined,
+        region: env.FW_CLOUDBUILD_REGION || undefined,
+        stagingDir: env.FW_SOURCE_STAGING_DIR || undefined,
+    };
+    return validated(specSchema, spec, WHO, "spec");
+}
+
+/** What a build prints: `sha256:...` (the registry digest when pushed, else the local image id). */
+export const buildResultSchema = z.object({
+    digest: z.string().regex(DIGEST, { error: "is not sha256:<64 hex>" }),
+    /** What a later build uses as `FROM`: `image@digest` when pushed, else the image id. */
+    reference: z.string().min(1),
+});
+
+export type BuildResult = z.output<typeof buildResultSchema>;

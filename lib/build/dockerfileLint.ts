@@ -1,0 +1,125 @@
+/**
+ * Lints a Dockerfile (rendered or brought) with a real parser (`dockerfile-ast`) against the
+ * source document's rules. Each finding is `file:line: rule: detail`.
+ */
+import { Arg, DockerfileParser, From, Instruction } from "dockerfile-ast";
+import { baseImageProblem, isAlpine } from "../imageRef";
+
+export interface LintFinding {
+    file: string;
+    /** 1-based line. */
+    line: number;
+    rule: "alpine-base" | "unpinned-base" | "apt-install-without-update" | "pip-cache";
+    message: string;
+}
+
+export function formatFinding(f: LintFinding): string {
+    return `${f.file}:${f.line}: ${f.rule}: ${f.message}`;
+}
+
+/**
+ * @param file name shown in findings (project-relative path)
+ * @param buildArgs the build args our build passes: a FROM whose variable the build overrides
+ *                  is judged by the overriding value, not the Dockerfile's default.
+ */
+export function lintDockerfile(file: string, text: string, buildArgs: Record<string, string> = {}): LintFinding[] {
+    const df = DockerfileParser.parse(text);
+    const findings: LintFinding[] = [];
+    const at = (ins: Instruction) => ins.getRange().start.line + 1;
+    const globalArgs = new Map<string, string>();
+    const stages = new Set<string>();
+    for (const ins of df.getInstructions()) {
+        const kw = ins.getKeyword();
+        if (kw === "ARG" && stages.size === 0) {
+            const prop = (ins as Arg).getProperty();
+            if (prop) {
+                globalArgs.set(prop.getName(), prop.getValue() ?? "");
+            }
+        } else if (kw === "FROM") {
+            const from = ins as From;
+            const image = resolveFrom(from.getImage() ?? "", globalArgs, buildArgs);
+            const stage = from.getBuildStage();
+            if (image !== undefined && !stages.has(image) && image !== "scratch") {
+                if (isAlpine(image)) {
+                    findings.push({
+                        file,
+                        line: at(ins),
+                        rule: "alpine-base",
+                        message: `${image} is Alpine-based; musl changes floating-point results, use a Debian-based image`,
+                    });
+                } else {
+                    const problem = baseImageProblem(image);
+                    if (problem) {
+                        findings.push({ file, line: at(ins), rule: "unpinned-base", message: `${image} ${problem}` });
+                    }
+                }
+            }
+            stages.add(stage ?? `#${stages.size}`);
+        } else if (kw === "RUN") {
+            const body = (ins.getArgumentsContent() ?? "").replace(/\\\r?\n/g, " ");
+            for (const cmd of body.split(/&&|;|\|\|/).map((c) => c.trim())) {
+                if (/\bapt-get\s+(?:\S+\s+)*install\b/.test(cmd) && !/\bapt-get\s+(?:\S+\s+)*update\b/.test(body)) {
+                    findings.push({
+                        file,
+                        line: at(ins),
+                        rule: "apt-install-without-update",
+                        message:
+                            "apt-get install without apt-get update in the same RUN, so the package lists can come stale from the cache",
+                    });
+                }
+                if (/\bpip3?\s+(?:\S+\s+)*install\b/.test(cmd) && !/--no-cache-dir\b/.test(cmd)) {
+                    findings.push({
+                        file,
+                        line: at(ins),
+                        rule: "pip-cache",
+                        message: "pip install without --no-cache-dir keeps the downloads in the layer",
+                    });
+                }
+            }
+        }
+    }
+    return findings;
+}
+
+/** The image a FROM really uses: variables replaced by build args, else ARG defaults. */
+function resolveFrom(
+    image: string,
+    globalArgs: Map<string, string>,
+    buildArgs: Record<string, string>,
+): string | undefined {
+    let unresolved = false;
+    const resolved = image.replace(
+        /\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}?/g,
+        (_m, name: string, fallback?: string) => {
+            const v = buildArgs[name] ?? globalArgs.get(name) ?? fallback;
+            if (v === undefined || v === "") {
+                unresolved = true;
+                return "";
+            }
+            return v;
+        },
+    );
+    return unresolved ? undefined : resolved;
+}
+
+/** Sources of COPY/ADD from the build context (not `--from` stages), for a brought Dockerfile. */
+export function contextSources(text: string): string[] {
+    const df = DockerfileParser.parse(text);
+    const out: string[] = [];
+    for (const ins of df.getInstructions()) {
+        const kw = ins.getKeyword();
+        if (kw !== "COPY" && kw !== "ADD") {
+            continue;
+        }
+        const flags = (ins as unknown as { getFlags(): { getName(): string }[] }).getFlags();
+        if (flags.some((f) => f.getName() === "from")) {
+            continue;
+        }
+        const json =
+            (ins as unknown as { getJSONStrings?: () => { getJSONValue(): string }[] }).getJSONStrings?.() ?? [];
+        const args = json.length > 0 ? json.map((j) => j.getJSONValue()) : ins.getArguments().map((a) => a.getValue());
+        const values = args.filter((v) => !v.startsWith("--"));
+        out.push(...values.slice(0, -1));
+    }
+    return out;
+}

@@ -1,0 +1,72 @@
+/**
+ * Packs a build context into a tar stream that is the same bytes on every machine: sorted
+ * entries, fixed mtime and owner, modes 0644/0755 from the executable bit only. The rendered
+ * Dockerfile rides along under `DOCKERFILE_IN_CONTEXT`, with a `.dockerignore` that keeps it
+ * (and itself) out of the image; the context's own ignore rules were applied already.
+ */
+import * as fs from "fs";
+import { pipeline } from "stream/promises";
+import * as tar from "tar-stream";
+import * as zlib from "zlib";
+import { DOCKERFILE_IN_CONTEXT } from "./cloudBuildConfig";
+import { ContextEntry } from "./context";
+
+/** 2000-01-01T00:00:00Z: any fixed time; Docker's COPY cache ignores it, reproducibility needs it fixed. */
+const FIXED_MTIME = new Date(946684800 * 1000);
+
+export function packContext(entries: ContextEntry[], dockerfile: string): tar.Pack {
+    const pack = tar.pack();
+    const header = (name: string, size: number, mode: number) => ({
+        name,
+        size,
+        mode,
+        mtime: FIXED_MTIME,
+        uid: 0,
+        gid: 0,
+        uname: "",
+        gname: "",
+    });
+    const generated: [string, string][] = [
+        [DOCKERFILE_IN_CONTEXT, dockerfile],
+        [".dockerignore", `${DOCKERFILE_IN_CONTEXT}\n.dockerignore\n`],
+    ];
+    const all = [
+        ...generated.map(([name, text]) => ({ name, text })),
+        ...entries
+            .filter((e) => e.path !== ".dockerignore" && e.path !== DOCKERFILE_IN_CONTEXT)
+            .map((e) => ({ name: e.path, entry: e })),
+    ];
+    (async () => {
+        for (const item of all) {
+            if ("text" in item && item.text !== undefined) {
+                const body = Buffer.from(item.text, "utf8");
+                pack.entry(header(item.name, body.length, 0o644), body);
+                continue;
+            }
+            const e = (item as { entry: ContextEntry }).entry;
+            if (e.kind === "symlink") {
+                pack.entry({ ...header(e.path, 0, 0o777), type: "symlink", linkname: e.linkTarget });
+                continue;
+            }
+            const size = fs.statSync(e.abs).size;
+            await new Promise<void>((resolve, reject) => {
+                const sink = pack.entry(header(e.path, size, e.executable ? 0o755 : 0o644), (err) =>
+                    err ? reject(err) : resolve(),
+                );
+                fs.createReadStream(e.abs).on("error", reject).pipe(sink);
+            });
+        }
+        pack.finalize();
+    })().catch((err) => pack.destroy(err));
+    return pack;
+}
+
+/** Writes the packed context to `file`, gzipped when the name ends in `.tgz` or `.tar.gz`. */
+export async function writeContextFile(entries: ContextEntry[], dockerfile: string, file: string): Promise<void> {
+    const out = fs.createWriteStream(file, { mode: 0o644 });
+    if (/\.(tgz|tar\.gz)$/.test(file)) {
+        await pipeline(packContext(entries, dockerfile), zlib.createGzip({ level: 6 }), out);
+    } else {
+        await pipeline(packContext(entries, dockerfile), out);
+    }
+}

@@ -1,0 +1,29 @@
+/**
+ * Canonical forms, so equal values always give equal bytes (hashes, plans, diffs): sorted-key
+ * JSON and code-point string order (never locale order). Pure.
+ */
+
+/** Code-point order of two strings, for `sort`: the same on every machine and locale. */
+export function compareCodePoints(a: string, b: string): number {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Sorted-key JSON text of a value. */
+export function canonicalJson(value: unknown): string {
+    return JSON.stringify(sortKeys(value));
+}
+
+/** A deep copy of a value with every object's keys sorted. */
+export function sortKeys(value: unknown): unknown {
+    if (Array.isArray(value)) {
+        return value.map(sortKeys);
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(
+            Object.keys(value as object)
+                .sort()
+                .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+        );
+    }
+    return value;
+}

@@ -1,0 +1,161 @@
+/**
+ * The offline plan: runs the program under Pulumi's mocks (no CLI, no cloud, no credentials)
+ * and returns every resource it declares with its inputs, sorted, with nothing machine-specific.
+ * Used by `npm run plan`, the tests and the pull-request workflow.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { compareCodePoints, sortKeys } from "../canonical";
+import { maskSecrets } from "./mask";
+import { mockState } from "./planMocks";
+import { PROJECT } from "./stackFile";
+
+export interface PlannedResource {
+    type: string;
+    name: string;
+    parent: string | null;
+    inputs: Record<string, unknown>;
+    /** Only options that matter to reviewers, present when set. */
+    options?: { protect?: true; retainOnDelete?: true };
+}
+
+export interface Plan {
+    stack: string;
+    resources: PlannedResource[];
+    outputs: Record<string, unknown>;
+}
+
+/**
+ * Runs an image build command (one with FW_BUILDER in its environment) for real instead of faking its digest (the integration tests' seam:
+ * the whole program runs under mocks, but every image build really happens).
+ */
+export type BuildExecutor = (environment: Record<string, string>) => Promise<{ digest: string; reference: string }>;
+
+export interface PlanOptions {
+    execute?: BuildExecutor;
+}
+
+/** Runs the program for one stack file under mocks and returns its plan. */
+export async function planStack(
+    stack: string,
+    config: Record<string, string>,
+    options: PlanOptions = {},
+): Promise<Plan> {
+    const records: PlannedResource[] = [];
+    await pulumi.runtime.setMocks(
+        {
+            newResource: async (args) => {
+                if (
+                    options.execute &&
+                    args.type === "command:local:Command" &&
+                    args.inputs.environment?.FW_BUILDER !== undefined
+                ) {
+                    const result = await options.execute(args.inputs.environment);
+                    return {
+                        id: `${args.name}-id`,
+                        state: { ...args.inputs, stdout: JSON.stringify(result), stderr: "" },
+                    };
+                }
+                const state = mockState(args.type, args.name, args.inputs, config);
+                return { id: `${args.name}-id`, state };
+            },
+            call: (args) => args.inputs,
+        },
+        PROJECT,
+        stack,
+        true,
+    );
+    // Record parents and options, which the Mocks interface does not pass.
+    const monitor = (pulumi.runtime as unknown as { getMonitor(): any }).getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) =>
+        register(req, (err: unknown, resp: any) => {
+            if (!err && resp) {
+                const parentUrn: string = req.getParent();
+                const rec: PlannedResource = {
+                    type: req.getType(),
+                    name: req.getName(),
+                    parent: parentUrn ? parentUrn.split("::").pop()! : null,
+                    inputs: {},
+                };
+                if (req.getProtect()) rec.options = { ...rec.options, protect: true };
+                if (req.getRetainondelete?.()) rec.options = { ...rec.options, retainOnDelete: true };
+                records.push(rec);
+            }
+            callback(err, resp);
+        });
+    // A StackReference is read, not registered: list it too, with the stack it reads.
+    const read = monitor.readResource.bind(monitor);
+    monitor.readResource = (req: any, callback: (err: unknown, resp: any) => void) => {
+        const parentUrn: string = req.getParent();
+        records.push({
+            type: req.getType(),
+            name: req.getName(),
+            parent: parentUrn ? parentUrn.split("::").pop()! : null,
+            inputs: {},
+        });
+        return read(req, callback);
+    };
+    const inputsOf = new Map<string, Record<string, unknown>>();
+    const origNew = monitor.mocks.newResource;
+    monitor.mocks.newResource = (args: any) => {
+        const key = `${args.type}::${args.name}`;
+        if (inputsOf.has(key)) {
+            // names must be unique per type (children are prefixed with their parent's name)
+            throw new Error(`plan: two resources of type ${args.type} are named ${args.name}`);
+        }
+        inputsOf.set(`${args.type}::${args.name}`, args.inputs);
+        return origNew(args);
+    };
+    pulumi.runtime.setAllConfig(config);
+    delete require.cache[require.resolve("../../index")];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const program = require("../../index") as () => Promise<Record<string, unknown>>;
+    const outputs = await program();
+    const resolved = await resolveOutputs(outputs);
+    await pulumi.runtime.disconnect();
+    for (const r of records) {
+        r.inputs = clean(inputsOf.get(`${r.type}::${r.name}`) ?? {}) as Record<string, unknown>;
+    }
+    records.sort((a, b) =>
+        a.type === b.type ? compareCodePoints(a.name, b.name) || compareCodePoints(a.parent ?? "", b.parent ?? "") : compareCodePoints(a.type, b.type),
+    );
+    // secrets never reach a plan, a diff or a pull-request summary
+    return maskSecrets({
+        stack,
+        resources: records.map((r) => sortKeys(r) as PlannedResource),
+        outputs: sortKeys(resolved) as Record<string, unknown>,
+    });
+}
+
+async function resolveOutputs(outputs: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(outputs)) {
+        const o = pulumi.output(v) as pulumi.Output<unknown>;
+        out[k] = (await pulumi.isSecret(o))
+            ? "[secret]"
+            : await new Promise((resolve) => o.apply((x: unknown) => resolve(x)));
+    }
+    return out;
+}
+
+/** Drops the provider SDK's bookkeeping keys (`__defaults`) and shows unknowns as such. */
+function clean(value: unknown): unknown {
+    if (value !== null && typeof value === "object" && (value as Record<string, unknown>).__pulumiUnknown === true) {
+        return "(known after apply)";
+    }
+    if (Array.isArray(value)) {
+        return value.map(clean);
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(
+            Object.entries(value as Record<string, unknown>)
+                .filter(([k, v]) => k !== "__defaults" && v !== undefined)
+                .map(([k, v]) => [k, clean(v)]),
+        );
+    }
+    return value;
+}
+
+export function planJson(plan: Plan): string {
+    return `${JSON.stringify(plan, null, 2)}\n`;
+}

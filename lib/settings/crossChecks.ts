@@ -1,0 +1,129 @@
+/**
+ * Checks that no single setting's schema can make: settings a kind of stack does not use (they
+ * would do nothing there, so they are refused), and settings that must agree with each other.
+ * Each problem is one line. Pure.
+ */
+import { IMAGE_HASH_LENGTH, MAX_FAMILY_LENGTH, MIN_DISK_SIZE_GB } from "../bake/imageName";
+import { show } from "../errors";
+import { type ParsedSettings, NAMESPACE } from "./schema";
+import type { GcpSettings, StackKind } from "./types";
+
+/** A setting only some kinds of stack use, and why. */
+interface KindRule {
+    key: string;
+    kinds: readonly StackKind[];
+    why: string;
+}
+
+const CLOUD: readonly StackKind[] = ["team", "developer"];
+
+/** Settings that would do nothing in other kinds of stack. */
+export const KIND_RULES: readonly KindRule[] = [
+    { key: "developer", kinds: ["developer"], why: "it names a developer's own images" },
+    { key: "teamStack", kinds: ["developer"], why: "it is the team stack a developer stack reads" },
+    { key: "registry.location", kinds: CLOUD, why: "a local stack uses no Artifact Registry" },
+    { key: "registry.teamRepository", kinds: CLOUD, why: "a local stack uses no Artifact Registry" },
+    { key: "registry.developerRepository", kinds: CLOUD, why: "a local stack uses no Artifact Registry" },
+    { key: "registry.developers", kinds: ["team"], why: "the team stack grants developers their access" },
+    { key: "registry.cleanupPolicies", kinds: ["team"], why: "the team stack owns the developer repository" },
+    { key: "registry.localHost", kinds: ["local"], why: "cloud stacks push to Artifact Registry" },
+    { key: "runtime.experimental", kinds: ["developer"], why: "it gives a developer a runtime of their own" },
+    {
+        key: "application.friendlyTag",
+        kinds: ["developer", "local"],
+        why: "team images get only their content tag; the team repository's tags are immutable",
+    },
+    { key: "triggers", kinds: ["team"], why: "the team stack's triggers build the team images" },
+    { key: "fireworker", kinds: CLOUD, why: "baking needs Google Compute Engine" },
+    { key: "cloudBuild", kinds: CLOUD, why: "a local stack builds on the local Docker engine" },
+];
+
+function kindsText(kinds: readonly StackKind[]): string {
+    return kinds.length === 1 ? kinds[0] : `${kinds.slice(0, -1).join(", ")} and ${kinds[kinds.length - 1]}`;
+}
+
+/** One line per setting present in the stack file that its kind of stack does not use. */
+export function kindLines(input: Record<string, unknown>, mode: StackKind): string[] {
+    const lines: string[] = [];
+    for (const rule of KIND_RULES) {
+        if (rule.kinds.includes(mode)) {
+            continue;
+        }
+        const [top, nested] = rule.key.split(".");
+        const parent = input[top];
+        const value =
+            nested === undefined
+                ? parent
+                : parent !== null && typeof parent === "object"
+                  ? (parent as Record<string, unknown>)[nested]
+                  : undefined;
+        if (value !== undefined) {
+            lines.push(
+                `${NAMESPACE}:${rule.key}: ${show(value)} is only for ${kindsText(rule.kinds)} stacks; remove it from this ${mode} stack (${rule.why})`,
+            );
+        }
+    }
+    return lines;
+}
+
+/** Settings that must agree with each other (or with gcp:region, or the developer id). */
+export function crossCheckLines(s: ParsedSettings, gcp: GcpSettings | undefined, developer?: string): string[] {
+    const lines: string[] = [];
+    if (s.mode === "team") {
+        try {
+            new RegExp(s.triggers.branch);
+        } catch {
+            lines.push(`${NAMESPACE}:triggers.branch: ${show(s.triggers.branch)} is not a valid regular expression`);
+        }
+    }
+    if (
+        gcp &&
+        s.registry.location &&
+        s.registry.location !== gcp.region &&
+        !isMultiRegionOf(s.registry.location, gcp.region)
+    ) {
+        lines.push(
+            `${NAMESPACE}:registry.location: ${show(s.registry.location)} does not contain gcp:region ${show(gcp.region)}; use the region itself or its multi-region (${gcp.region.split("-")[0]})`,
+        );
+    }
+    if (s.mode === "local") {
+        return lines; // nothing else a local stack uses depends on another setting
+    }
+    if (gcp && s.fireworker.zone && !s.fireworker.zone.startsWith(`${gcp.region}-`)) {
+        lines.push(
+            `${NAMESPACE}:fireworker.zone: ${show(s.fireworker.zone)} is not in gcp:region ${show(gcp.region)}; use a zone such as ${gcp.region}-b`,
+        );
+    }
+    if (s.mode === "developer" && s.fireworker.enabled && !s.runtime.experimental) {
+        lines.push(
+            `${NAMESPACE}:fireworker.enabled: true needs runtime.experimental: true in a developer stack (the team stack bakes the team runtime)`,
+        );
+    }
+    if (s.fireworker.diskSizeGb < MIN_DISK_SIZE_GB) {
+        lines.push(
+            `${NAMESPACE}:fireworker.diskSizeGb: ${s.fireworker.diskSizeGb} is smaller than the images it must hold (the source disk image alone takes ${MIN_DISK_SIZE_GB} GB, the preloaded runtime comes on top); use at least ${MIN_DISK_SIZE_GB}`,
+        );
+    }
+    // image names are <family>-<hash>; a developer's family is <family>-<id>
+    const bakedFamily = developerFamily(s, developer) ?? s.fireworker.family;
+    if (bakedFamily.length > MAX_FAMILY_LENGTH) {
+        const what = bakedFamily === s.fireworker.family ? "" : ` gives the family ${show(bakedFamily)}, which`;
+        lines.push(
+            `${NAMESPACE}:fireworker.family: ${show(s.fireworker.family)}${what} is too long for image names (<family>-<${IMAGE_HASH_LENGTH} hex>, at most 63 characters); use at most ${MAX_FAMILY_LENGTH} characters in all`,
+        );
+    }
+    return lines;
+}
+
+/** A developer's bake goes to its own family `<family>-<id>`. */
+export function developerFamily(s: ParsedSettings, developer: string | undefined): string | undefined {
+    return s.mode === "developer" && s.fireworker.enabled && developer
+        ? `${s.fireworker.family}-${developer}`
+        : undefined;
+}
+
+/** `us`, `europe` and `asia` multi-regions hold their regions (`us-central1` is in `us`). */
+function isMultiRegionOf(location: string, region: string): boolean {
+    const multi: Record<string, string[]> = { us: ["us", "northamerica"], europe: ["europe"], asia: ["asia"] };
+    return (multi[location] ?? []).some((prefix) => region.startsWith(`${prefix}-`));
+}

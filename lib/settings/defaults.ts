@@ -1,0 +1,47 @@
+/**
+ * The default of every setting, in one place: the schema applies them to stack files (Pulumi.yaml
+ * defaults are not applied under mocks) and the components use them for optional arguments.
+ */
+import { BAKE_DEFAULTS } from "../bake/bakeConfig";
+import type { CleanupPolicy } from "./types";
+
+export const RUNTIME_DEFAULTS = {
+    name: "runtime",
+    base: "python:3.11-slim-bookworm",
+    requirements: "example/requirements.txt",
+    /** Seconds (1 h): the lab's runtime builds take 20 minutes to over 2 hours. */
+    timeout: 3600,
+} as const;
+
+export const APPLICATION_DEFAULTS = {
+    name: "app",
+    context: "example",
+    workdir: "/app",
+    cmd: ["python", "main.py"],
+    friendlyTag: "latest",
+    /** Seconds (15 min), as the source document's code builds. */
+    timeout: 900,
+} as const;
+
+/** Developer repository: untagged images go after 7 days, any after 30; the 5 newest stay. */
+export const DEFAULT_CLEANUP_POLICIES: readonly CleanupPolicy[] = [
+    { id: "delete-untagged", action: "DELETE", tagState: "UNTAGGED", olderThanDays: 7 },
+    { id: "delete-old", action: "DELETE", tagState: "ANY", olderThanDays: 30 },
+    { id: "keep-recent", action: "KEEP", keepCount: 5 },
+];
+
+export const REGISTRY_DEFAULTS = {
+    teamRepository: "fireworker",
+    developerRepository: "fireworker-dev",
+} as const;
+
+export const TRIGGER_DEFAULTS = {
+    connection: "github",
+    branch: "^main$",
+} as const;
+
+/** The bake's own defaults (lib/bake/bakeConfig.ts) and the family. */
+export const FIREWORKER_DEFAULTS = { family: "fireworker", ...BAKE_DEFAULTS } as const;
+
+/** The team stack a developer stack reads (the self-managed backend's form). */
+export const DEFAULT_TEAM_STACK = "organization/fireworker-images/team";

@@ -1,0 +1,88 @@
+/**
+ * A settings problem as one line: `<full key>: <value> <what is wrong and what is allowed>`,
+ * from a zod issue, with the closest valid key suggested for an unknown one. Pure.
+ */
+import { closest } from "fastest-levenshtein";
+import { z } from "zod";
+import { show } from "../errors";
+import { type makeSchema, NAMESPACE } from "./schema";
+
+type Issue = z.core.$ZodIssue;
+
+export function issueLine(issue: Issue, input: Record<string, unknown>, schema: ReturnType<typeof makeSchema>): string {
+    const pathParts = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p)));
+    if (issue.code === "unrecognized_keys") {
+        const keys = issue.keys;
+        const parent = issue.path as (string | number)[];
+        const allowed = allowedKeysAt(schema, parent);
+        return keys.map((k) => unknownKeyLine([...pathParts, k], valueAt(input, [...parent, k]), allowed)).join("\n");
+    }
+    const key = `${NAMESPACE}:${joinPath(pathParts)}`;
+    const value = valueAt(input, issue.path as (string | number)[]);
+    return `${key}: ${show(value)} ${describe(issue)}`;
+}
+
+function describe(issue: Issue): string {
+    switch (issue.code) {
+        case "invalid_type":
+            return issue.message.startsWith("Invalid") ? `must be of type ${issue.expected}` : issue.message;
+        case "too_big":
+            return issue.message.startsWith("Too big") ? `is too large; at most ${issue.maximum}` : issue.message;
+        case "too_small":
+            return issue.message.startsWith("Too small") ? `is too small; at least ${issue.minimum}` : issue.message;
+        default:
+            return issue.message;
+    }
+}
+
+export function unknownKeyLine(pathParts: string[], value: unknown, allowed: string[]): string {
+    const last = pathParts[pathParts.length - 1];
+    const prefix = pathParts.slice(0, -1);
+    const guess = allowed.length > 0 ? closest(last, allowed) : undefined;
+    const where = prefix.length > 0 ? ` under ${NAMESPACE}:${joinPath(prefix)}` : "";
+    const hint = guess ? `did you mean ${NAMESPACE}:${joinPath([...prefix, guess])}? ` : "";
+    return `${NAMESPACE}:${joinPath(pathParts)}: ${show(value)} is not a known setting; ${hint}known${where}: ${allowed.join(", ")}`;
+}
+
+export function joinPath(parts: string[]): string {
+    return parts.map((p, i) => (p.startsWith("[") || i === 0 ? p : `.${p}`)).join("");
+}
+
+export function valueAt(root: unknown, p: (string | number)[]): unknown {
+    let cur: unknown = root;
+    for (const k of p) {
+        if (cur === null || typeof cur !== "object") {
+            return undefined;
+        }
+        cur = (cur as Record<string | number, unknown>)[k];
+    }
+    return cur;
+}
+
+/** The keys an object in the schema accepts at `p`, for "did you mean" hints. */
+function allowedKeysAt(schema: z.ZodType, p: (string | number)[]): string[] {
+    let cur: z.ZodType | undefined = schema;
+    for (const k of [...p, undefined]) {
+        cur = unwrap(cur);
+        if (k === undefined) {
+            break;
+        }
+        if (cur instanceof z.ZodObject) {
+            cur = (cur.shape as Record<string, z.ZodType>)[String(k)];
+        } else if (cur instanceof z.ZodArray) {
+            cur = cur.element as z.ZodType;
+        } else {
+            return [];
+        }
+    }
+    return cur instanceof z.ZodObject ? Object.keys(cur.shape) : [];
+}
+
+function unwrap(t: z.ZodType | undefined): z.ZodType | undefined {
+    let cur = t;
+    while (cur instanceof z.ZodDefault || cur instanceof z.ZodPrefault || cur instanceof z.ZodOptional) {
+        cur = cur.unwrap() as z.ZodType;
+    }
+    return cur;
+}
+

@@ -1,0 +1,177 @@
+/**
+ * Settings: loads every setting of a stack from Pulumi's flat config map, validates everything
+ * before any resource is declared, reports each problem as one line
+ * (`<full key>: <value> <what is wrong and what is allowed>`), and shapes the result for the
+ * stack's kind (types.ts).
+ */
+import { defaultZone } from "../bake/bakeConfig";
+import { SettingsError, show } from "../errors";
+import { isName, PROJECT_ID, REGION } from "../patterns";
+import { crossCheckLines, developerFamily, kindLines } from "./crossChecks";
+import { DEFAULT_CLEANUP_POLICIES } from "./defaults";
+import { issueLine, unknownKeyLine } from "./issueLines";
+import { makeSchema, NAMESPACE, OBJECT_KEYS, type ParsedSettings, SIMPLE_KEYS } from "./schema";
+import type { FireworkerSettings, GcpSettings, Settings } from "./types";
+
+/** Where we run: the stack's name and the folder relative paths resolve against. */
+export interface LoadContext {
+    stack: string;
+    projectRoot: string;
+}
+
+/** The settings of a stack from Pulumi's config map (`ns:key` to string; objects as JSON). */
+export function loadSettings(config: Record<string, string>, ctx: LoadContext): Settings {
+    const lines: string[] = [];
+    const input: Record<string, unknown> = {};
+    const schema = makeSchema({ projectRoot: ctx.projectRoot });
+    const topKeys = Object.keys(schema.shape);
+
+    for (const [fullKey, raw] of Object.entries(config).sort(([a], [b]) => a.localeCompare(b))) {
+        const [ns, key] = splitKey(fullKey);
+        if (ns !== NAMESPACE) {
+            continue;
+        }
+        if (!topKeys.includes(key)) {
+            lines.push(unknownKeyLine([key], parseOrRaw(raw), topKeys));
+            continue;
+        }
+        if ((OBJECT_KEYS as readonly string[]).includes(key)) {
+            try {
+                input[key] = JSON.parse(raw);
+            } catch {
+                lines.push(
+                    `${NAMESPACE}:${key}: ${show(raw)} is not an object; write it as a YAML mapping in the stack file`,
+                );
+            }
+        } else if ((SIMPLE_KEYS as readonly string[]).includes(key)) {
+            input[key] = raw;
+        }
+    }
+    if (input.mode === undefined) {
+        lines.push(`${NAMESPACE}:mode: unset; allowed: team, developer, local`);
+    }
+    const parsed = schema.safeParse(input);
+    if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+            if (input.mode === undefined && issue.path.length === 1 && issue.path[0] === "mode") {
+                continue; // reported above with what is allowed
+            }
+            lines.push(issueLine(issue, input, schema));
+        }
+    }
+    if (lines.length > 0 || !parsed.success) {
+        throw new SettingsError(unique(lines));
+    }
+    const s = parsed.data;
+    lines.push(...kindLines(input, s.mode));
+    const gcp = s.mode === "local" ? undefined : gcpSettings(config, lines);
+    const developer = s.mode === "developer" ? developerId(s.developer, ctx.stack, lines) : undefined;
+    lines.push(...crossCheckLines(s, gcp, developer));
+    if (lines.length > 0) {
+        throw new SettingsError(lines);
+    }
+    return shape(s, ctx.stack, gcp, developer);
+}
+
+/** The settings of the stack's kind, with the defaults that depend on other settings. */
+function shape(s: ParsedSettings, stack: string, gcp: GcpSettings | undefined, developer: string | undefined): Settings {
+    const { friendlyTag, ...application } = s.application;
+    const { experimental, ...runtime } = s.runtime;
+    const common = { stack, runtime, application };
+    if (s.mode === "local" || gcp === undefined) {
+        return { mode: "local", ...common, localRegistryHost: s.registry.localHost, movingTag: friendlyTag };
+    }
+    const { enabled, zone, family, ...bake } = s.fireworker;
+    const fireworker = (baked: string): FireworkerSettings => ({
+        ...bake,
+        family: baked,
+        zone: zone ?? defaultZone(gcp.region),
+    });
+    const cloud = {
+        ...common,
+        gcp,
+        registry: {
+            location: s.registry.location ?? gcp.region,
+            teamRepository: s.registry.teamRepository,
+            developerRepository: s.registry.developerRepository,
+        },
+        cloudBuild: { region: s.cloudBuild.region ?? gcp.region },
+    };
+    if (s.mode === "team") {
+        return {
+            mode: "team",
+            ...cloud,
+            registry: {
+                ...cloud.registry,
+                developers: s.registry.developers,
+                cleanupPolicies: s.registry.cleanupPolicies ?? [...DEFAULT_CLEANUP_POLICIES],
+            },
+            triggers: s.triggers,
+            fireworker: (enabled ?? true) ? fireworker(family) : undefined,
+        };
+    }
+    const id = developer ?? "";
+    const devFamily = developerFamily(s, id);
+    return {
+        mode: "developer",
+        ...cloud,
+        developer: id,
+        teamStack: s.teamStack,
+        experimentalRuntime: experimental,
+        movingTag: friendlyTag,
+        fireworker: devFamily !== undefined && experimental ? fireworker(devFamily) : undefined,
+    };
+}
+
+function parseOrRaw(raw: string): unknown {
+    try {
+        return JSON.parse(raw);
+    } catch {
+        return raw;
+    }
+}
+
+function splitKey(fullKey: string): [string, string] {
+    const i = fullKey.indexOf(":");
+    return i < 0 ? ["", fullKey] : [fullKey.slice(0, i), fullKey.slice(i + 1)];
+}
+
+function gcpSettings(config: Record<string, string>, lines: string[]): GcpSettings | undefined {
+    const project = config["gcp:project"];
+    const region = config["gcp:region"];
+    if (project === undefined) {
+        lines.push(
+            `gcp:project: unset; team and developer stacks need a Google Cloud project id (pulumi config set gcp:project PROJECT_ID)`,
+        );
+    } else if (!PROJECT_ID.test(project)) {
+        lines.push(
+            `gcp:project: ${show(project)} is not a project id; allowed: 6 to 30 lowercase letters, digits and dashes, starting with a letter`,
+        );
+    }
+    if (region === undefined) {
+        lines.push(
+            `gcp:region: unset; team and developer stacks need a region such as us-central1 (pulumi config set gcp:region REGION)`,
+        );
+    } else if (!REGION.test(region)) {
+        lines.push(`gcp:region: ${show(region)} is not a region; use one such as us-central1 or europe-west4`);
+    }
+    return project !== undefined && region !== undefined ? { project, region } : undefined;
+}
+
+function developerId(configured: string | undefined, stack: string, lines: string[]): string | undefined {
+    if (configured !== undefined) {
+        return configured;
+    }
+    const m = /^dev-(.+)$/.exec(stack);
+    if (m && isName(m[1])) {
+        return m[1];
+    }
+    lines.push(
+        `${NAMESPACE}:developer: unset and the stack name ${show(stack)} is not dev-<id> with a valid id; set it to lowercase letters, digits and single dashes`,
+    );
+    return undefined;
+}
+
+function unique(lines: string[]): string[] {
+    return [...new Set(lines.flatMap((l) => l.split("\n")))];
+}

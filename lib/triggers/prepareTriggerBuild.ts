@@ -1,0 +1,97 @@
+/**
+ * The `prepare` step of a Cloud Build trigger (see triggerBuild.ts): plans the stack at the
+ * pushed commit with this project's own code, packs the context of the wanted image, and
+ * writes `.fireworker/trigger/build.sh` for the `build` step.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { BuildSpec } from "../build/buildSpec";
+import { buildSpecFromEnvironment } from "../build/buildSpec";
+import { dockerBuildArgs } from "../build/cloudBuildConfig";
+import { collectContext, hashContext } from "../build/context";
+import { writeContextFile } from "../build/pack";
+import { planStack } from "../plan/offlinePlan";
+import { resolveStackFile, stackConfig } from "../plan/stackFile";
+import { shellQuote, TRIGGER_DIR, type TriggerBuildKind } from "./triggerBuild";
+
+/** What the trigger asks for (its step's environment). */
+export interface TriggerRequest {
+    /** The stack whose settings the build follows. */
+    stack: string;
+    build: TriggerBuildKind;
+    /** The team runtime (`repository@sha256:...`) an application builds FROM. */
+    runtimeReference: string;
+    /** Nightly builds: push here instead, with `friendlyTag` as a moving tag. */
+    imageOverride?: string;
+    friendlyTag?: string;
+}
+
+/** The request of a trigger step: FW_STACK, FW_BUILD, FW_RUNTIME_REF, FW_IMAGE_OVERRIDE, FW_FRIENDLY_TAG. */
+export function triggerRequestFromEnvironment(env: NodeJS.ProcessEnv): TriggerRequest {
+    const build = env.FW_BUILD;
+    if (build !== "runtime" && build !== "application") {
+        throw new Error(`trigger-build: FW_BUILD: ${JSON.stringify(build)} is not runtime or application`);
+    }
+    return {
+        stack: env.FW_STACK ?? "team",
+        build,
+        runtimeReference: env.FW_RUNTIME_REF ?? "",
+        imageOverride: env.FW_IMAGE_OVERRIDE || undefined,
+        friendlyTag: env.FW_FRIENDLY_TAG || undefined,
+    };
+}
+
+/** The bash script that builds and pushes one spec, skipping a content tag that exists. */
+export function buildScript(spec: BuildSpec, contextTar: string): string {
+    const refs = spec.tags.map((t) => `${spec.image}:${t}`);
+    const args = [...dockerBuildArgs(refs, spec.buildArgs, "cloudbuild"), "-"];
+    return [
+        "#!/usr/bin/env bash",
+        "set -euo pipefail",
+        `if docker manifest inspect ${shellQuote(refs[0])} >/dev/null 2>&1; then`,
+        `    echo "fireworker: ${refs[0]} exists already (same content hash); nothing to build"`,
+        "    exit 0",
+        "fi",
+        `docker ${args.map(shellQuote).join(" ")} < ${shellQuote(contextTar)}`,
+        ...refs.map((r) => `docker push ${shellQuote(r)}`),
+        "",
+    ].join("\n");
+}
+
+/** Plans the stack, packs the wanted build's context and writes its build script under `root`. */
+export async function prepareTriggerBuild(request: TriggerRequest, root: string): Promise<string> {
+    const { stack, file } = resolveStackFile(request.stack, root);
+    let wanted: BuildSpec | undefined;
+    await planStack(stack, stackConfig(file), {
+        // Each image build the program declares comes here instead of running.
+        execute: async (env) => {
+            const spec = buildSpecFromEnvironment(env);
+            const isApplication = "git_hash" in spec.buildArgs;
+            if (isApplication === (request.build === "application")) {
+                wanted = spec;
+            }
+            // the application builds FROM the team runtime Pulumi last pushed
+            const reference = request.runtimeReference;
+            return { digest: reference.split("@")[1] ?? "", reference };
+        },
+    });
+    if (!wanted) {
+        throw new Error(`trigger-build: the ${stack} stack declares no ${request.build} build`);
+    }
+    if (request.imageOverride) {
+        wanted = {
+            ...wanted,
+            image: request.imageOverride,
+            tags: [wanted.tags[0], request.friendlyTag ?? "latest"],
+        };
+    }
+    const entries = collectContext(wanted.context, root);
+    if ((await hashContext(entries)) !== wanted.contextDigest) {
+        throw new Error("trigger-build: the context changed while planning");
+    }
+    const dir = path.join(root, TRIGGER_DIR);
+    fs.mkdirSync(dir, { recursive: true });
+    await writeContextFile(entries, wanted.dockerfile, path.join(dir, "context.tar"));
+    fs.writeFileSync(path.join(dir, "build.sh"), buildScript(wanted, `${TRIGGER_DIR}/context.tar`), { mode: 0o755 });
+    return `trigger-build: ${wanted.image}:${wanted.tags[0]} prepared (${entries.length} files)`;
+}

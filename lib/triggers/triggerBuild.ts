@@ -1,0 +1,102 @@
+/**
+ * What the team's Cloud Build triggers run, as pure data. A trigger build is two steps:
+ * `prepare` runs this project's own code at the pushed commit (the offline plan of the team
+ * stack, so settings, Dockerfile, context selection, build args and content hash are exactly
+ * those `pulumi up` would use) and writes the packed context and a build script; `build`
+ * runs that script with Docker. An image whose content tag exists already is not rebuilt.
+ */
+import type { ContextSpec } from "../build/context";
+
+/** Node image for the prepare step (Debian-based, pinned major; has git for the git facts). */
+export const PREPARE_IMAGE = "node:20-bookworm";
+export const DOCKER_IMAGE = "gcr.io/cloud-builders/docker";
+export const TRIGGER_DIR = ".fireworker/trigger";
+
+export type TriggerBuildKind = "runtime" | "application";
+
+export interface TriggerBuildArgs {
+    /** Stack file whose settings the build follows, e.g. `team`. */
+    stack: string;
+    build: TriggerBuildKind;
+    /** Push to this repository instead of the planned one (nightly builds), with a moving tag. */
+    imageOverride?: string;
+    friendlyTag?: string;
+    timeoutSeconds: number;
+    machineType?: string;
+}
+
+export interface TriggerBuildStep {
+    id: string;
+    name: string;
+    entrypoint: string;
+    args: string[];
+    envs?: string[];
+}
+
+export interface TriggerBuild {
+    steps: TriggerBuildStep[];
+    timeout: string;
+    options: { logging: string; machineType?: string };
+    substitutions: Record<string, string>;
+}
+
+/**
+ * The trigger's build. `_RUNTIME_REF` is the team runtime (`repository@sha256:...`) that an
+ * application build goes FROM; Pulumi keeps it current on every `pulumi up`.
+ */
+export function renderTriggerBuild(a: TriggerBuildArgs, runtimeReference: string): TriggerBuild {
+    const envs = [
+        `FW_STACK=${a.stack}`,
+        `FW_BUILD=${a.build}`,
+        "FW_RUNTIME_REF=${_RUNTIME_REF}",
+        "FW_GIT_COMMIT=$COMMIT_SHA",
+        "FW_GIT_BRANCH=$BRANCH_NAME",
+    ];
+    if (a.imageOverride) {
+        envs.push(`FW_IMAGE_OVERRIDE=${a.imageOverride}`, `FW_FRIENDLY_TAG=${a.friendlyTag ?? "latest"}`);
+    }
+    const options: TriggerBuild["options"] = { logging: "CLOUD_LOGGING_ONLY" };
+    if (a.machineType) {
+        options.machineType = a.machineType;
+    }
+    return {
+        steps: [
+            {
+                id: "prepare",
+                name: PREPARE_IMAGE,
+                entrypoint: "bash",
+                args: [
+                    "-c",
+                    "npm ci --no-audit --no-fund --loglevel=error && node --require ts-node/register/transpile-only scripts/trigger-build.ts",
+                ],
+                envs,
+            },
+            { id: "build", name: DOCKER_IMAGE, entrypoint: "bash", args: [`${TRIGGER_DIR}/build.sh`] },
+        ],
+        timeout: `${a.timeoutSeconds}s`,
+        options,
+        substitutions: { _RUNTIME_REF: runtimeReference },
+    };
+}
+
+/**
+ * `includedFiles` globs of a trigger: the files its content hash reads, plus the stack file
+ * (settings shape the rendered Dockerfile) and this program's rendering code.
+ */
+export function includedFiles(
+    context: ContextSpec,
+    extra: string[],
+    isDirectory: (projectPath: string) => boolean,
+): string[] {
+    const under = (dir: string) => (dir === "." ? "**" : `${dir}/**`);
+    const globs =
+        context.kind === "directory"
+            ? [under(context.dir)]
+            : context.files.map((f) => (isDirectory(f.src) ? under(f.src) : f.src));
+    return [...new Set([...globs, ...extra])].sort();
+}
+
+/** Quotes a word for bash. */
+export function shellQuote(word: string): string {
+    return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+}

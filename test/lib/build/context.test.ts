@@ -1,0 +1,266 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { buildHash } from "../../../lib/build/contentHash";
+import { type ContextSpec, collectContext, hashContext } from "../../../lib/build/context";
+
+function tree(files: Record<string, string>, mode?: Record<string, number>): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-ctx-"));
+    for (const [rel, text] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), text);
+        if (mode?.[rel] !== undefined) fs.chmodSync(path.join(dir, rel), mode[rel]);
+    }
+    return dir;
+}
+
+const listed = (dir: string) => collectContext({ kind: "directory", dir }, "/").map((e) => e.path);
+const digest = (dir: string) => hashContext(collectContext({ kind: "directory", dir }, "/"));
+
+describe("build context: ignore rules", () => {
+    const payload = {
+        "main.py": "print(1)\n",
+        "pkg/mod.py": "x = 1\n",
+        "pkg/mod.pyc": "bytecode",
+        "pkg/__pycache__/mod.cpython-311.pyc": "bytecode",
+        "deep/a/b/__pycache__/c.pyc": "bytecode",
+        "fixtures/big.dat": "big",
+        "fixtures/keep.json": "{}",
+        "out/result.txt": "output",
+        "sub/out/kept.txt": "a nested out is not /out",
+        "notes.md": "notes",
+        "data/raw/1.csv": "1",
+        ".git/HEAD": "ref: refs/heads/main",
+        ".gitignore": "*.log\n",
+        "debug.log": "log",
+    };
+    // [what, .dockerignore, .gcloudignore (undefined: none), expected file list]
+    const table: [string, string | undefined, string | undefined, string[]][] = [
+        [
+            "Docker patterns with ** and ! exceptions, included into .gcloudignore",
+            ".git*\n.gcloudignore\n**/*.pyc\n**/__pycache__\nfixtures/*\n!fixtures/keep.json\n/out\n",
+            "#!include:.dockerignore\n",
+            // .dockerignore itself is uploaded (Docker reads it); the packed context replaces it
+            [
+                ".dockerignore",
+                "data/raw/1.csv",
+                "debug.log",
+                "fixtures/keep.json",
+                "main.py",
+                "notes.md",
+                "pkg/mod.py",
+                "sub/out/kept.txt",
+            ],
+        ],
+        [
+            "a Docker name matches only at the root (out), gitignore's anywhere",
+            "out\n",
+            "notes.md\n",
+            // an explicit .gcloudignore replaces gcloud's defaults: .git and itself are uploaded unless listed
+            [
+                ".dockerignore",
+                ".gcloudignore",
+                ".git/HEAD",
+                ".gitignore",
+                "data/raw/1.csv",
+                "debug.log",
+                "deep/a/b/__pycache__/c.pyc",
+                "fixtures/big.dat",
+                "fixtures/keep.json",
+                "main.py",
+                "pkg/__pycache__/mod.cpython-311.pyc",
+                "pkg/mod.py",
+                "pkg/mod.pyc",
+                "sub/out/kept.txt",
+            ],
+        ],
+        [
+            "gitignore directory rules in .gcloudignore (data/, leading /, a **/ rule)",
+            undefined,
+            "data/\n/main.py\n**/__pycache__/\n.git\n",
+            [
+                ".gcloudignore",
+                ".gitignore",
+                "debug.log",
+                "fixtures/big.dat",
+                "fixtures/keep.json",
+                "notes.md",
+                "out/result.txt",
+                "pkg/mod.py",
+                "pkg/mod.pyc",
+                "sub/out/kept.txt",
+            ],
+        ],
+        [
+            "without .gcloudignore, gcloud's defaults and the .gitignore rules",
+            undefined,
+            undefined,
+            [
+                "data/raw/1.csv",
+                "deep/a/b/__pycache__/c.pyc",
+                "fixtures/big.dat",
+                "fixtures/keep.json",
+                "main.py",
+                "notes.md",
+                "out/result.txt",
+                "pkg/__pycache__/mod.cpython-311.pyc",
+                "pkg/mod.py",
+                "pkg/mod.pyc",
+                "sub/out/kept.txt",
+            ],
+        ],
+        [
+            "a Docker exception re-includes a file inside an excluded directory",
+            "data\n!data/raw/1.csv\n.git\n",
+            ".gcloudignore\n",
+            [
+                ".dockerignore",
+                ".gitignore",
+                "data/raw/1.csv",
+                "debug.log",
+                "deep/a/b/__pycache__/c.pyc",
+                "fixtures/big.dat",
+                "fixtures/keep.json",
+                "main.py",
+                "notes.md",
+                "out/result.txt",
+                "pkg/__pycache__/mod.cpython-311.pyc",
+                "pkg/mod.py",
+                "pkg/mod.pyc",
+                "sub/out/kept.txt",
+            ],
+        ],
+    ];
+    for (const [what, dockerignore, gcloudignore, expected] of table) {
+        it(what, () => {
+            const files: Record<string, string> = { ...payload };
+            if (dockerignore !== undefined) files[".dockerignore"] = dockerignore;
+            if (gcloudignore !== undefined) files[".gcloudignore"] = gcloudignore;
+            assert.deepEqual(listed(tree(files)), expected);
+        });
+    }
+
+    it("never walks an excluded directory that no exception reaches", () => {
+        const dir = tree({
+            "main.py": "",
+            "big/f": "x",
+            "big/sub/g": "y",
+            "keep/h": "z",
+            ".dockerignore": "big\nkeep/*\n!keep/h\n",
+            ".gcloudignore": "#!include:.dockerignore\n.gcloudignore\n.dockerignore\n",
+        });
+        const read: string[] = [];
+        // patch the fs module itself (lib/context.ts reads it through live bindings)
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const nodeFs = require("fs") as { readdirSync: unknown };
+        const original = fs.readdirSync;
+        nodeFs.readdirSync = (p: fs.PathLike, o?: unknown) => {
+            read.push(path.relative(dir, String(p)) || ".");
+            return (original as (p: fs.PathLike, o?: unknown) => unknown)(p, o);
+        };
+        try {
+            assert.deepEqual(listed(dir), ["keep/h", "main.py"]);
+        } finally {
+            nodeFs.readdirSync = original;
+        }
+        assert.deepEqual(read.sort(), [".", "keep"]);
+    });
+
+    it("places named files where the Dockerfile expects them", () => {
+        const dir = tree({ "reqs/runtime.txt": "numpy\n", "scripts/a.sh": "echo\n" });
+        const spec: ContextSpec = {
+            kind: "files",
+            files: [
+                { src: "reqs/runtime.txt", dest: "requirements.txt" },
+                { src: "scripts", dest: "scripts" },
+            ],
+        };
+        assert.deepEqual(
+            collectContext(spec, dir).map((e) => e.path),
+            ["requirements.txt", "scripts/a.sh"],
+        );
+    });
+});
+
+describe("build context: hashing", () => {
+    const files = { "main.py": "print(1)\n", "run.sh": "#!/bin/sh\n", "lib/x.py": "x = 1\n" };
+
+    it("is the same across umask, mtime and clone path", async () => {
+        const a = tree(files, { "main.py": 0o644, "run.sh": 0o755 });
+        const b = tree(files, { "main.py": 0o664, "run.sh": 0o775 }); // another umask
+        const when = new Date("2001-02-03T04:05:06Z");
+        fs.utimesSync(path.join(b, "main.py"), when, when);
+        assert.notEqual(a, b);
+        assert.equal(await digest(a), await digest(b));
+    });
+
+    it("is the same for two git clones made under different umasks", async () => {
+        const src = tree(files, { "run.sh": 0o755 });
+        const git = (cwd: string, ...args: string[]) =>
+            execFileSync("git", args, {
+                cwd,
+                stdio: "ignore",
+                env: {
+                    ...process.env,
+                    GIT_AUTHOR_NAME: "t",
+                    GIT_AUTHOR_EMAIL: "t@e.org",
+                    GIT_COMMITTER_NAME: "t",
+                    GIT_COMMITTER_EMAIL: "t@e.org",
+                },
+            });
+        git(src, "init", "-q");
+        git(src, "add", ".");
+        git(src, "commit", "-qm", "x");
+        const clone = (umask: string) => {
+            const dst = fs.mkdtempSync(path.join(os.tmpdir(), "fw-clone-"));
+            execFileSync("bash", ["-c", `umask ${umask} && git clone -q "$0" "$1"`, src, path.join(dst, "c")]);
+            return path.join(dst, "c");
+        };
+        const c1 = clone("022");
+        const c2 = clone("002");
+        assert.notEqual(fs.statSync(path.join(c1, "main.py")).mode, fs.statSync(path.join(c2, "main.py")).mode);
+        assert.equal(await digest(c1), await digest(c2));
+    });
+
+    it("changes with content, the executable bit, a rename and a symlink target", async () => {
+        const base = await digest(tree(files));
+        assert.notEqual(await digest(tree({ ...files, "main.py": "print(2)\n" })), base);
+        assert.notEqual(await digest(tree(files, { "main.py": 0o755 })), base);
+        const { "lib/x.py": x, ...rest } = files;
+        assert.notEqual(await digest(tree({ ...rest, "lib/y.py": x })), base);
+        const l1 = tree(files);
+        fs.symlinkSync("main.py", path.join(l1, "link"));
+        const l2 = tree(files);
+        fs.symlinkSync("run.sh", path.join(l2, "link"));
+        assert.notEqual(await digest(l1), await digest(l2));
+    });
+
+    it("does not change when an ignored file changes", async () => {
+        const ig = { ...files, ".dockerignore": "*.log\n", ".gcloudignore": "#!include:.dockerignore\n" };
+        assert.equal(await digest(tree({ ...ig, "a.log": "1" })), await digest(tree({ ...ig, "a.log": "2" })));
+    });
+
+    it("streams large files to the same digest as reading them whole", async () => {
+        const big = Buffer.alloc(3 * 1024 * 1024 + 7, 7).toString();
+        const d1 = await digest(tree({ "big.bin": big }));
+        const entries = collectContext({ kind: "directory", dir: tree({ "big.bin": big }) }, "/");
+        assert.equal(entries[0].size, big.length);
+        assert.equal(await hashContext(entries), d1);
+    });
+
+    it("the build hash changes with the Dockerfile, a build arg and the config", () => {
+        const parts = {
+            context: "c",
+            dockerfile: "FROM x:1\n",
+            buildArgs: { from: "x:1" },
+            config: { timeoutSeconds: 60 },
+        };
+        const h = buildHash(parts);
+        assert.equal(buildHash({ ...parts, buildArgs: { from: "x:1" } }), h);
+        assert.notEqual(buildHash({ ...parts, dockerfile: "FROM x:2\n" }), h);
+        assert.notEqual(buildHash({ ...parts, buildArgs: { from: "x:2" } }), h);
+        assert.notEqual(buildHash({ ...parts, config: { timeoutSeconds: 61 } }), h);
+    });
+});

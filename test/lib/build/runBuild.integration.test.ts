@@ -1,0 +1,380 @@
+// Integration tests of the image builds: the whole program (settings -> components -> command
+// environment -> lib/runBuild.ts) runs under the offline plan's mocks, and every build command
+// really builds on the test engine and pushes to the test registry (scripts/test-env). Nothing
+// here copies a Dockerfile: what is built is exactly what the components render.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stackConfig } from "../../../lib/plan/stackFile";
+import { blobSet, blobStore, dockerOk, Executor, newBlobs, Registry, removeImages } from "../../support/docker";
+import { commitAll, git, writeFiles } from "../../support/git";
+import { patchSetting, ROOT } from "../../support/plan";
+import { requireDockerOrSkip, TestEnv } from "../../support/testEnv";
+
+// ------------------------------------------------------------------------------ helpers ----
+
+function inspect<T>(t: TestEnv, ref: string, field: string): T {
+    return JSON.parse(dockerOk(t, ["image", "inspect", "--format", `{{json ${field}}}`, ref])) as T;
+}
+
+// -------------------------------------------------------------------------------- tests ----
+
+describe("image builds (integration: the program's builds on a Docker engine and registry)", function () {
+    this.timeout(600_000);
+
+    let t: TestEnv;
+    let work: string;
+    let payload: string;
+    let registry: Registry;
+    let executor: Executor;
+    let config: Record<string, string>;
+    const runId = randomBytes(4).toString("hex");
+    const names = { runtime: `it-${runId}-runtime`, application: `it-${runId}-app` };
+    const writableDirs = ["/.theano", "/.cache", "/var/lib/fw-scratch"];
+    const labels = {
+        application: "Integration Test Payload",
+        email: "images@example.org",
+        license: "https://example.org/licenses/TEST-1.0",
+        organization: "Example Test Lab",
+        website: "https://lab.example.org/payload",
+    };
+    let repos: { runtime: string; application: string };
+    let first: Awaited<ReturnType<Executor["plan"]>>;
+    let firstCommit: string;
+    const notes: string[] = [];
+
+    before(async function () {
+        t = await requireDockerOrSkip(this);
+        this.timeout(600_000);
+        registry = new Registry(t.registry);
+        executor = new Executor(t);
+        work = mkdtempSync(path.join(os.tmpdir(), "fw-images-test-"));
+        const requirements = path.join(work, "requirements.txt");
+        writeFileSync(requirements, "# nothing: the runtime needs no pip\n");
+        payload = path.join(work, "payload");
+        mkdirSync(payload);
+        git(payload, ["init", "-q", "-b", "main"]);
+        writeFiles(payload, {
+            "main.py": `import os\nRUN_ID = "${runId}"\nprint("payload", RUN_ID, os.environ.get("IMAGE_GIT_HASH", ""))\n`,
+            "lib/util.py": "def answer():\n    return 42\n",
+            "lib/__pycache__/util.cpython-311.pyc": "compiled\n",
+            "__pycache__/main.cpython-311.pyc": "compiled\n",
+            "fixtures/keep.json": '{"keep": true}\n',
+            "fixtures/skip.json": '{"keep": false}\n',
+            "fixtures/large/blob.bin": "x".repeat(4096),
+            "notes/draft.md": "gcloudignore-only rule\n",
+            "secrets.env": "TOKEN=not-in-the-image\n",
+            "run.sh": "#!/bin/sh\nexec python3 main.py\n",
+            // Docker's Go patterns, with ! exceptions
+            ".dockerignore": [
+                ".git",
+                ".gcloudignore",
+                "**/__pycache__",
+                "**/*.pyc",
+                "fixtures/*",
+                "!fixtures/keep.json",
+                "",
+            ].join("\n"),
+            // gitignore syntax: the Docker rules plus rules of its own
+            ".gcloudignore": ["#!include:.dockerignore", "notes/", "*.env", ""].join("\n"),
+        });
+        chmodSync(path.join(payload, "run.sh"), 0o755);
+        firstCommit = commitAll(payload, "payload", "2024-03-05T06:07:08+02:00", "2001-02-03T04:05:06Z");
+
+        repos = { runtime: `fireworker/${names.runtime}`, application: `fireworker/${names.application}` };
+        const base = stackConfig(path.join(ROOT, "stacks", "Pulumi.local.yaml"));
+        config = {
+            ...base,
+            "fireworker-images:registry": JSON.stringify({ localHost: t.registry }),
+            ...patchSetting("local", "runtime", {
+                name: names.runtime,
+                base: t.baseImage,
+                requirements: path.relative(ROOT, requirements),
+                aptPackages: ["python3-minimal"],
+                writableDirs,
+            }),
+            ...patchSetting("local", "application", {
+                name: names.application,
+                context: path.relative(ROOT, payload),
+                cmd: ["python3", "main.py"],
+                labels,
+            }),
+        };
+        const started = Date.now();
+        first = await executor.plan(config);
+        notes.push(
+            `first program run (runtime + application built and pushed) ${((Date.now() - started) / 1000).toFixed(1)}s`,
+        );
+    });
+
+    after(async function () {
+        if (!t) {
+            return;
+        }
+        for (const repo of [repos?.application, repos?.runtime]) {
+            if (!repo) {
+                continue;
+            }
+            removeImages(t, `${t.registry}/${repo}`);
+            await registry.deleteRepository(repo);
+        }
+        if (work) {
+            rmSync(work, { recursive: true, force: true });
+        }
+        if (notes.length > 0) {
+            process.stdout.write(`      ${notes.join("\n      ")}\n`);
+        }
+    });
+
+    /**
+     * The new application differs from the old in its last (COPY) layer only, carries
+     * `expectedHash`, and its push uploaded exactly that layer, its config and its manifest.
+     */
+    async function checkOneLayer(
+        oldLayers: string[],
+        next: { run: Awaited<ReturnType<Executor["plan"]>>; before: Set<string> },
+        expectedHash: string,
+    ): Promise<string> {
+        const app = next.run.application;
+        const newLayers = inspect<{ Layers: string[] }>(t, app.result.reference, ".RootFS").Layers;
+        assert.equal(newLayers.length, oldLayers.length);
+        const differ = newLayers.map((l, i) => (l === oldLayers[i] ? -1 : i)).filter((i) => i >= 0);
+        assert.deepEqual(differ, [newLayers.length - 1], "exactly the last (COPY) layer differs");
+        const env = inspect<string[]>(t, app.result.reference, ".Config.Env");
+        assert.ok(env.includes(`IMAGE_GIT_HASH=${expectedHash}`), JSON.stringify(env));
+        assert.equal(
+            inspect<Record<string, string>>(t, app.result.reference, ".Config.Labels")[
+                "org.opencontainers.image.revision"
+            ],
+            expectedHash,
+        );
+
+        const manifest = await registry.manifest(repos.application, app.spec.tags[0]);
+        assert.equal(`${app.spec.image}@${manifest.digest}`, app.result.reference);
+        const uploaded = newBlobs(manifest, next.before);
+        assert.deepEqual(
+            uploaded.map((b) => b.kind).sort(),
+            ["config", "layer", "manifest"],
+            `new blobs: ${JSON.stringify(uploaded)}`,
+        );
+        assert.equal(
+            uploaded.find((b) => b.kind === "layer")!.digest,
+            manifest.layers[manifest.layers.length - 1].digest,
+        );
+        const bytes = uploaded.reduce((n, b) => n + b.size, 0);
+        const total = manifest.layers.reduce((n, l) => n + l.size, 0) + manifest.config.size + manifest.size;
+        assert.ok(bytes * 20 < total, `pushed ${bytes} of ${total} bytes`);
+        return `${bytes} bytes (1 layer + config + manifest) of the image's ${total}`;
+    }
+
+    it("builds the runtime from the local base with apt packages and no pip, and the application FROM the runtime by digest", async function () {
+        const { runtime, application } = first;
+        assert.ok(runtime.built && application.built, "both builds ran");
+        // the runtime: FROM the base, apt packages, no pip (requirements.txt lists nothing)
+        assert.equal(runtime.spec.image, `${t.registry}/${repos.runtime}`);
+        assert.deepEqual(runtime.spec.buildArgs, { from: t.baseImage });
+        assert.match(runtime.spec.dockerfile, /apt-get install -y --no-install-recommends python3-minimal/);
+        assert.doesNotMatch(runtime.spec.dockerfile, /pip/);
+        assert.deepEqual(runtime.spec.context, { kind: "files", files: [] });
+        assert.deepEqual(runtime.spec.tags, [runtime.spec.tags[0], "latest"]);
+        const runtimeTagged = `${runtime.spec.image}:${runtime.spec.tags[0]}`;
+        assert.equal(
+            dockerOk(t, ["run", "--rm", "--network", "none", runtimeTagged, "python3", "-c", "print(6 * 7)"]),
+            "42",
+        );
+
+        // pushed: the registry serves the runtime's content tag at the digest Docker reports
+        const repoDigests = inspect<string[]>(t, runtimeTagged, ".RepoDigests");
+        const pushed = repoDigests.find((d) => d.startsWith(`${runtime.spec.image}@sha256:`));
+        assert.ok(pushed, `no RepoDigest for ${runtime.spec.image}: ${JSON.stringify(repoDigests)}`);
+        assert.equal(
+            (await registry.manifest(repos.runtime, runtime.spec.tags[0])).digest,
+            pushed.slice(runtime.spec.image.length + 1),
+        );
+        assert.deepEqual(await registry.tags(repos.runtime), [...runtime.spec.tags].sort());
+        assert.equal(runtime.result.reference, pushed);
+
+        // the application: the executed command's `from` is the runtime's pushed digest
+        const from = application.spec.buildArgs.from;
+        assert.match(
+            from,
+            new RegExp(`^${t.registry.replace(/\./g, "\\.")}/fireworker/${names.runtime}@sha256:[0-9a-f]{64}$`),
+        );
+        assert.equal(from, pushed);
+        assert.equal(JSON.parse(application.env.FW_BUILD_ARGS).from, pushed);
+        assert.match(application.spec.dockerfile, /^FROM \$\{from\}$/m);
+        assert.equal(first.outputs.runtimeReference, pushed);
+        assert.equal(first.outputs.applicationReference, application.result.reference);
+
+        // ... and its layers are the runtime's layers, then its own
+        const appTagged = `${application.spec.image}:${application.spec.tags[0]}`;
+        const runtimeLayers = inspect<{ Layers: string[] }>(t, pushed, ".RootFS").Layers;
+        const appLayers = inspect<{ Layers: string[] }>(t, appTagged, ".RootFS").Layers;
+        assert.deepEqual(appLayers.slice(0, runtimeLayers.length), runtimeLayers);
+        assert.equal(
+            appLayers.length,
+            runtimeLayers.length + 1,
+            "the application adds exactly one filesystem layer (COPY)",
+        );
+        assert.deepEqual(await registry.tags(repos.application), [...application.spec.tags].sort());
+    });
+
+    it("carries the payload's git facts as ENV and every label, from a real commit", function () {
+        const app = first.application;
+        const ref = `${app.spec.image}:${app.spec.tags[0]}`;
+        const env = Object.fromEntries(
+            inspect<string[]>(t, ref, ".Config.Env").map((kv) => [
+                kv.slice(0, kv.indexOf("=")),
+                kv.slice(kv.indexOf("=") + 1),
+            ]),
+        );
+        // committed at 2024-03-05T06:07:08+02:00, i.e. 04:07:08 UTC
+        assert.equal(env.IMAGE_GIT_HASH, firstCommit);
+        assert.equal(env.IMAGE_GIT_BRANCH, "main");
+        assert.equal(env.IMAGE_TIMESTAMP, "20240305.040708");
+        const got = inspect<Record<string, string>>(t, ref, ".Config.Labels");
+        assert.deepEqual(got, {
+            application: labels.application,
+            email: labels.email,
+            license: labels.license,
+            organization: labels.organization,
+            website: labels.website,
+            "org.opencontainers.image.revision": firstCommit,
+            // a local stack has no trigger repository: the source is the website label
+            "org.opencontainers.image.source": labels.website,
+            "org.opencontainers.image.created": "2024-03-05T04:07:08Z",
+            "org.opencontainers.image.title": labels.application,
+            "org.opencontainers.image.licenses": labels.license,
+            "org.opencontainers.image.url": labels.website,
+            "org.opencontainers.image.vendor": labels.organization,
+        });
+        assert.deepEqual(inspect<string[]>(t, ref, ".Config.Cmd"), ["python3", "main.py"]);
+        assert.equal(inspect<string>(t, ref, ".Config.WorkingDir"), "/app");
+        assert.equal(
+            dockerOk(t, ["run", "--rm", "--network", "none", "--user", "12345:12345", ref]),
+            `payload ${runId} ${firstCommit}`,
+        );
+    });
+
+    it("lets a task running as --user 12345:12345 write every runtime.writableDirs entry", function () {
+        const app = first.application;
+        const ref = `${app.spec.image}:${app.spec.tags[0]}`;
+        const script = [
+            "set -e",
+            'for d in "$@"; do echo x > "$d/probe"; mkdir "$d/sub"; echo y > "$d/sub/probe"; done',
+            // the control: the same user cannot write where nobody made it writable
+            "if touch /usr/probe 2>/dev/null; then echo /usr is writable; exit 1; fi",
+            "id -u",
+        ].join("\n");
+        const out = dockerOk(t, [
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--user",
+            "12345:12345",
+            ref,
+            "sh",
+            "-c",
+            script,
+            "sh",
+            ...writableDirs,
+        ]);
+        assert.equal(out, "12345");
+    });
+
+    it("leaves out what .dockerignore and .gcloudignore exclude, keeps the ! exceptions", function () {
+        const app = first.application;
+        const ref = `${app.spec.image}:${app.spec.tags[0]}`;
+        const listing = dockerOk(t, [
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            ref,
+            "find",
+            "/app",
+            "-mindepth",
+            "1",
+            "-printf",
+            "%P %y %m\\n",
+        ])
+            .split("\n")
+            .sort();
+        assert.deepEqual(listing, [
+            "fixtures d 755",
+            "fixtures/keep.json f 644",
+            "lib d 755",
+            "lib/util.py f 644",
+            "main.py f 644",
+            "run.sh f 755",
+        ]);
+        // absent: .git, .gcloudignore, __pycache__ (both levels), *.pyc, fixtures/skip.json,
+        // fixtures/large/ (fixtures/*), notes/ and *.env (.gcloudignore only), the rendered
+        // Dockerfile and the packed .dockerignore
+        assert.equal(
+            dockerOk(t, ["run", "--rm", "--network", "none", ref, "cat", "/app/fixtures/keep.json"]),
+            '{"keep": true}',
+        );
+    });
+
+    it("after a one-line change rebuilds and pushes only the application layer; unchanged, builds and pushes nothing", async function () {
+        const store = blobStore();
+        const old = first.application;
+        const oldLayers = inspect<{ Layers: string[] }>(t, old.result.reference, ".RootFS").Layers;
+        const runtimeTags = await registry.tags(repos.runtime);
+        const runtimeManifest = await registry.manifest(repos.runtime, first.runtime.spec.tags[0]);
+
+        const rebuild = async (label: string) => {
+            const before = blobSet(store);
+            const started = Date.now();
+            const run = await executor.plan(config);
+            const seconds = (Date.now() - started) / 1000;
+            // the runtime: same inputs (its content hash included), so its command did not run and
+            // nothing of it was pushed
+            assert.equal(run.runtime.spec.tags[0], first.runtime.spec.tags[0]);
+            assert.equal(run.runtime.built, false, `${label}: the runtime was rebuilt`);
+            assert.deepEqual(await registry.tags(repos.runtime), runtimeTags);
+            assert.equal(
+                (await registry.manifest(repos.runtime, first.runtime.spec.tags[0])).digest,
+                runtimeManifest.digest,
+            );
+            assert.equal(run.application.spec.buildArgs.from, first.runtime.result.reference);
+            return { run, before, seconds };
+        };
+
+        // 1. a committed one-line change
+        writeFileSync(path.join(payload, "lib/util.py"), "def answer():\n    return 43\n");
+        const secondCommit = commitAll(payload, "one line", "2024-03-06T00:00:00Z");
+        const second = await rebuild("committed change");
+        assert.equal(second.run.application.built, true, "the application was not rebuilt");
+        assert.notEqual(second.run.application.spec.tags[0], old.spec.tags[0]);
+        const pushedTwo = await checkOneLayer(oldLayers, second, secondCommit);
+        const secondLayers = inspect<{ Layers: string[] }>(
+            t,
+            second.run.application.result.reference,
+            ".RootFS",
+        ).Layers;
+        notes.push(`committed one-line change: program run ${second.seconds.toFixed(1)}s, pushed ${pushedTwo}`);
+
+        // 2. the same kind of change left uncommitted: the hash says so
+        writeFileSync(path.join(payload, "lib/util.py"), "def answer():\n    return 44\n");
+        const third = await rebuild("uncommitted change");
+        assert.equal(third.run.application.built, true, "the application was not rebuilt");
+        const pushedThree = await checkOneLayer(secondLayers, third, `${secondCommit}-dirty`);
+        notes.push(`uncommitted one-line change: program run ${third.seconds.toFixed(1)}s, pushed ${pushedThree}`);
+
+        // 3. nothing changed: the same content hashes, so nothing builds and nothing is pushed
+        const appTags = await registry.tags(repos.application);
+        const fourth = await rebuild("no change");
+        assert.equal(fourth.run.application.built, false, "the unchanged application was rebuilt");
+        assert.equal(fourth.run.application.spec.tags[0], third.run.application.spec.tags[0]);
+        assert.deepEqual(fourth.run.outputs, third.run.outputs);
+        assert.deepEqual(await registry.tags(repos.application), appTags);
+        const appManifest = await registry.manifest(repos.application, third.run.application.spec.tags[0]);
+        assert.deepEqual(newBlobs(appManifest, fourth.before), []);
+        notes.push(`unchanged payload: program run ${fourth.seconds.toFixed(1)}s, nothing built or pushed`);
+    });
+});

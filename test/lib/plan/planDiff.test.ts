@@ -1,0 +1,366 @@
+// The offline plan diff (lib/planDiff.ts, scripts/plan-diff.ts) and the masking of secrets in
+// plans and diffs (lib/mask.ts).
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { MASK, maskSecrets, SECRET_SIG, SECRET_SIG_KEY } from "../../../lib/plan/mask";
+import type { Plan } from "../../../lib/plan/offlinePlan";
+import { lineDiff } from "../../../lib/plan/lineDiff";
+import { diffPlans } from "../../../lib/plan/planDiff";
+import { renderDiff, resourceLabel } from "../../../lib/plan/planDiffMarkdown";
+import { patchSetting, planOf, ROOT } from "../../support/plan";
+
+const APP_BUILD = "command:local:Command application-build (application)";
+
+/** A temp copy of the example payload, as the `application.context` setting (relative to the root). */
+function payloadCopy(): { dir: string; setting: Record<string, string> } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-payload-"));
+    fs.cpSync(path.join(ROOT, "example"), dir, { recursive: true });
+    const application = JSON.parse(patchSetting("local", "application", {})["fireworker-images:application"]);
+    return {
+        dir,
+        setting: {
+            "fireworker-images:application": JSON.stringify({ ...application, context: path.relative(ROOT, dir) }),
+        },
+    };
+}
+
+function plan(stack: string, resources: Plan["resources"], outputs: Record<string, unknown> = {}): Plan {
+    return { stack, resources, outputs };
+}
+
+describe("plan diff", function () {
+    this.timeout(300000);
+
+    it("a one-line payload change is one changed resource: the application build (tags, context digest, trigger)", async () => {
+        const { dir, setting } = payloadCopy();
+        try {
+            const before = await planOf("local", setting);
+            const main = path.join(dir, "main.py");
+            fs.writeFileSync(main, fs.readFileSync(main, "utf8").replace(/\n$/, "\n# one more line\n"));
+            const after = await planOf("local", setting);
+            const diff = diffPlans(before, after);
+            assert.equal(diff.status, "changed");
+            assert.deepEqual(diff.added, []);
+            assert.deepEqual(diff.removed, []);
+            // the ApplicationImage component has no inputs in the plan: its outputs (the new
+            // reference) show among the stack outputs, the component itself is unchanged
+            assert.deepEqual(diff.changed.map(resourceLabel), [APP_BUILD]);
+            assert.deepEqual(
+                diff.changed[0].inputs.map((c) => c.path),
+                ["environment.FW_CONTEXT_DIGEST", "environment.FW_TAGS", "triggers[0]"],
+            );
+            assert.deepEqual(diff.changed[0].options, []);
+            assert.equal(diff.unchanged, before.resources.length - 1);
+            assert.deepEqual(
+                diff.outputs.map((c) => c.path),
+                ["applicationReference", "applicationTaggedReference", "runCommand"],
+            );
+            const tags = diff.changed[0].inputs[1];
+            assert.equal(tags.kind, "changed");
+            assert.match(String(tags.old), /^[0-9a-f]{20},latest$/);
+            assert.match(String(tags.new), /^[0-9a-f]{20},latest$/);
+
+            const text = renderDiff(diff);
+            assert.equal(text, renderDiff(diffPlans(before, after)), "not deterministic");
+            assert.ok(text.startsWith("## Stack `local`: 1 changed, 3 unchanged\n"), text);
+            assert.ok(text.includes(`- \`${APP_BUILD}\``));
+            assert.ok(text.includes(`~ environment.FW_TAGS: "${tags.old}" → "${tags.new}"`));
+            assert.ok(!text.includes("### Added") && !text.includes("### Removed"));
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("a Dockerfile change shows as a line diff, a label change as a path inside FW_BUILD_ARGS", async () => {
+        const before = await planOf("local");
+        const after = await planOf(
+            "local",
+            patchSetting("local", "application", {
+                cmd: ["python", "other.py"],
+                labels: { application: "Fireworker example payload", email: "team@example.org" },
+            }),
+        );
+        const diff = diffPlans(before, after);
+        assert.deepEqual(diff.changed.map(resourceLabel), [APP_BUILD]);
+        const byPath = new Map(diff.changed[0].inputs.map((c) => [c.path, c]));
+        assert.deepEqual(
+            [...byPath.keys()],
+            [
+                "environment.FW_BUILD_ARGS<json>.label_email",
+                "environment.FW_BUILD_ARGS<json>.label_license",
+                "environment.FW_BUILD_ARGS<json>.label_organization",
+                "environment.FW_BUILD_ARGS<json>.label_website",
+                "environment.FW_BUILD_ARGS<json>.source",
+                "environment.FW_DOCKERFILE",
+                "environment.FW_TAGS",
+                "triggers[0]",
+            ],
+        );
+        assert.deepEqual(byPath.get("environment.FW_BUILD_ARGS<json>.label_email"), {
+            path: "environment.FW_BUILD_ARGS<json>.label_email",
+            kind: "changed",
+            old: "lab@example.org",
+            new: "team@example.org",
+        });
+        // the labels setting was replaced whole: the other labels' build args become empty
+        assert.deepEqual(byPath.get("environment.FW_BUILD_ARGS<json>.label_license"), {
+            path: "environment.FW_BUILD_ARGS<json>.label_license",
+            kind: "changed",
+            old: "https://example.org/LICENSE",
+            new: "",
+        });
+        const dockerfile = byPath.get("environment.FW_DOCKERFILE")!;
+        const changedLines = dockerfile.lines!.filter((l) => l.op === "-" || l.op === "+");
+        assert.deepEqual(changedLines, [
+            { op: "-", text: 'CMD ["python","main.py"]' },
+            { op: "+", text: 'CMD ["python","other.py"]' },
+        ]);
+        const text = renderDiff(diff);
+        assert.ok(text.includes("~ environment.FW_DOCKERFILE: (changed, line diff)\n"), text);
+        assert.ok(text.includes('\n  -   CMD ["python","main.py"]\n  +   CMD ["python","other.py"]\n'), text);
+        assert.ok(!text.includes("\\nCOPY"), "the Dockerfile is shown as one blob");
+    });
+
+    it("a stack new in the change is all added; a removed stack all removed; equal plans no change", async () => {
+        const p = await planOf("dev-example");
+        const added = diffPlans(null, p);
+        assert.equal(added.status, "added");
+        assert.equal(added.added.length, p.resources.length);
+        assert.deepEqual(added.changed, []);
+        assert.ok(renderDiff(added).startsWith(`## Stack \`dev-example\` (new stack): ${p.resources.length} added\n`));
+        assert.ok(renderDiff(added).includes("- `pulumi:pulumi:StackReference team`\n"));
+        const removed = diffPlans(p, null);
+        assert.equal(removed.status, "removed");
+        assert.equal(removed.removed.length, p.resources.length);
+        assert.ok(
+            renderDiff(removed).startsWith(`## Stack \`dev-example\` (stack removed): ${p.resources.length} removed\n`),
+        );
+        const same = diffPlans(p, p);
+        assert.equal(same.status, "unchanged");
+        assert.equal(renderDiff(same), `## Stack \`dev-example\`: no changes (${p.resources.length} resources)\n`);
+        assert.throws(() => diffPlans(null, null), /no plan/);
+    });
+
+    it("added, removed and changed resources are sorted; options and re-parenting are changes", () => {
+        const r = (
+            type: string,
+            name: string,
+            parent: string | null,
+            inputs: Record<string, unknown> = {},
+            options?: { protect?: true },
+        ) => ({ type, name, parent, inputs, ...(options ? { options } : {}) });
+        const old = plan("team", [
+            r("b:x:Y", "keep", null, { a: 1 }),
+            r("a:x:Y", "gone", "p"),
+            r("c:x:Y", "moved", "p1"),
+            r("d:x:Y", "prot", null, {}, { protect: true }),
+        ]);
+        const next = plan("team", [
+            r("d:x:Y", "prot", null, {}),
+            r("c:x:Y", "moved", "p2"),
+            r("b:x:Y", "keep", null, { a: 1 }),
+            r("a:x:Y", "new2", null),
+            r("a:x:Y", "new1", "p", {}, { protect: true }),
+        ]);
+        const diff = diffPlans(old, next);
+        assert.deepEqual(diff.added.map(resourceLabel), ["a:x:Y new1 (p)", "a:x:Y new2", "c:x:Y moved (p2)"]);
+        assert.deepEqual(diff.removed.map(resourceLabel), ["a:x:Y gone (p)", "c:x:Y moved (p1)"]);
+        assert.deepEqual(diff.changed.map(resourceLabel), ["d:x:Y prot"]);
+        assert.deepEqual(diff.changed[0].options, [{ path: "protect", kind: "removed", old: true }]);
+        assert.equal(diff.unchanged, 1);
+        const text = renderDiff(diff);
+        assert.ok(text.includes("- `a:x:Y new1 (p)` (protect)\n"));
+        assert.ok(text.includes("- protect (resource option): true\n"));
+        assert.ok(
+            text.indexOf("### Added") < text.indexOf("### Changed") &&
+                text.indexOf("### Changed") < text.indexOf("### Removed"),
+        );
+    });
+
+    it("primitive lists of another length show per element; nested objects by path; odd keys quoted", () => {
+        const old = plan("s", [
+            {
+                type: "t:m:R",
+                name: "r",
+                parent: null,
+                inputs: { list: ["a", "b"], obj: { "a.b": 1, deep: { x: [1, { y: 2 }] } } },
+            },
+        ]);
+        const next = plan("s", [
+            {
+                type: "t:m:R",
+                name: "r",
+                parent: null,
+                inputs: { list: ["a", "c", "b"], obj: { "a.b": 2, deep: { x: [1, { y: 3 }] } } },
+            },
+        ]);
+        const changes = diffPlans(old, next).changed[0].inputs;
+        assert.deepEqual(
+            changes.map((c) => c.path),
+            ["list", 'obj["a.b"]', "obj.deep.x[1].y"],
+        );
+        assert.deepEqual(changes[0].lines, [
+            { op: " ", text: '"a"' },
+            { op: "+", text: '"c"' },
+            { op: " ", text: '"b"' },
+        ]);
+    });
+
+    it("lineDiff keeps two lines of context and folds the rest", () => {
+        const a = ["1", "2", "3", "4", "5", "6", "7", "8"];
+        const b = ["1", "2", "3", "4", "five", "6", "7", "8"];
+        assert.deepEqual(lineDiff(a, b), [
+            { op: "…", text: "2 unchanged lines" },
+            { op: " ", text: "3" },
+            { op: " ", text: "4" },
+            { op: "-", text: "5" },
+            { op: "+", text: "five" },
+            { op: " ", text: "6" },
+            { op: " ", text: "7" },
+            { op: "…", text: "1 unchanged line" },
+        ]);
+    });
+
+    it("a value holding backticks cannot close the code block", () => {
+        const old = plan("s", [{ type: "t:m:R", name: "r", parent: null, inputs: { v: "a" } }]);
+        const next = plan("s", [{ type: "t:m:R", name: "r", parent: null, inputs: { v: "```\n# injected" } }]);
+        const text = renderDiff(diffPlans(old, next));
+        assert.ok(text.includes("\n  ````diff\n"), text);
+        assert.ok(text.includes("\n  ````\n"), text);
+    });
+});
+
+describe("masking secrets (lib/mask.ts)", () => {
+    const secret = (value: unknown) => ({ [SECRET_SIG_KEY]: SECRET_SIG, value });
+
+    it("masks values under secret-looking keys, whatever their case and type", () => {
+        const input = {
+            token: "t",
+            GITHUB_TOKEN: "t",
+            Password: "p",
+            db_passwd: "p",
+            clientSecret: "s",
+            credentials: { type: "service_account" },
+            private_key: "k",
+            privateKey: "k",
+            apiKey: "k",
+            API_KEY: "k",
+            keyFile: "/k.json",
+            unset: { token: null },
+        };
+        assert.deepEqual(maskSecrets(input), {
+            token: MASK,
+            GITHUB_TOKEN: MASK,
+            Password: MASK,
+            db_passwd: MASK,
+            clientSecret: MASK,
+            credentials: MASK,
+            private_key: MASK,
+            privateKey: MASK,
+            apiKey: MASK,
+            API_KEY: MASK,
+            keyFile: MASK,
+            unset: { token: null },
+        });
+    });
+
+    it("keeps everything else as it is, and does not change its argument", () => {
+        const input = {
+            FW_TAGS: "abc,latest",
+            monkey: 1,
+            keyboard: "k",
+            publicKeyPem: "pem",
+            labels: { "managed-by": "x" },
+            list: [1, "two", null],
+        };
+        const copy = JSON.parse(JSON.stringify(input));
+        assert.deepEqual(maskSecrets(input), input);
+        assert.deepEqual(input, copy);
+    });
+
+    it("masks Pulumi secret values anywhere, in objects and lists", () => {
+        assert.deepEqual(maskSecrets({ a: secret("hunter2"), list: [secret({ x: 1 }), "plain"] }), {
+            a: MASK,
+            list: [MASK, "plain"],
+        });
+        assert.equal(maskSecrets(secret("x")), MASK);
+    });
+
+    it("masks inside strings holding JSON, and keeps their bytes when nothing is secret", () => {
+        const args = JSON.stringify({ from: "python:3.11-slim-bookworm", npm_token: "abc" });
+        assert.equal(
+            maskSecrets({ FW_BUILD_ARGS: args }).FW_BUILD_ARGS,
+            JSON.stringify({ from: "python:3.11-slim-bookworm", npm_token: MASK }),
+        );
+        const plain = '{ "from":  "python:3.11" }';
+        assert.equal(maskSecrets(plain), plain);
+        assert.equal(maskSecrets("{not json"), "{not json");
+    });
+
+    it("a diff never shows a secret, not even when it changed", () => {
+        const mk = (pw: string, tok: string) =>
+            plan(
+                "s",
+                [
+                    {
+                        type: "t:m:R",
+                        name: "r",
+                        parent: null,
+                        inputs: {
+                            password: pw,
+                            env: {
+                                API_TOKEN: secret(tok),
+                                FW_BUILD_ARGS: JSON.stringify({ from: "x:1", api_key: tok }),
+                            },
+                            n: pw.length,
+                        },
+                    },
+                ],
+                { dbPassword: pw },
+            );
+        const diff = diffPlans(mk("old-pass", "old-tok"), mk("new-pass-2", "new-tok"));
+        const text = renderDiff(diff);
+        for (const s of ["old-pass", "new-pass-2", "old-tok", "new-tok"])
+            assert.ok(!text.includes(s), `${s} leaks: ${text}`);
+        // secrets compare masked: only the non-secret change shows
+        assert.deepEqual(
+            diff.changed[0].inputs.map((c) => c.path),
+            ["n"],
+        );
+        assert.deepEqual(diff.outputs, []);
+        const added = renderDiff(diffPlans(null, mk("p", "t")));
+        assert.ok(!/"p"|"t"/.test(added));
+    });
+});
+
+describe("npm run plan-diff (the CLI)", function () {
+    this.timeout(120000);
+    const cli = (...args: string[]) =>
+        spawnSync("npm", ["run", "--silent", "--prefix", ROOT, "plan-diff", "--", ...args], { encoding: "utf8" });
+
+    it("prints the same diff as renderDiff; /dev/null is no plan; bad input exits 2", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-diff-"));
+        const old = plan("s", [{ type: "t:m:R", name: "r", parent: null, inputs: { a: "x\ny", secret: "hush" } }]);
+        const next = plan("s", [{ type: "t:m:R", name: "r", parent: null, inputs: { a: "x\nz", secret: "hush2" } }]);
+        fs.writeFileSync(path.join(dir, "old.json"), JSON.stringify(old));
+        fs.writeFileSync(path.join(dir, "new.json"), JSON.stringify(next));
+        fs.writeFileSync(path.join(dir, "bad.json"), '{"resources": 1}');
+        const r = cli(path.join(dir, "old.json"), path.join(dir, "new.json"));
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, renderDiff(diffPlans(old, next)));
+        assert.ok(!r.stdout.includes("hush"));
+        const added = cli("/dev/null", path.join(dir, "new.json"));
+        assert.equal(added.status, 0, added.stderr);
+        assert.equal(added.stdout, renderDiff(diffPlans(null, next)));
+        const bad = cli(path.join(dir, "bad.json"), path.join(dir, "new.json"));
+        assert.equal(bad.status, 2);
+        assert.match(bad.stderr, /is not an offline plan/);
+        assert.equal(cli(path.join(dir, "missing.json"), path.join(dir, "new.json")).status, 2);
+        assert.equal(cli("/dev/null", "/dev/null").status, 2);
+        assert.equal(cli(path.join(dir, "old.json")).status, 2);
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+});

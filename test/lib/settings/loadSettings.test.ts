@@ -1,0 +1,381 @@
+import assert from "node:assert/strict";
+import { SettingsError } from "../../../lib/errors";
+import { loadSettings } from "../../../lib/settings/loadSettings";
+import { ROOT } from "../../support/plan";
+
+const NS = "fireworker-images";
+const cloud = { "gcp:project": "example-lab-123456", "gcp:region": "us-central1" };
+const team = { ...cloud, [`${NS}:mode`]: "team" };
+const json = (v: unknown) => JSON.stringify(v);
+
+function lines(config: Record<string, string>, stack = "team"): string[] {
+    try {
+        loadSettings(config, { stack, projectRoot: ROOT });
+    } catch (err) {
+        assert.ok(err instanceof SettingsError, `expected a SettingsError, got ${err}`);
+        return err.lines;
+    }
+    return [];
+}
+
+describe("settings", () => {
+    it("applies defaults for a minimal team stack", () => {
+        const s = loadSettings(team, { stack: "team", projectRoot: ROOT });
+        assert.ok(s.mode === "team");
+        assert.equal(s.runtime.base, "python:3.11-slim-bookworm");
+        assert.equal(s.runtime.timeout, 3600);
+        assert.equal(s.application.timeout, 900);
+        assert.equal(s.application.context, "example");
+        assert.equal(s.registry.location, "us-central1");
+        assert.equal(s.cloudBuild.region, "us-central1");
+        assert.deepEqual(
+            s.registry.cleanupPolicies.map((p) => p.id),
+            ["delete-untagged", "delete-old", "keep-recent"],
+        );
+        assert.equal(s.fireworker?.keep, 2);
+        assert.equal(s.fireworker?.zone, "us-central1-b");
+        assert.equal(s.fireworker?.family, "fireworker");
+    });
+
+    it("takes the developer id from the stack name dev-<id>", () => {
+        const s = loadSettings({ ...cloud, [`${NS}:mode`]: "developer" }, { stack: "dev-ann", projectRoot: ROOT });
+        assert.ok(s.mode === "developer");
+        assert.equal(s.developer, "ann");
+        const t = loadSettings(
+            { ...cloud, [`${NS}:mode`]: "developer", [`${NS}:developer`]: "bob" },
+            { stack: "dev-ann", projectRoot: ROOT },
+        );
+        assert.ok(t.mode === "developer");
+        assert.equal(t.developer, "bob");
+    });
+
+    it("needs no Google settings in a local stack", () => {
+        const s = loadSettings({ [`${NS}:mode`]: "local" }, { stack: "local", projectRoot: ROOT });
+        assert.equal(s.mode, "local");
+        assert.ok(!("gcp" in s));
+    });
+
+    it("parses durations", () => {
+        const s = loadSettings(
+            { ...team, [`${NS}:runtime`]: json({ timeout: "2h" }), [`${NS}:application`]: json({ timeout: "90s" }) },
+            { stack: "team", projectRoot: ROOT },
+        );
+        assert.equal(s.runtime.timeout, 7200);
+        assert.equal(s.application.timeout, 90);
+    });
+
+    // Each bad setting gives exactly this one line.
+    const table: [string, Record<string, string>, string, string?][] = [
+        [
+            "missing gcp:project",
+            { [`${NS}:mode`]: "team", "gcp:region": "us-central1" },
+            "gcp:project: unset; team and developer stacks need a Google Cloud project id (pulumi config set gcp:project PROJECT_ID)",
+        ],
+        [
+            "ill-formed gcp:project",
+            { ...team, "gcp:project": "My_Project" },
+            'gcp:project: "My_Project" is not a project id; allowed: 6 to 30 lowercase letters, digits and dashes, starting with a letter',
+        ],
+        [
+            "missing gcp:region",
+            { [`${NS}:mode`]: "developer", "gcp:project": "example-lab-123456" },
+            "gcp:region: unset; team and developer stacks need a region such as us-central1 (pulumi config set gcp:region REGION)",
+            "dev-ann",
+        ],
+        [
+            "ill-formed gcp:region",
+            { ...team, "gcp:region": "US Central" },
+            'gcp:region: "US Central" is not a region; use one such as us-central1 or europe-west4',
+        ],
+        [
+            "unknown mode",
+            { ...cloud, [`${NS}:mode`]: "teem" },
+            `${NS}:mode: "teem" is not a stack kind; allowed: team, developer, local`,
+        ],
+        ["missing mode", { ...cloud }, `${NS}:mode: unset; allowed: team, developer, local`],
+        [
+            "invalid developer id",
+            { ...cloud, [`${NS}:mode`]: "developer", [`${NS}:developer`]: "Ann_B" },
+            `${NS}:developer: "Ann_B" is not a valid developer id; use lowercase letters, digits and single dashes, 1 to 30 characters, starting and ending with a letter or digit`,
+            "dev-x",
+        ],
+        [
+            "no developer id from the stack name",
+            { ...cloud, [`${NS}:mode`]: "developer" },
+            `${NS}:developer: unset and the stack name "ann" is not dev-<id> with a valid id; set it to lowercase letters, digits and single dashes`,
+            "ann",
+        ],
+        [
+            "Alpine base",
+            { ...team, [`${NS}:runtime`]: json({ base: "python:3.11-alpine" }) },
+            `${NS}:runtime.base: "python:3.11-alpine" is an Alpine image; musl changes floating-point results, use a Debian-based image such as python:3.11-slim-bookworm`,
+        ],
+        [
+            "Alpine image by name",
+            { ...team, [`${NS}:runtime`]: json({ base: "alpine:3.20" }) },
+            `${NS}:runtime.base: "alpine:3.20" is an Alpine image; musl changes floating-point results, use a Debian-based image such as python:3.11-slim-bookworm`,
+        ],
+        [
+            "base without tag",
+            { ...team, [`${NS}:runtime`]: json({ base: "python" }) },
+            `${NS}:runtime.base: "python" has no tag, so Docker pulls whatever is tagged latest today; pin a tag such as python:3.11-slim-bookworm or a digest`,
+        ],
+        [
+            "base with :latest",
+            { ...team, [`${NS}:runtime`]: json({ base: "python:latest" }) },
+            `${NS}:runtime.base: "python:latest" uses the moving tag latest; pin a tag such as python:3.11-slim-bookworm or a digest`,
+        ],
+        [
+            "requirements that do not exist",
+            { ...team, [`${NS}:runtime`]: json({ requirements: "nope/requirements.txt" }) },
+            `${NS}:runtime.requirements: "nope/requirements.txt" is not an existing file (paths are relative to the project root)`,
+        ],
+        [
+            "runtime Dockerfile that does not exist",
+            { ...team, [`${NS}:runtime`]: json({ dockerfile: "docker/Dockerfile" }) },
+            `${NS}:runtime.dockerfile: "docker/Dockerfile" is not an existing file (paths are relative to the project root)`,
+        ],
+        [
+            "context that does not exist",
+            { ...team, [`${NS}:application`]: json({ context: "src" }) },
+            `${NS}:application.context: "src" is not an existing directory (paths are relative to the project root)`,
+        ],
+        [
+            "context that is a file",
+            { ...team, [`${NS}:application`]: json({ context: "example/main.py" }) },
+            `${NS}:application.context: "example/main.py" is not an existing directory (paths are relative to the project root)`,
+        ],
+        [
+            "application Dockerfile that does not exist",
+            { ...team, [`${NS}:application`]: json({ dockerfile: "example/Dockerfile" }) },
+            `${NS}:application.dockerfile: "example/Dockerfile" is not an existing file (paths are relative to the project root)`,
+        ],
+        [
+            "timeout too long",
+            { ...team, [`${NS}:runtime`]: json({ timeout: "25h" }) },
+            `${NS}:runtime.timeout: "25h" is out of range; allowed 1 minute to 24 hours (60 to 86400 seconds, Cloud Build's limit)`,
+        ],
+        [
+            "timeout too short",
+            { ...team, [`${NS}:application`]: json({ timeout: 10 }) },
+            `${NS}:application.timeout: 10 is out of range; allowed 1 minute to 24 hours (60 to 86400 seconds, Cloud Build's limit)`,
+        ],
+        [
+            "timeout not a duration",
+            { ...team, [`${NS}:application`]: json({ timeout: "soon" }) },
+            `${NS}:application.timeout: "soon" is not a duration; use seconds (900) or "90s", "15m", "1h"`,
+        ],
+        [
+            "unknown top-level key",
+            { ...team, [`${NS}:runtme`]: json({ base: "python:3.11-slim" }) },
+            `${NS}:runtme: {"base":"python:3.11-slim"} is not a known setting; did you mean ${NS}:runtime? known: mode, developer, teamStack, registry, runtime, application, triggers, fireworker, cloudBuild`,
+        ],
+        [
+            "unknown nested key",
+            { ...team, [`${NS}:runtime`]: json({ aptPackage: ["swig"] }) },
+            `${NS}:runtime.aptPackage: ["swig"] is not a known setting; did you mean ${NS}:runtime.aptPackages? known under ${NS}:runtime: name, base, aptPackages, requirements, writableDirs, dockerfile, experimental, timeout, machineType`,
+        ],
+        [
+            "unknown key under labels",
+            { ...team, [`${NS}:application`]: json({ labels: { emial: "a@b.org" } }) },
+            `${NS}:application.labels.emial: "a@b.org" is not a known setting; did you mean ${NS}:application.labels.email? known under ${NS}:application.labels: application, email, license, organization, website`,
+        ],
+        [
+            "bad apt package",
+            { ...team, [`${NS}:runtime`]: json({ aptPackages: ["swig", "Bad Name"] }) },
+            `${NS}:runtime.aptPackages[1]: "Bad Name" is not a Debian package name`,
+        ],
+        [
+            "relative writable dir",
+            { ...team, [`${NS}:runtime`]: json({ writableDirs: [".theano"] }) },
+            `${NS}:runtime.writableDirs[0]: ".theano" is not an absolute directory path (letters, digits, . _ - /)`,
+        ],
+        [
+            "unknown Cloud Build machine type",
+            { ...team, [`${NS}:runtime`]: json({ machineType: "e2-highcpu-8" }) },
+            `${NS}:runtime.machineType: "e2-highcpu-8" is not a Cloud Build machine type; allowed: E2_MEDIUM, E2_HIGHCPU_8, E2_HIGHCPU_32, N1_HIGHCPU_8, N1_HIGHCPU_32 (unset: e2-standard-2)`,
+        ],
+        [
+            "experimental not a boolean",
+            { ...team, [`${NS}:runtime`]: json({ experimental: "yes" }) },
+            `${NS}:runtime.experimental: "yes" must be true or false`,
+        ],
+        [
+            "object setting given as a string",
+            { ...team, [`${NS}:runtime`]: "python:3.11" },
+            `${NS}:runtime: "python:3.11" is not an object; write it as a YAML mapping in the stack file`,
+        ],
+        [
+            "label email that is not an email",
+            { ...team, [`${NS}:application`]: json({ labels: { email: "lab at example" } }) },
+            `${NS}:application.labels.email: "lab at example" is not an email address`,
+        ],
+        [
+            "registry location outside the region",
+            { ...team, [`${NS}:registry`]: json({ location: "europe-west4" }) },
+            `${NS}:registry.location: "europe-west4" does not contain gcp:region "us-central1"; use the region itself or its multi-region (us)`,
+        ],
+        [
+            "developer member that is not an email",
+            { ...team, [`${NS}:registry`]: json({ developers: ["user:ann"] }) },
+            `${NS}:registry.developers[0]: "user:ann" is not "user:EMAIL" or "group:EMAIL"`,
+        ],
+        [
+            "branch regex that does not compile",
+            { ...team, [`${NS}:triggers`]: json({ branch: "^(main" }) },
+            `${NS}:triggers.branch: "^(main" is not a valid regular expression`,
+        ],
+        [
+            "more than 10 cleanup policies",
+            {
+                ...team,
+                [`${NS}:registry`]: json({
+                    cleanupPolicies: Array.from({ length: 11 }, (_, i) => ({
+                        id: `p${i}`,
+                        action: "KEEP",
+                        keepCount: 1,
+                    })),
+                }),
+            },
+            `${NS}:registry.cleanupPolicies: [{"id":"p0","action":"KEEP","keepCount":1},{"id":"p1","action":"KEEP","keepCount":1},{"id":"p2","action":"KEEP","keep... has more than 10 policies; Artifact Registry allows at most 10 per repository`,
+        ],
+        [
+            "fireworker zone outside the region",
+            { ...team, [`${NS}:fireworker`]: json({ zone: "europe-west4-a" }) },
+            `${NS}:fireworker.zone: "europe-west4-a" is not in gcp:region "us-central1"; use a zone such as us-central1-b`,
+        ],
+        [
+            "fireworker keep below 1",
+            { ...team, [`${NS}:fireworker`]: json({ keep: 0 }) },
+            `${NS}:fireworker.keep: 0 is below 1; keep at least the newest image`,
+        ],
+        [
+            "fireworker family GCE rejects",
+            { ...team, [`${NS}:fireworker`]: json({ family: "Fireworker_Images" }) },
+            `${NS}:fireworker.family: "Fireworker_Images" is not a GCE image family name (lowercase letters, digits, dashes, 1 to 63, starting with a letter)`,
+        ],
+        [
+            "fireworker in a local stack",
+            { [`${NS}:mode`]: "local", [`${NS}:fireworker`]: json({ enabled: true }) },
+            `${NS}:fireworker: {"enabled":true} is only for team and developer stacks; remove it from this local stack (baking needs Google Compute Engine)`,
+            "local",
+        ],
+        [
+            "triggers in a developer stack",
+            { ...cloud, [`${NS}:mode`]: "developer", [`${NS}:triggers`]: json({ repository: "lab/repo" }) },
+            `${NS}:triggers: {"repository":"lab/repo"} is only for team stacks; remove it from this developer stack (the team stack's triggers build the team images)`,
+            "dev-ann",
+        ],
+        [
+            "developers granted from a developer stack",
+            { ...cloud, [`${NS}:mode`]: "developer", [`${NS}:registry`]: json({ developers: ["user:a@b.org"] }) },
+            `${NS}:registry.developers: ["user:a@b.org"] is only for team stacks; remove it from this developer stack (the team stack grants developers their access)`,
+            "dev-ann",
+        ],
+        [
+            "cleanup policies in a developer stack",
+            {
+                ...cloud,
+                [`${NS}:mode`]: "developer",
+                [`${NS}:registry`]: json({ cleanupPolicies: [{ id: "keep", action: "KEEP", keepCount: 1 }] }),
+            },
+            `${NS}:registry.cleanupPolicies: [{"id":"keep","action":"KEEP","keepCount":1}] is only for team stacks; remove it from this developer stack (the team stack owns the developer repository)`,
+            "dev-ann",
+        ],
+        [
+            "an experimental runtime in a team stack",
+            { ...team, [`${NS}:runtime`]: json({ experimental: true }) },
+            `${NS}:runtime.experimental: true is only for developer stacks; remove it from this team stack (it gives a developer a runtime of their own)`,
+        ],
+        [
+            "a moving tag in a team stack",
+            { ...team, [`${NS}:application`]: json({ friendlyTag: "latest" }) },
+            `${NS}:application.friendlyTag: "latest" is only for developer and local stacks; remove it from this team stack (team images get only their content tag; the team repository's tags are immutable)`,
+        ],
+        [
+            "a team stack reference in a team stack",
+            { ...team, [`${NS}:teamStack`]: "org/fireworker-images/team" },
+            `${NS}:teamStack: "org/fireworker-images/team" is only for developer stacks; remove it from this team stack (it is the team stack a developer stack reads)`,
+        ],
+        [
+            "a developer id in a local stack",
+            { [`${NS}:mode`]: "local", [`${NS}:developer`]: "ann" },
+            `${NS}:developer: "ann" is only for developer stacks; remove it from this local stack (it names a developer's own images)`,
+            "local",
+        ],
+        [
+            "a registry location in a local stack",
+            { [`${NS}:mode`]: "local", [`${NS}:registry`]: json({ location: "us" }) },
+            `${NS}:registry.location: "us" is only for team and developer stacks; remove it from this local stack (a local stack uses no Artifact Registry)`,
+            "local",
+        ],
+        [
+            "a Cloud Build region in a local stack",
+            { [`${NS}:mode`]: "local", [`${NS}:cloudBuild`]: json({ region: "us-east1" }) },
+            `${NS}:cloudBuild: {"region":"us-east1"} is only for team and developer stacks; remove it from this local stack (a local stack builds on the local Docker engine)`,
+            "local",
+        ],
+        [
+            "developer fireworker without experimental runtime",
+            { ...cloud, [`${NS}:mode`]: "developer", [`${NS}:fireworker`]: json({ enabled: true }) },
+            `${NS}:fireworker.enabled: true needs runtime.experimental: true in a developer stack (the team stack bakes the team runtime)`,
+            "dev-ann",
+        ],
+        [
+            "localHost outside a local stack",
+            { ...team, [`${NS}:registry`]: json({ localHost: "127.0.0.1:5000" }) },
+            `${NS}:registry.localHost: "127.0.0.1:5000" is only for local stacks; remove it from this team stack (cloud stacks push to Artifact Registry)`,
+        ],
+        [
+            "fireworker disk smaller than the images",
+            { ...team, [`${NS}:fireworker`]: json({ diskSizeGb: 5 }) },
+            `${NS}:fireworker.diskSizeGb: 5 is smaller than the images it must hold (the source disk image alone takes 10 GB, the preloaded runtime comes on top); use at least 10`,
+        ],
+        [
+            "fireworker family too long for image names",
+            { ...team, [`${NS}:fireworker`]: json({ family: "f".repeat(47) }) },
+            `${NS}:fireworker.family: "${"f".repeat(47)}" is too long for image names (<family>-<16 hex>, at most 63 characters); use at most 46 characters in all`,
+        ],
+        [
+            "developer fireworker family too long with the id",
+            {
+                ...cloud,
+                [`${NS}:mode`]: "developer",
+                [`${NS}:runtime`]: json({ experimental: true }),
+                [`${NS}:fireworker`]: json({ enabled: true, family: "fireworker-images-for-the-whole-lab-2025" }),
+            },
+            `${NS}:fireworker.family: "fireworker-images-for-the-whole-lab-2025" gives the family "fireworker-images-for-the-whole-lab-2025-annabelle", which is too long for image names (<family>-<16 hex>, at most 63 characters); use at most 46 characters in all`,
+            "dev-annabelle",
+        ],
+    ];
+    for (const [what, config, expected, stack] of table) {
+        it(`rejects ${what} with one line`, () => {
+            assert.deepEqual(lines(config, stack ?? "team"), [expected]);
+        });
+    }
+
+    it("accepts a base pinned by digest even without a tag", () => {
+        const base = `python@sha256:${"a".repeat(64)}`;
+        const s = loadSettings({ ...team, [`${NS}:runtime`]: json({ base }) }, { stack: "team", projectRoot: ROOT });
+        assert.equal(s.runtime.base, base);
+    });
+
+    it("accepts the multi-region that holds the region", () => {
+        const s = loadSettings(
+            { ...team, [`${NS}:registry`]: json({ location: "us" }) },
+            { stack: "team", projectRoot: ROOT },
+        );
+        assert.ok(s.mode === "team");
+        assert.equal(s.registry.location, "us");
+    });
+
+    it("ignores other namespaces' settings but reports every bad one of ours", () => {
+        const got = lines({
+            ...team,
+            "aws:region": "x",
+            [`${NS}:mode`]: "teem",
+            [`${NS}:runtime`]: json({ base: "alpine:3" }),
+        });
+        assert.equal(got.length, 2);
+    });
+});
