@@ -3,12 +3,12 @@
  * tree vs. `find ... -print0 | xargs -0 sha256sum` over the same files. The tree has an ignored
  * large directory, which neither side reads. Deterministic content, under os.tmpdir(), deleted after.
  */
-import { spawnSync } from "child_process";
-import { createCipheriv } from "crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
-import * as os from "os";
-import * as path from "path";
-import { collectContext, ContextSpec, hashContext, hashEntries } from "../lib/build/context";
+import { spawnSync } from "node:child_process";
+import { createCipheriv } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { type ContextSpec, collectContext, hashContext, hashEntries } from "../lib/build/context";
 import type { Row } from "./images";
 import { bytes, median, progress, seconds } from "./support";
 

@@ -5,15 +5,15 @@
  *    `COPY . ` first, then apt-get): wall time and bytes pushed to the registry;
  *  - bytes a worker pulls to start a task with the runtime preloaded vs. without it.
  */
-import { randomBytes } from "crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
-import * as os from "os";
-import * as path from "path";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { stackConfig } from "../lib/plan/stackFile";
 import { blobSet, blobStore, dockerOk, Executor, Registry, removeImages, uploaded } from "../test/support/docker";
 import { commitAll, git, writeFiles } from "../test/support/git";
 import type { TestEnv } from "../test/support/testEnv";
-import { bytes, progress, ratio, ROOT, seconds, shAsync } from "./support";
+import { bytes, progress, ROOT, ratio, seconds, shAsync } from "./support";
 
 export interface Row {
     benchmark: string;

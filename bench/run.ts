@@ -3,12 +3,12 @@
  * printed as one markdown table on stdout (progress on stderr). The image benchmarks need the
  * Docker test environment (scripts/test-env); without it they are skipped, loudly.
  */
-import { spawnSync } from "child_process";
-import * as os from "os";
+import { spawnSync } from "node:child_process";
+import * as os from "node:os";
 import { getTestEnv } from "../test/support/testEnv";
 import { hashingBenchmark } from "./hashing";
-import { imageBenchmarks, Row } from "./images";
-import { median, progress, ratio, ROOT, seconds } from "./support";
+import { imageBenchmarks, type Row } from "./images";
+import { median, progress, ROOT, ratio, seconds } from "./support";
 
 const PLAN_RUNS = 5;
 

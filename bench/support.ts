@@ -2,8 +2,8 @@
  * Helpers of the benchmarks: timing, units, commands. Docker, the test registry, the real builds
  * and git come from the tests' ../test/support/docker.ts and ../test/support/git.ts.
  */
-import { spawn } from "child_process";
-import * as path from "path";
+import { spawn } from "node:child_process";
+import * as path from "node:path";
 
 export const ROOT = path.resolve(__dirname, "..");
 

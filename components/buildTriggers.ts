@@ -86,21 +86,19 @@ export class BuildTriggers extends pulumi.ComponentResource {
                     includedFiles: includedFiles(prepared.context, [args.stackFile, ...PROGRAM_FILES], (p) =>
                         fs.statSync(path.resolve(args.projectRoot, p)).isDirectory(),
                     ),
-                    build: pulumi
-                        .output(args.runtimeReference)
-                        .apply((ref) =>
-                            build(
-                                renderTriggerBuild(
-                                    {
-                                        stack: args.stack,
-                                        build: kind,
-                                        timeoutSeconds: prepared.timeoutSeconds,
-                                        machineType: prepared.machineType,
-                                    },
-                                    ref,
-                                ),
+                    build: pulumi.output(args.runtimeReference).apply((ref) =>
+                        build(
+                            renderTriggerBuild(
+                                {
+                                    stack: args.stack,
+                                    build: kind,
+                                    timeoutSeconds: prepared.timeoutSeconds,
+                                    machineType: prepared.machineType,
+                                },
+                                ref,
                             ),
                         ),
+                    ),
                 },
                 { parent: this },
             );

@@ -95,7 +95,13 @@ export class PipelineAccounts extends pulumi.ComponentResource {
 
         if (args.nightly) {
             // running a trigger is creating a build that runs as `build`
-            this.nightly = account(this, `${name}-nightly`, p, ACCOUNT_IDS.nightly, "Fireworker nightly build scheduler");
+            this.nightly = account(
+                this,
+                `${name}-nightly`,
+                p,
+                ACCOUNT_IDS.nightly,
+                "Fireworker nightly build scheduler",
+            );
             this.projectRole("nightly-builds", member(this.nightly), "roles/cloudbuild.builds.editor");
             new gcp.serviceaccount.IAMMember(
                 `${name}-nightly-acts-as-build`,

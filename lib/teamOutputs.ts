@@ -3,14 +3,7 @@
  * StackReference). One list, so the team stack, developer stacks and the offline plan's
  * placeholders cannot drift apart.
  */
-import {
-    ACCOUNT_IDS,
-    registryHost,
-    repositoryPath,
-    serviceAccountEmail,
-    sourceBucketName,
-    teamImage,
-} from "./names";
+import { ACCOUNT_IDS, registryHost, repositoryPath, serviceAccountEmail, sourceBucketName, teamImage } from "./names";
 import { REGISTRY_DEFAULTS } from "./settings/defaults";
 
 export const TEAM_OUTPUTS = [

@@ -3,7 +3,7 @@
  * same-repository pull request). Each policy is a plain function in rules.ts, which the main
  * test suite also applies to the offline plans of the example stacks.
  */
-import { PolicyPack, ResourceValidationPolicy } from "@pulumi/policy";
+import { PolicyPack, type ResourceValidationPolicy } from "@pulumi/policy";
 import { rules } from "./rules";
 
 const policies: ResourceValidationPolicy[] = rules.map((rule) => ({

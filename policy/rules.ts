@@ -8,7 +8,7 @@
  * Enforcement: mandatory for what loses data, leaks access, silently changes results or grows
  * without bound; advisory for style (image labels).
  */
-import { isAlpine, isDigest, parseImageRef as parseRef, type ImageRef } from "../lib/imageRef";
+import { type ImageRef, isAlpine, isDigest, parseImageRef as parseRef } from "../lib/imageRef";
 
 export type EnforcementLevel = "advisory" | "mandatory";
 
@@ -22,8 +22,12 @@ export interface Rule {
     description: string;
     enforcementLevel: EnforcementLevel;
     /** Violation messages for one resource; empty when it passes. */
-    check(resourceType: string, inputs: any, options?: ResourceOptions): string[];
+    check(resourceType: string, inputs: Inputs, options?: ResourceOptions): string[];
 }
+
+/** Resource inputs as the engine passes them: untyped JSON, read defensively with typeof checks. */
+// biome-ignore lint/suspicious/noExplicitAny: resource inputs are untyped JSON; every read below checks its type
+type Inputs = any;
 
 const COMMAND = "command:local:Command";
 const INSTANCE = "gcp:compute/instance:Instance";
@@ -50,13 +54,13 @@ function unpinned(ref: string): string | undefined {
 
 // ---------------------------------------------------------------- build commands
 
-function env(inputs: any): Record<string, unknown> {
+function env(inputs: Inputs): Record<string, unknown> {
     const e = inputs?.environment;
     return e !== null && typeof e === "object" ? (e as Record<string, unknown>) : {};
 }
 
 /** The build args of a build command, or undefined (not a build, or not known yet). */
-function buildArgs(inputs: any): Record<string, unknown> | undefined {
+function buildArgs(inputs: Inputs): Record<string, unknown> | undefined {
     const raw = env(inputs).FW_BUILD_ARGS;
     if (typeof raw !== "string") return undefined;
     try {
@@ -71,7 +75,7 @@ function buildArgs(inputs: any): Record<string, unknown> | undefined {
  * The base images of a build command: `from` (its build arg) and the others its Dockerfile's
  * FROM lines name (dockerfileBases), `from` itself left out.
  */
-function buildBases(inputs: any): { from?: string; others: string[] } {
+function buildBases(inputs: Inputs): { from?: string; others: string[] } {
     const args = buildArgs(inputs);
     const from = typeof args?.from === "string" ? args.from : undefined;
     const dockerfile = env(inputs).FW_DOCKERFILE;
@@ -123,7 +127,7 @@ export function dockerfileBases(dockerfile: string, args: Record<string, unknown
             const words = m[2].split(/\s+/).filter((w) => !w.startsWith("--"));
             const image = (words[0] ?? "").replace(
                 /\$\{(\w+)\}|\$(\w+)/g,
-                (whole, a?: string, b?: string) => vars[(a ?? b)!] ?? whole,
+                (whole, a?: string, b?: string) => vars[a ?? b ?? ""] ?? whole,
             );
             const earlierStage = stages.has(image.toLowerCase());
             if (words[1]?.toUpperCase() === "AS" && words[2]) stages.add(words[2].toLowerCase());
@@ -147,7 +151,7 @@ const PRIMITIVE_ROLES = new Set(["roles/owner", "roles/editor", "roles/viewer"])
 const PUBLIC_MEMBERS = new Set(["allusers", "allauthenticatedusers"]);
 
 /** The (role, members) grants of an IAM member/binding/policy resource. */
-function grants(inputs: any): { role: string; members: string[] }[] {
+function grants(inputs: Inputs): { role: string; members: string[] }[] {
     const out: { role: string; members: string[] }[] = [];
     const members = (v: unknown): string[] =>
         Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : typeof v === "string" ? [v] : [];
@@ -345,7 +349,7 @@ export const rules: Rule[] = [
             )
                 return [];
             if (inputs?.dockerConfig?.immutableTags === true) return [];
-            const policies: any[] = Array.isArray(inputs?.cleanupPolicies) ? inputs.cleanupPolicies : [];
+            const policies: Inputs[] = Array.isArray(inputs?.cleanupPolicies) ? inputs.cleanupPolicies : [];
             if (!policies.some((p) => String(p?.action ?? "").toUpperCase() === "DELETE")) {
                 return ["has mutable tags and no DELETE cleanup policy; its images are never deleted"];
             }
@@ -379,7 +383,7 @@ export interface Violation {
 /** Every rule's violations for one resource. */
 export function checkResource(
     resourceType: string,
-    inputs: any,
+    inputs: Inputs,
     options?: ResourceOptions,
 ): Omit<Violation, "resource">[] {
     return rules.flatMap((r) =>

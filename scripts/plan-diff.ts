@@ -4,7 +4,7 @@
  * An empty file (e.g. /dev/null) stands for "no plan": a stack new in the change, or removed.
  * Exit status: 0 with the diff on stdout; 2 for bad arguments or a file that is not a plan.
  */
-import * as fs from "fs";
+import * as fs from "node:fs";
 import type { Plan } from "../lib/plan/offlinePlan";
 import { diffPlans } from "../lib/plan/planDiff";
 import { renderDiff } from "../lib/plan/planDiffMarkdown";

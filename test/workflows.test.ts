@@ -98,7 +98,7 @@ describe("GitHub workflows", function () {
                 for (const job of Object.values(wf.jobs)) {
                     for (const step of job.steps) {
                         if (step.uses)
-                            assert.match(step.uses, /^[\w.-]+\/[\w.\/-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/, step.uses);
+                            assert.match(step.uses, /^[\w.-]+\/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/, step.uses);
                         assert.equal(step.with?.credentials_json, undefined);
                     }
                 }

@@ -120,6 +120,8 @@ async function hashOne(e: ContextEntry): Promise<string> {
 export async function hashContext(entries: ContextEntry[]): Promise<string> {
     const contents = await hashEntries(entries);
     const h = createHash("sha256");
-    entries.forEach((e, i) => h.update(`${e.path}\0${e.kind}\0${e.executable ? "x" : "-"}\0${contents[i]}\n`));
+    entries.forEach((e, i) => {
+        h.update(`${e.path}\0${e.kind}\0${e.executable ? "x" : "-"}\0${contents[i]}\n`);
+    });
     return h.digest("hex");
 }

@@ -2,7 +2,7 @@
  * Lints a Dockerfile (rendered or brought) with a real parser (`dockerfile-ast`) against the
  * source document's rules. Each finding is `file:line: rule: detail`.
  */
-import { Arg, DockerfileParser, From, Instruction } from "dockerfile-ast";
+import { type Arg, DockerfileParser, type From, type Instruction } from "dockerfile-ast";
 import { baseImageProblem, isAlpine } from "../imageRef";
 
 export interface LintFinding {

@@ -3,7 +3,7 @@
  * commit that touched the payload directory, so a commit elsewhere in the repository does not
  * rebuild the application, and planning twice gives the same inputs (never the wall clock).
  */
-import { execFileSync } from "child_process";
+import { execFileSync } from "node:child_process";
 
 export interface GitFacts {
     /** Commit hash, with `-dirty` when the payload has uncommitted changes; "" outside git. */

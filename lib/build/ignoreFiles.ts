@@ -6,9 +6,10 @@
  * - `.dockerignore` is Docker's Go patterns with `!` exceptions (`@balena/dockerignore`).
  * A file is uploaded when neither excludes it.
  */
-import dockerignore from "@balena/dockerignore";
+
 import * as fs from "node:fs";
 import * as path from "node:path";
+import dockerignore from "@balena/dockerignore";
 import ignore, { type Ignore } from "ignore";
 
 export interface ContextFilter {

@@ -4,12 +4,12 @@
  * Dockerfile rides along under `DOCKERFILE_IN_CONTEXT`, with a `.dockerignore` that keeps it
  * (and itself) out of the image; the context's own ignore rules were applied already.
  */
-import * as fs from "fs";
-import { pipeline } from "stream/promises";
+import * as fs from "node:fs";
+import { pipeline } from "node:stream/promises";
+import * as zlib from "node:zlib";
 import * as tar from "tar-stream";
-import * as zlib from "zlib";
 import { DOCKERFILE_IN_CONTEXT } from "./cloudBuildConfig";
-import { ContextEntry } from "./context";
+import type { ContextEntry } from "./context";
 
 /** 2000-01-01T00:00:00Z: any fixed time; Docker's COPY cache ignores it, reproducibility needs it fixed. */
 const FIXED_MTIME = new Date(946684800 * 1000);

@@ -122,7 +122,9 @@ function broughtRuntimeContext(dockerfile: string, dockerfileSource: string, roo
 
 function dedupe<T extends { dest: string }>(items: T[]): T[] {
     const seen = new Map<string, T>();
-    items.forEach((i) => seen.set(i.dest, i));
+    for (const i of items) {
+        seen.set(i.dest, i);
+    }
     return [...seen.values()];
 }
 
@@ -211,7 +213,10 @@ export function runtimeRepositoryHint(s: Settings): string {
  * Reads, lints and hashes both builds of a stack: its runtime and its application, which
  * builds FROM the runtime repository its settings name.
  */
-export async function prepareBuilds(s: Settings, root: string): Promise<{ runtime: PreparedBuild; application: PreparedBuild }> {
+export async function prepareBuilds(
+    s: Settings,
+    root: string,
+): Promise<{ runtime: PreparedBuild; application: PreparedBuild }> {
     const runtime = await prepareRuntime(s.runtime, root);
     const repository = s.mode === "team" ? s.triggers.repository : undefined;
     const application = await prepareApplication(

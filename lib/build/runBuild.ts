@@ -74,19 +74,13 @@ async function existingInRegistry(spec: BuildSpec, opts: RunOptions): Promise<Bu
     ];
     const out = await run("gcloud", args, { ...opts, log: SILENT }).catch(() => undefined);
     const digest = out?.trim();
-    return digest && DIGEST.test(digest)
-        ? { digest, reference: `${spec.image}@${digest}` }
-        : undefined;
+    return digest && DIGEST.test(digest) ? { digest, reference: `${spec.image}@${digest}` } : undefined;
 }
 
 /** Where the output of look-ups goes: nowhere (their failure is an answer, not an error). */
 const SILENT = new Writable({ write: (_chunk, _encoding, done) => done() });
 
-async function dockerBuild(
-    spec: BuildSpec,
-    entries: ContextEntry[],
-    opts: RunOptions,
-): Promise<BuildResult> {
+async function dockerBuild(spec: BuildSpec, entries: ContextEntry[], opts: RunOptions): Promise<BuildResult> {
     const refs = spec.tags.map((t) => `${spec.image}:${t}`);
     await run(
         "docker",
@@ -121,11 +115,7 @@ async function repoDigest(spec: BuildSpec, ref: string, opts: RunOptions): Promi
     return { digest: reference.slice(spec.image.length + 1), reference };
 }
 
-async function cloudBuild(
-    spec: BuildSpec,
-    entries: ContextEntry[],
-    opts: RunOptions,
-): Promise<BuildResult> {
+async function cloudBuild(spec: BuildSpec, entries: ContextEntry[], opts: RunOptions): Promise<BuildResult> {
     const dir = path.join(opts.projectRoot, ".fireworker", "builds");
     fs.mkdirSync(dir, { recursive: true });
     const base = path.join(dir, `${spec.image.split("/").pop()}-${spec.tags[0]}`);

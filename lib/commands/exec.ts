@@ -1,5 +1,5 @@
 /** Runs a tool (docker, gcloud) for the build and bake commands, returning its stdout. */
-import { spawn } from "child_process";
+import { spawn } from "node:child_process";
 
 export interface ExecOptions {
     env?: NodeJS.ProcessEnv;

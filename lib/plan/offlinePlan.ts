@@ -34,6 +34,26 @@ export interface PlanOptions {
     execute?: BuildExecutor;
 }
 
+/** The parts of the SDK's mock monitor the plan hooks into (not in its public types). */
+interface MonitorRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getProtect(): boolean;
+    getRetainondelete?(): boolean;
+}
+type MonitorCallback = (err: unknown, resp: unknown) => void;
+interface MockMonitor {
+    registerResource(req: MonitorRequest, callback: MonitorCallback): unknown;
+    readResource(req: MonitorRequest, callback: MonitorCallback): unknown;
+    mocks: { newResource(args: pulumi.runtime.MockResourceArgs): unknown };
+}
+
+/** The name of a resource's parent, from its URN (`...::name`). */
+function parentName(urn: string): string | null {
+    return urn ? (urn.split("::").pop() ?? null) : null;
+}
+
 /** Runs the program for one stack file under mocks and returns its plan. */
 export async function planStack(
     stack: string,
@@ -65,16 +85,15 @@ export async function planStack(
         true,
     );
     // Record parents and options, which the Mocks interface does not pass.
-    const monitor = (pulumi.runtime as unknown as { getMonitor(): any }).getMonitor();
+    const monitor = (pulumi.runtime as unknown as { getMonitor(): MockMonitor }).getMonitor();
     const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) =>
-        register(req, (err: unknown, resp: any) => {
+    monitor.registerResource = (req, callback) =>
+        register(req, (err, resp) => {
             if (!err && resp) {
-                const parentUrn: string = req.getParent();
                 const rec: PlannedResource = {
                     type: req.getType(),
                     name: req.getName(),
-                    parent: parentUrn ? parentUrn.split("::").pop()! : null,
+                    parent: parentName(req.getParent()),
                     inputs: {},
                 };
                 if (req.getProtect()) rec.options = { ...rec.options, protect: true };
@@ -85,19 +104,13 @@ export async function planStack(
         });
     // A StackReference is read, not registered: list it too, with the stack it reads.
     const read = monitor.readResource.bind(monitor);
-    monitor.readResource = (req: any, callback: (err: unknown, resp: any) => void) => {
-        const parentUrn: string = req.getParent();
-        records.push({
-            type: req.getType(),
-            name: req.getName(),
-            parent: parentUrn ? parentUrn.split("::").pop()! : null,
-            inputs: {},
-        });
+    monitor.readResource = (req, callback) => {
+        records.push({ type: req.getType(), name: req.getName(), parent: parentName(req.getParent()), inputs: {} });
         return read(req, callback);
     };
     const inputsOf = new Map<string, Record<string, unknown>>();
     const origNew = monitor.mocks.newResource;
-    monitor.mocks.newResource = (args: any) => {
+    monitor.mocks.newResource = (args) => {
         const key = `${args.type}::${args.name}`;
         if (inputsOf.has(key)) {
             // names must be unique per type (children are prefixed with their parent's name)
@@ -108,7 +121,6 @@ export async function planStack(
     };
     pulumi.runtime.setAllConfig(config);
     delete require.cache[require.resolve("../../index")];
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = require("../../index") as () => Promise<Record<string, unknown>>;
     const outputs = await program();
     const resolved = await resolveOutputs(outputs);
@@ -117,7 +129,9 @@ export async function planStack(
         r.inputs = clean(inputsOf.get(`${r.type}::${r.name}`) ?? {}) as Record<string, unknown>;
     }
     records.sort((a, b) =>
-        a.type === b.type ? compareCodePoints(a.name, b.name) || compareCodePoints(a.parent ?? "", b.parent ?? "") : compareCodePoints(a.type, b.type),
+        a.type === b.type
+            ? compareCodePoints(a.name, b.name) || compareCodePoints(a.parent ?? "", b.parent ?? "")
+            : compareCodePoints(a.type, b.type),
     );
     // secrets never reach a plan, a diff or a pull-request summary
     return maskSecrets({

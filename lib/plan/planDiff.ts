@@ -50,7 +50,11 @@ function keyOf(r: ResourceKey): string {
 }
 
 function compareResources(a: ResourceKey, b: ResourceKey): number {
-    return compareCodePoints(a.type, b.type) || compareCodePoints(a.name, b.name) || compareCodePoints(a.parent ?? "", b.parent ?? "");
+    return (
+        compareCodePoints(a.type, b.type) ||
+        compareCodePoints(a.name, b.name) ||
+        compareCodePoints(a.parent ?? "", b.parent ?? "")
+    );
 }
 
 /**
@@ -64,7 +68,7 @@ export function diffPlans(old: Plan | null, next: Plan | null): PlanDiff {
     }
     const a = old ? maskSecrets(old) : null;
     const b = next ? maskSecrets(next) : null;
-    const stack = (b ?? a)!.stack;
+    const stack = b?.stack ?? a?.stack ?? "";
     const before = new Map((a?.resources ?? []).map((r) => [keyOf(r), r]));
     const after = new Map((b?.resources ?? []).map((r) => [keyOf(r), r]));
     const diff: PlanDiff = {
@@ -188,7 +192,13 @@ function diffValues(path: string, a: unknown, b: unknown, out: ValueChange[]): v
     if (Array.isArray(a) && Array.isArray(b)) {
         if (a.length !== b.length && a.every(isPrimitive) && b.every(isPrimitive)) {
             // an element inserted or dropped: a line per element reads better than shifted indices
-            out.push({ path: label, kind: "changed", old: a, new: b, lines: lineDiff(a.map(showValue), b.map(showValue)) });
+            out.push({
+                path: label,
+                kind: "changed",
+                old: a,
+                new: b,
+                lines: lineDiff(a.map(showValue), b.map(showValue)),
+            });
             return;
         }
         for (let i = 0; i < Math.max(a.length, b.length); i++) {

@@ -15,13 +15,14 @@ function fakeDigest(seed: unknown): string {
 export function mockState(
     type: string,
     name: string,
-    inputs: Record<string, any>,
+    inputs: Record<string, unknown>,
     config: Record<string, string>,
 ): Record<string, unknown> {
-    const project = inputs.project ?? config["gcp:project"] ?? "project";
+    const text = (key: string) => (typeof inputs[key] === "string" ? (inputs[key] as string) : undefined);
+    const project = text("project") ?? config["gcp:project"] ?? "project";
     switch (type) {
         case "command:local:Command": {
-            const env = inputs.environment ?? {};
+            const env = (inputs.environment ?? {}) as Record<string, string | undefined>;
             if (env.FW_BAKE_IMAGE !== undefined) {
                 // as a finished bake reports it
                 const result = { image: env.FW_BAKE_IMAGE, family: env.FW_BAKE_FAMILY, build: "offline-plan" };
@@ -33,7 +34,7 @@ export function mockState(
             return { ...inputs, stdout: JSON.stringify({ digest, reference }), stderr: "" };
         }
         case "gcp:serviceaccount/account:Account": {
-            const email = serviceAccountEmail(inputs.accountId, project);
+            const email = serviceAccountEmail(text("accountId") ?? "", project);
             return {
                 ...inputs,
                 email,
@@ -42,14 +43,14 @@ export function mockState(
             };
         }
         case "gcp:storage/bucket:Bucket":
-            return { ...inputs, url: `gs://${inputs.name}` };
+            return { ...inputs, url: `gs://${text("name")}` };
         case "gcp:cloudbuild/trigger:Trigger":
-            return { ...inputs, triggerId: `${inputs.name}-id` };
+            return { ...inputs, triggerId: `${text("name")}-id` };
         case "pulumi:pulumi:StackReference": {
             const location = config["gcp:region"] ?? "us-central1";
-            return { name: inputs.name, outputs: teamOutputPlaceholders(project, location), secretOutputNames: [] };
+            return { name: text("name"), outputs: teamOutputPlaceholders(project, location), secretOutputNames: [] };
         }
         default:
-            return { ...inputs, name: inputs.name ?? name };
+            return { ...inputs, name: text("name") ?? name };
     }
 }

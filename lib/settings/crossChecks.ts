@@ -5,7 +5,7 @@
  */
 import { IMAGE_HASH_LENGTH, MAX_FAMILY_LENGTH, MIN_DISK_SIZE_GB } from "../bake/imageName";
 import { show } from "../errors";
-import { type ParsedSettings, NAMESPACE } from "./schema";
+import { NAMESPACE, type ParsedSettings } from "./schema";
 import type { GcpSettings, StackKind } from "./types";
 
 /** A setting only some kinds of stack use, and why. */

@@ -85,4 +85,3 @@ function unwrap(t: z.ZodType | undefined): z.ZodType | undefined {
     }
     return cur;
 }
-

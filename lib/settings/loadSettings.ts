@@ -74,7 +74,12 @@ export function loadSettings(config: Record<string, string>, ctx: LoadContext): 
 }
 
 /** The settings of the stack's kind, with the defaults that depend on other settings. */
-function shape(s: ParsedSettings, stack: string, gcp: GcpSettings | undefined, developer: string | undefined): Settings {
+function shape(
+    s: ParsedSettings,
+    stack: string,
+    gcp: GcpSettings | undefined,
+    developer: string | undefined,
+): Settings {
     const { friendlyTag, ...application } = s.application;
     const { experimental, ...runtime } = s.runtime;
     const common = { stack, runtime, application };

@@ -111,7 +111,9 @@ const labels = z
     })
     .prefault({});
 
-const repositoryId = z.string().regex(GCE_NAME, { error: "is not a repository id (lowercase letters, digits, dashes)" });
+const repositoryId = z
+    .string()
+    .regex(GCE_NAME, { error: "is not a repository id (lowercase letters, digits, dashes)" });
 
 const absolutePath = /^\/[A-Za-z0-9._\-/]*$/;
 
@@ -201,9 +203,15 @@ export function makeSchema(ctx: PathContext) {
     const triggers = z
         .strictObject({
             /** `owner/name` of the GitHub repository holding this project and its payload. */
-            repository: z.string().regex(GITHUB_REPOSITORY, { error: 'is not a GitHub repository "owner/name"' }).optional(),
+            repository: z
+                .string()
+                .regex(GITHUB_REPOSITORY, { error: 'is not a GitHub repository "owner/name"' })
+                .optional(),
             /** Cloud Build 2nd-gen connection name (its GitHub App is installed once by hand). */
-            connection: z.string().regex(GCE_NAME, { error: "is not a connection name" }).default(TRIGGER_DEFAULTS.connection),
+            connection: z
+                .string()
+                .regex(GCE_NAME, { error: "is not a connection name" })
+                .default(TRIGGER_DEFAULTS.connection),
             /** RE2 regex of the branch whose pushes rebuild the team images. */
             branch: z.string().default(TRIGGER_DEFAULTS.branch),
             /** Cron schedule (UTC) of the nightly application build; unset: none. */

@@ -184,4 +184,3 @@ describe("FireworkerImage (developer plan)", () => {
         assert.equal(config.serviceAccount, `projects/${PROJECT}/serviceAccounts/${sa("fw-baker")}`);
     });
 });
-

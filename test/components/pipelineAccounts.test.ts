@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Plan } from "../../lib/plan/offlinePlan";
+import type { Plan } from "../../lib/plan/offlinePlan";
 import { byType, find, planOf, ROOT } from "../support/plan";
 
 const IAM_TYPES =

@@ -30,7 +30,10 @@ describe("names", () => {
     });
 
     it("developer images are <id>-<name> in the developer repository; nightly images nightly-<app>", () => {
-        assert.equal(developerImage(developer, "ann", "wcm-code"), "us-central1-docker.pkg.dev/p/fireworker-dev/ann-wcm-code");
+        assert.equal(
+            developerImage(developer, "ann", "wcm-code"),
+            "us-central1-docker.pkg.dev/p/fireworker-dev/ann-wcm-code",
+        );
         assert.equal(nightlyImage(developer, "app"), "us-central1-docker.pkg.dev/p/fireworker-dev/nightly-app");
     });
 

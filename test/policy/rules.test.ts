@@ -2,10 +2,10 @@
 // whole pack on the offline plans of the example stacks; last, the pack itself served the way
 // the Pulumi CLI runs it (skipped without policy/node_modules: `npm ci --prefix policy`).
 import assert from "node:assert/strict";
-import { ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { checkPlan, checkResource, dockerfileBases, Rule, rules } from "../../policy/rules";
+import { checkPlan, checkResource, dockerfileBases, type Rule, rules } from "../../policy/rules";
 import { find, planOf, ROOT } from "../support/plan";
 
 const COMMAND = "command:local:Command";

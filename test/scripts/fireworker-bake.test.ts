@@ -22,7 +22,7 @@ interface BakeRun {
     state: string;
 }
 
-describe("scripts/fireworker-bake.sh with a fake gcloud", function () {
+describe("scripts/fireworker-bake.sh with a fake gcloud", () => {
     let config: BakeConfig;
     let imageName: string;
     let recipe: string;
@@ -37,7 +37,9 @@ describe("scripts/fireworker-bake.sh with a fake gcloud", function () {
         fakeBin = fakeGcloudBin();
         dirs.push(fakeBin);
     });
-    after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+    after(() => {
+        for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    });
 
     function newState(files: Record<string, string> = {}): string {
         const state = mkdtempSync(path.join(os.tmpdir(), "fw-bake-state-"));
@@ -124,7 +126,7 @@ describe("scripts/fireworker-bake.sh with a fake gcloud", function () {
         for (const arg of [
             "--max-run-duration=2400s",
             "--instance-termination-action=DELETE",
-            "--service-account=" + sa("fw-worker"),
+            `--service-account=${sa("fw-worker")}`,
             "--shielded-secure-boot",
             "--shielded-vtpm",
             "--shielded-integrity-monitoring",
@@ -306,7 +308,7 @@ describe("scripts/fireworker-bake.sh with a fake gcloud", function () {
             ),
         );
         assert.ok(
-            !run.calls.some((c) => c.startsWith("compute instances delete fwb-" + imageName.split("-").pop())),
+            !run.calls.some((c) => c.startsWith(`compute instances delete fwb-${imageName.split("-").pop()}`)),
             "the live builder is not ours to delete",
         );
         assert.equal(index(run, "compute instances create "), -1);
@@ -331,4 +333,3 @@ describe("scripts/fireworker-bake.sh with a fake gcloud", function () {
         }
     });
 });
-

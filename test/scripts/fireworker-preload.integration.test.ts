@@ -1,8 +1,8 @@
 // Integration tests of scripts/fireworker-preload.sh: the real script against a real Docker engine
 // and registry (scripts/test-env), with a loopback stub of the GCE metadata server.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import {
     existsSync,
     mkdirSync,
@@ -14,11 +14,11 @@ import {
     writeFileSync,
 } from "node:fs";
 import * as http from "node:http";
-import { AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { docker, dockerOk, removeImages } from "../support/docker";
-import { requireDockerOrSkip, TestEnv } from "../support/testEnv";
+import { requireDockerOrSkip, type TestEnv } from "../support/testEnv";
 
 const SCRIPT = path.resolve(__dirname, "..", "..", "scripts", "fireworker-preload.sh");
 const METADATA_PREFIX = "/computeMetadata/v1";
@@ -64,7 +64,7 @@ async function startMetadataStub(): Promise<MetadataStub> {
                 stub.unflavored.push(`${req.method} ${url}`);
                 return send(403, "Missing Metadata-Flavor:Google header.");
             }
-            if (!url.startsWith(METADATA_PREFIX + "/")) {
+            if (!url.startsWith(`${METADATA_PREFIX}/`)) {
                 return send(404, "not found");
             }
             const rest = url.slice(METADATA_PREFIX.length + 1);
@@ -239,7 +239,7 @@ describe("fireworker-preload.sh (integration: Docker engine, registry, metadata 
         images.c = buildAndPush(t, work, runId, "rollback");
     });
 
-    after(async function () {
+    after(async () => {
         if (!t) {
             return;
         }
@@ -301,7 +301,7 @@ describe("fireworker-preload.sh (integration: Docker engine, registry, metadata 
         assert.equal(stub.guest.status, "failed", output(r));
         assert.match(stub.guest.reason ?? "", reason, output(r));
         assert.doesNotMatch(stub.guest.reason ?? "", /\n/);
-        assert.match(r.stdout, new RegExp(`^FIREWORKER-PRELOAD: failed: .*$`, "m"));
+        assert.match(r.stdout, /^FIREWORKER-PRELOAD: failed: .*$/m);
         assert.equal(readFileSync(r.serial, "utf8"), `FIREWORKER-PRELOAD: failed: ${stub.guest.reason}\n`);
         assert.ok(existsSync(r.poweroff), "power-off command did not run");
         assert.deepEqual(readdirSync(r.tmp), [], "temporary files left behind");
@@ -309,7 +309,7 @@ describe("fireworker-preload.sh (integration: Docker engine, registry, metadata 
         assert.deepEqual(stub.unflavored, []);
     }
 
-    it("preloads the images by digest, tags them REPOSITORY:TAG, leaves no credential, reports ok", async function () {
+    it("preloads the images by digest, tags them REPOSITORY:TAG, leaves no credential, reports ok", async () => {
         const { a, b } = images;
         // A worker user that exists (daemon, in every Debian) and one that does not.
         const passwd = spawnSync("getent", ["passwd", "daemon"], { encoding: "utf8" });
@@ -405,7 +405,7 @@ describe("fireworker-preload.sh (integration: Docker engine, registry, metadata 
         assert.equal(imageId(t, a.tagged), imageId(t, a.pinned));
     });
 
-    it("fails on a wrong digest, removes what it pulled and tagged, still powers off", async function () {
+    it("fails on a wrong digest, removes what it pulled and tagged, still powers off", async () => {
         const { c } = images;
         const wrong = `${c.repo}-missing:${c.tag}@sha256:${randomBytes(32).toString("hex")}`;
         const r = await preload("wrong-digest", {
@@ -419,7 +419,7 @@ describe("fireworker-preload.sh (integration: Docker engine, registry, metadata 
         assert.equal(imageId(t, wrong.slice(0, wrong.indexOf("@"))), null);
     });
 
-    it("fails when the registry is down, still powers off", async function () {
+    it("fails when the registry is down, still powers off", async () => {
         const host = `127.0.0.1:${await closedPort()}`;
         const r = await preload("registry-down", {
             "fw-registry-host": host,
@@ -429,7 +429,7 @@ describe("fireworker-preload.sh (integration: Docker engine, registry, metadata 
         assert.ok(r.ms < 60_000, `took ${r.ms} ms`);
     });
 
-    it("fails when the token endpoint answers 500, still powers off", async function () {
+    it("fails when the token endpoint answers 500, still powers off", async () => {
         stub.tokenFails = true;
         try {
             const r = await preload("token-down", {
@@ -444,7 +444,7 @@ describe("fireworker-preload.sh (integration: Docker engine, registry, metadata 
         }
     });
 
-    it("fails fast when the metadata server is unreachable, still powers off", async function () {
+    it("fails fast when the metadata server is unreachable, still powers off", async () => {
         const r = await preload(
             "metadata-down",
             {},

@@ -4,8 +4,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { loadSettings } from "../../lib/settings/loadSettings";
 import { stackConfig } from "../../lib/plan/stackFile";
+import { loadSettings } from "../../lib/settings/loadSettings";
 import { ROOT } from "../support/plan";
 
 function stacksCopy(): string {

@@ -29,7 +29,7 @@ describe("npm run plan (the CLI)", function () {
             assert.equal(plan.stack, stack);
             assert.ok(plan.resources.length > 0);
             assert.ok(!a.stdout.includes(ROOT), "the plan holds an absolute path");
-            assert.ok(!a.stdout.includes(os.userInfo().username + "/"), "the plan holds a user name");
+            assert.ok(!a.stdout.includes(`${os.userInfo().username}/`), "the plan holds a user name");
         });
     }
 

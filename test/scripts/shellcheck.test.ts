@@ -28,16 +28,16 @@ function shellScripts(dir: string): string[] {
     return found.sort();
 }
 
-describe("shellcheck", function () {
+describe("shellcheck", () => {
     const scripts = shellScripts(SCRIPTS_DIR);
 
-    it("finds the shell scripts under scripts/", function () {
+    it("finds the shell scripts under scripts/", () => {
         assert.ok(scripts.length > 0, "no shell scripts found under scripts/");
     });
 
     for (const script of scripts) {
         const name = path.relative(REPO_ROOT, script);
-        it(`${name} is shellcheck clean`, function () {
+        it(`${name} is shellcheck clean`, () => {
             const version = spawnSync("shellcheck", ["--version"], { encoding: "utf8" });
             if (version.error || version.status !== 0) {
                 assert.fail("shellcheck is not installed: apt-get install shellcheck");

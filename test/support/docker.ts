@@ -7,9 +7,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Writable } from "node:stream";
-import { planStack } from "../../lib/plan/offlinePlan";
 import { type BuildResult, type BuildSpec, buildSpecFromEnvironment } from "../../lib/build/buildSpec";
 import { runBuild } from "../../lib/build/runBuild";
+import { planStack } from "../../lib/plan/offlinePlan";
 import { ROOT } from "./plan";
 import type { TestEnv } from "./testEnv";
 

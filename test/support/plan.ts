@@ -1,6 +1,6 @@
 /** Running the offline plan in tests: in-process for speed, or as the real CLI. */
-import { spawnSync, SpawnSyncOptions } from "child_process";
-import * as path from "path";
+import { type SpawnSyncOptions, spawnSync } from "node:child_process";
+import * as path from "node:path";
 import { type Plan, type PlannedResource, planStack } from "../../lib/plan/offlinePlan";
 import { resolveStackFile, stackConfig } from "../../lib/plan/stackFile";
 

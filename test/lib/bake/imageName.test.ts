@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { BAKE_DEFAULTS, type BakeInputs, type BakeOptions, readBakeScripts, renderBake } from "../../../lib/bake/bakeConfig";
+import {
+    BAKE_DEFAULTS,
+    type BakeInputs,
+    type BakeOptions,
+    readBakeScripts,
+    renderBake,
+} from "../../../lib/bake/bakeConfig";
 import { bakeImageName, MAX_FAMILY_LENGTH, runtimeLine } from "../../../lib/bake/imageName";
 import { PROJECT, RUNTIME_REPO, sa } from "../../support/bake";
 import { ROOT } from "../../support/plan";
@@ -23,7 +29,10 @@ describe("bake image names (lib/bake/imageName.ts)", () => {
         assert.ok(a.imageName.length <= 63);
         assert.equal(renderBake(inputs("a"), scripts).imageName, a.imageName);
         assert.notEqual(renderBake(inputs("b"), scripts).imageName, a.imageName);
-        assert.notEqual(renderBake(inputs("a"), { ...scripts, preload: `${scripts.preload}\n` }).imageName, a.imageName);
+        assert.notEqual(
+            renderBake(inputs("a"), { ...scripts, preload: `${scripts.preload}\n` }).imageName,
+            a.imageName,
+        );
         assert.equal(a.runtimeLine, `${RUNTIME_REPO}:0123456789abcdef0123@sha256:${"a".repeat(64)}`);
         assert.equal(MAX_FAMILY_LENGTH, 46);
         assert.throws(() => bakeImageName("f".repeat(47), a.recipe, a.runtimeLine), /at most 46/);
@@ -40,7 +49,10 @@ describe("bake image names (lib/bake/imageName.ts)", () => {
     it("the recipe does not depend on how the image is baked, only on what shapes it", () => {
         const r = renderBake(inputs("a"), scripts).recipe;
         const recipe = (o: Partial<BakeOptions>) => renderBake(inputs("a", { ...options, ...o }), scripts).recipe;
-        assert.equal(recipe({ keep: 5, bakeTimeout: 3600, network: "n", zone: "us-central1-c", machineType: "e2-small" }), r);
+        assert.equal(
+            recipe({ keep: 5, bakeTimeout: 3600, network: "n", zone: "us-central1-c", machineType: "e2-small" }),
+            r,
+        );
         assert.notEqual(recipe({ workerUsers: ["worker"] }), r);
         assert.notEqual(recipe({ sourceImageFamily: "debian-13" }), r);
         assert.notEqual(recipe({ diskSizeGb: 30 }), r);

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { bakeSpecFromEnvironment } from "../../../lib/bake/bakeSpec";
 import { runBake } from "../../../lib/bake/runBake";
-import { PROJECT, fakeGcloudBin } from "../../support/bake";
+import { fakeGcloudBin, PROJECT } from "../../support/bake";
 
 describe("the bake runner (lib/bake/runBake.ts) with a fake gcloud", () => {
     const dirs: string[] = [];
@@ -14,7 +14,9 @@ describe("the bake runner (lib/bake/runBake.ts) with a fake gcloud", () => {
         fakeBin = fakeGcloudBin();
         dirs.push(fakeBin);
     });
-    after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+    after(() => {
+        for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    });
     const newState = () => {
         const d = mkdtempSync(path.join(os.tmpdir(), "fw-bake-runner-"));
         dirs.push(d);
@@ -45,7 +47,12 @@ describe("the bake runner (lib/bake/runBake.ts) with a fake gcloud", () => {
         );
         assert.ok(calls[1].startsWith("builds describe build-0001 "));
         await assert.rejects(
-            runBake(spec, { projectRoot: root, env: { ...env, FAKE_BUILD_STATUS: "FAILURE" }, pollSeconds: 0, log: sink }),
+            runBake(spec, {
+                projectRoot: root,
+                env: { ...env, FAKE_BUILD_STATUS: "FAILURE" },
+                pollSeconds: 0,
+                log: sink,
+            }),
             /bake of fireworker-[0-9a-f]{16} ended FAILURE \(Cloud Build build-0001\)/,
         );
     });

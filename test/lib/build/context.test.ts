@@ -154,7 +154,7 @@ describe("build context: ignore rules", () => {
         const read: string[] = [];
         // patch the fs module itself (lib/context.ts reads it through live bindings)
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const nodeFs = require("fs") as { readdirSync: unknown };
+        const nodeFs = require("node:fs") as { readdirSync: unknown };
         const original = fs.readdirSync;
         nodeFs.readdirSync = (p: fs.PathLike, o?: unknown) => {
             read.push(path.relative(dir, String(p)) || ".");

@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { cloudBuildYaml, renderCloudBuildConfig } from "../../../lib/build/cloudBuildConfig";
-import { hasRequirements, renderApplicationDockerfile, renderRuntimeDockerfile } from "../../../lib/build/renderDockerfile";
 import { lintDockerfile } from "../../../lib/build/dockerfileLint";
+import {
+    hasRequirements,
+    renderApplicationDockerfile,
+    renderRuntimeDockerfile,
+} from "../../../lib/build/renderDockerfile";
 import { assertGolden } from "../../support/golden";
 import { buildOf, planOf } from "../../support/plan";
 

@@ -11,7 +11,7 @@ import { stackConfig } from "../../../lib/plan/stackFile";
 import { blobSet, blobStore, dockerOk, Executor, newBlobs, Registry, removeImages } from "../../support/docker";
 import { commitAll, git, writeFiles } from "../../support/git";
 import { patchSetting, ROOT } from "../../support/plan";
-import { requireDockerOrSkip, TestEnv } from "../../support/testEnv";
+import { requireDockerOrSkip, type TestEnv } from "../../support/testEnv";
 
 // ------------------------------------------------------------------------------ helpers ----
 
@@ -109,7 +109,7 @@ describe("image builds (integration: the program's builds on a Docker engine and
         );
     });
 
-    after(async function () {
+    after(async () => {
         if (!t) {
             return;
         }
@@ -169,7 +169,7 @@ describe("image builds (integration: the program's builds on a Docker engine and
         return `${bytes} bytes (1 layer + config + manifest) of the image's ${total}`;
     }
 
-    it("builds the runtime from the local base with apt packages and no pip, and the application FROM the runtime by digest", async function () {
+    it("builds the runtime from the local base with apt packages and no pip, and the application FROM the runtime by digest", async () => {
         const { runtime, application } = first;
         assert.ok(runtime.built && application.built, "both builds ran");
         // the runtime: FROM the base, apt packages, no pip (requirements.txt lists nothing)
@@ -221,7 +221,7 @@ describe("image builds (integration: the program's builds on a Docker engine and
         assert.deepEqual(await registry.tags(repos.application), [...application.spec.tags].sort());
     });
 
-    it("carries the payload's git facts as ENV and every label, from a real commit", function () {
+    it("carries the payload's git facts as ENV and every label, from a real commit", () => {
         const app = first.application;
         const ref = `${app.spec.image}:${app.spec.tags[0]}`;
         const env = Object.fromEntries(
@@ -258,7 +258,7 @@ describe("image builds (integration: the program's builds on a Docker engine and
         );
     });
 
-    it("lets a task running as --user 12345:12345 write every runtime.writableDirs entry", function () {
+    it("lets a task running as --user 12345:12345 write every runtime.writableDirs entry", () => {
         const app = first.application;
         const ref = `${app.spec.image}:${app.spec.tags[0]}`;
         const script = [
@@ -285,7 +285,7 @@ describe("image builds (integration: the program's builds on a Docker engine and
         assert.equal(out, "12345");
     });
 
-    it("leaves out what .dockerignore and .gcloudignore exclude, keeps the ! exceptions", function () {
+    it("leaves out what .dockerignore and .gcloudignore exclude, keeps the ! exceptions", () => {
         const app = first.application;
         const ref = `${app.spec.image}:${app.spec.tags[0]}`;
         const listing = dockerOk(t, [
@@ -320,7 +320,7 @@ describe("image builds (integration: the program's builds on a Docker engine and
         );
     });
 
-    it("after a one-line change rebuilds and pushes only the application layer; unchanged, builds and pushes nothing", async function () {
+    it("after a one-line change rebuilds and pushes only the application layer; unchanged, builds and pushes nothing", async () => {
         const store = blobStore();
         const old = first.application;
         const oldLayers = inspect<{ Layers: string[] }>(t, old.result.reference, ".RootFS").Layers;
