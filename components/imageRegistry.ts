@@ -1,9 +1,8 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { registryHost, repositoryPath } from "../lib/names";
-import { cleanupPolicyInputs } from "../lib/registry/cleanupPolicies";
+import { type CleanupPolicy, cleanupPolicyInputs } from "../lib/registry/cleanupPolicies";
 import { DEFAULT_CLEANUP_POLICIES, REGISTRY_DEFAULTS } from "../lib/settings/defaults";
-import type { CleanupPolicy } from "../lib/settings/types";
 
 export interface ImageRegistryArgs {
     project: string;

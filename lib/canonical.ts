@@ -1,10 +1,10 @@
 /**
  * Canonical forms, so equal values always give equal bytes (hashes, plans, diffs): sorted-key
- * JSON and code-point string order (never locale order). Pure.
+ * JSON and ordinal string order (never locale order). Pure.
  */
 
-/** Code-point order of two strings, for `sort`: the same on every machine and locale. */
-export function compareCodePoints(a: string, b: string): number {
+/** Ordinal order of two strings (UTF-16 code units, as `<` compares), for `sort`: the same on every machine and locale. */
+export function compareOrdinal(a: string, b: string): number {
     return a < b ? -1 : a > b ? 1 : 0;
 }
 

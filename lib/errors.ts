@@ -19,6 +19,12 @@ export function show(value: unknown): string {
     if (value === undefined) {
         return "unset";
     }
-    const text = JSON.stringify(value);
+    let text: string | undefined;
+    try {
+        text = JSON.stringify(value);
+    } catch {
+        text = undefined; // a BigInt, or a cycle
+    }
+    text ??= String(value); // a function or a symbol
     return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

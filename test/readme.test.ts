@@ -2,29 +2,10 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { z } from "zod";
-import { makeSchema } from "../lib/settings/schema";
+import { makeSchema, settingKeys } from "../lib/settings/schema";
 import { ROOT } from "./support/plan";
 
-/** Every settings key the schema accepts, as `top` or `top.nested`. */
-function schemaKeys(): string[] {
-    const unwrap = (t: z.ZodType): z.ZodType => {
-        let cur = t;
-        while (cur instanceof z.ZodDefault || cur instanceof z.ZodPrefault || cur instanceof z.ZodOptional)
-            cur = cur.unwrap() as z.ZodType;
-        return cur;
-    };
-    const schema = makeSchema({ projectRoot: ROOT });
-    const keys: string[] = [];
-    for (const [top, t] of Object.entries(schema.shape)) {
-        keys.push(top);
-        const inner = unwrap(t as z.ZodType);
-        if (inner instanceof z.ZodObject) {
-            for (const k of Object.keys(inner.shape)) keys.push(`${top}.${k}`);
-        }
-    }
-    return keys;
-}
+const schemaKeys = () => settingKeys(makeSchema({ projectRoot: ROOT }));
 
 describe("README", () => {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");

@@ -4,8 +4,8 @@
  * line the script prints.
  */
 import { z } from "zod";
-import { need, needJson, validated } from "../commands/handoff";
-import { DIGEST } from "../patterns";
+import { HandoffError, need, needJson, validated } from "../commands/handoff";
+import { DIGEST, PROJECT_ID, REGION } from "../patterns";
 import type { ContextSpec } from "./context";
 
 export type Builder = "docker" | "cloudbuild";
@@ -37,20 +37,28 @@ const contextSchema = z.discriminatedUnion("kind", [
     z.object({ kind: z.literal("files"), files: z.array(z.object({ src: z.string(), dest: z.string() })) }),
 ]);
 
-const specSchema = z.object({
-    builder: z.enum(["docker", "cloudbuild"], { error: "is not docker or cloudbuild" }),
-    image: z.string().min(1),
-    tags: z.array(z.string().min(1)).min(1),
-    contextDigest: z.string().regex(/^[0-9a-f]{64}$/, { error: "is not a sha256" }),
-    context: contextSchema,
-    dockerfile: z.string(),
-    buildArgs: z.record(z.string(), z.string()),
-    push: z.boolean(),
-    cloudBuildConfig: z.string().optional(),
-    project: z.string().optional(),
-    region: z.string().optional(),
-    stagingDir: z.string().optional(),
-});
+const specSchema = z
+    .object({
+        builder: z.enum(["docker", "cloudbuild"], { error: "is not docker or cloudbuild" }),
+        image: z.string().min(1),
+        tags: z.array(z.string().min(1)).min(1),
+        contextDigest: z.string().regex(/^[0-9a-f]{64}$/, { error: "is not a sha256" }),
+        context: contextSchema,
+        dockerfile: z.string().min(1, { error: "is empty" }),
+        buildArgs: z.record(z.string(), z.string()),
+        push: z.boolean(),
+        cloudBuildConfig: z.string().min(1).optional(),
+        project: z.string().regex(PROJECT_ID, { error: "is not a project id" }).optional(),
+        region: z.string().regex(REGION, { error: "is not a region" }).optional(),
+        stagingDir: z
+            .string()
+            .regex(/^gs:\/\/[^/]+\/\S+$/, { error: "is not gs://BUCKET/FOLDER" })
+            .optional(),
+    })
+    // a Cloud Build build needs its config, project, region and staging folder
+    .refine((s) => s.builder !== "cloudbuild" || (s.cloudBuildConfig && s.project && s.region && s.stagingDir), {
+        error: "a cloudbuild spec needs FW_CLOUDBUILD_CONFIG, FW_GCP_PROJECT, FW_CLOUDBUILD_REGION and FW_SOURCE_STAGING_DIR",
+    });
 
 /** The command environment carrying a spec. */
 export function buildSpecToEnvironment(spec: BuildSpec): Record<string, string> {
@@ -82,8 +90,8 @@ export function buildSpecFromEnvironment(env: NodeJS.ProcessEnv): BuildSpec {
         context: needJson(env, "FW_CONTEXT", WHO),
         dockerfile: need(env, "FW_DOCKERFILE", WHO),
         buildArgs: needJson(env, "FW_BUILD_ARGS", WHO),
-        push: need(env, "FW_PUSH", WHO) === "true",
-        cloudBuildConfig: env.FW_CLOUDBUILD_CONFIG,
+        push: flag(need(env, "FW_PUSH", WHO), "FW_PUSH"),
+        cloudBuildConfig: env.FW_CLOUDBUILD_CONFIG || undefined,
         project: env.FW_GCP_PROJECT || undefined,
         region: env.FW_CLOUDBUILD_REGION || undefined,
         stagingDir: env.FW_SOURCE_STAGING_DIR || undefined,
@@ -99,3 +107,11 @@ export const buildResultSchema = z.object({
 });
 
 export type BuildResult = z.output<typeof buildResultSchema>;
+
+/** `true` or `false`, nothing else. */
+function flag(value: string, key: string): boolean {
+    if (value !== "true" && value !== "false") {
+        throw new HandoffError(`${WHO}: ${key}: ${JSON.stringify(value)} is not true or false`);
+    }
+    return value === "true";
+}

@@ -19,17 +19,18 @@ export function exec(cmd: string, args: string[], opts: ExecOptions): Promise<st
             env: { ...process.env, ...opts.env },
             stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"],
         });
-        let out = "";
-        let err = "";
+        // chunks are kept as bytes and decoded once: a character may be split between chunks
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
         const log = opts.log ?? process.stderr;
         child.stdout?.on("data", (d: Buffer) => {
-            out += d.toString();
+            out.push(d);
             if (opts.echoStdout) {
                 log.write(d);
             }
         });
         child.stderr?.on("data", (d: Buffer) => {
-            err += d.toString();
+            err.push(d);
             log.write(d);
         });
         if (stdin && child.stdin) {
@@ -42,12 +43,13 @@ export function exec(cmd: string, args: string[], opts: ExecOptions): Promise<st
             stdin.pipe(child.stdin);
         }
         child.on("error", (e) => reject(new Error(`${opts.who}: cannot run ${cmd}: ${e.message}`)));
-        child.on("close", (code) => {
+        child.on("close", (code, signal) => {
             if (code === 0) {
-                resolve(out);
+                resolve(Buffer.concat(out).toString("utf8"));
             } else {
-                const tail = err.trim().split("\n").slice(-5).join("\n");
-                reject(new Error(`${opts.who}: ${cmd} ${args.slice(0, 2).join(" ")} failed (exit ${code}): ${tail}`));
+                const tail = Buffer.concat(err).toString("utf8").trim().split("\n").slice(-5).join("\n");
+                const how = signal ? `killed by ${signal}` : `exit ${code}`;
+                reject(new Error(`${opts.who}: ${cmd} ${args.slice(0, 2).join(" ")} failed (${how}): ${tail}`));
             }
         });
     });

@@ -4,7 +4,7 @@
  * Used by `npm run plan`, the tests and the pull-request workflow.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { compareCodePoints, sortKeys } from "../canonical";
+import { compareOrdinal, sortKeys } from "../canonical";
 import { maskSecrets } from "./mask";
 import { mockState } from "./planMocks";
 import { PROJECT } from "./stackFile";
@@ -31,7 +31,10 @@ export interface Plan {
 export type BuildExecutor = (environment: Record<string, string>) => Promise<{ digest: string; reference: string }>;
 
 export interface PlanOptions {
+    /** Runs image builds for real (the integration tests). @default builds are faked */
     execute?: BuildExecutor;
+    /** What to plan instead of the program (tests of single components). @default index.ts */
+    program?: () => Promise<Record<string, unknown>>;
 }
 
 /** The parts of the SDK's mock monitor the plan hooks into (not in its public types). */
@@ -47,6 +50,12 @@ interface MockMonitor {
     registerResource(req: MonitorRequest, callback: MonitorCallback): unknown;
     readResource(req: MonitorRequest, callback: MonitorCallback): unknown;
     mocks: { newResource(args: pulumi.runtime.MockResourceArgs): unknown };
+}
+
+/** The program, loaded afresh (it reads its settings when it runs). */
+function loadProgram(): () => Promise<Record<string, unknown>> {
+    delete require.cache[require.resolve("../../index")];
+    return require("../../index") as () => Promise<Record<string, unknown>>;
 }
 
 /** The name of a resource's parent, from its URN (`...::name`). */
@@ -120,8 +129,7 @@ export async function planStack(
         return origNew(args);
     };
     pulumi.runtime.setAllConfig(config);
-    delete require.cache[require.resolve("../../index")];
-    const program = require("../../index") as () => Promise<Record<string, unknown>>;
+    const program = options.program ?? loadProgram();
     const outputs = await program();
     const resolved = await resolveOutputs(outputs);
     await pulumi.runtime.disconnect();
@@ -130,8 +138,8 @@ export async function planStack(
     }
     records.sort((a, b) =>
         a.type === b.type
-            ? compareCodePoints(a.name, b.name) || compareCodePoints(a.parent ?? "", b.parent ?? "")
-            : compareCodePoints(a.type, b.type),
+            ? compareOrdinal(a.name, b.name) || compareOrdinal(a.parent ?? "", b.parent ?? "")
+            : compareOrdinal(a.type, b.type),
     );
     // secrets never reach a plan, a diff or a pull-request summary
     return maskSecrets({

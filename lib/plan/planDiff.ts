@@ -5,7 +5,7 @@
  * diff; strings holding JSON (`FW_BUILD_ARGS`) are compared inside. Secrets are masked
  * (lib/mask.ts). Pure and deterministic: the same plans give the same bytes.
  */
-import { compareCodePoints } from "../canonical";
+import { compareOrdinal } from "../canonical";
 import { type DiffLine, lineDiff, lines } from "./lineDiff";
 import { maskSecrets } from "./mask";
 import type { Plan, PlannedResource } from "./offlinePlan";
@@ -51,9 +51,9 @@ function keyOf(r: ResourceKey): string {
 
 function compareResources(a: ResourceKey, b: ResourceKey): number {
     return (
-        compareCodePoints(a.type, b.type) ||
-        compareCodePoints(a.name, b.name) ||
-        compareCodePoints(a.parent ?? "", b.parent ?? "")
+        compareOrdinal(a.type, b.type) ||
+        compareOrdinal(a.name, b.name) ||
+        compareOrdinal(a.parent ?? "", b.parent ?? "")
     );
 }
 
@@ -183,7 +183,7 @@ function diffValues(path: string, a: unknown, b: unknown, out: ValueChange[]): v
         return;
     }
     if (isPlainObject(a) && isPlainObject(b)) {
-        const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort(compareCodePoints);
+        const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort(compareOrdinal);
         for (const k of keys) {
             diffValues(childPath(path, k), a[k], b[k], out);
         }

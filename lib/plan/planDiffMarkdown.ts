@@ -1,5 +1,5 @@
 /** The Markdown of a plan diff, for the pull-request summary and `npm run plan-diff`. Pure. */
-import { compareCodePoints } from "../canonical";
+import { compareOrdinal } from "../canonical";
 import { type PlanDiff, type ResourceKey, showValue, type ValueChange } from "./planDiff";
 
 /** `type name (parent)`, the way the diff names a resource. */
@@ -66,7 +66,7 @@ export function renderDiff(diff: PlanDiff): string {
     if (diff.added.length) {
         out.push(`### Added (${diff.added.length})`, "");
         for (const r of diff.added) {
-            const opts = Object.keys(r.options ?? {}).sort(compareCodePoints);
+            const opts = Object.keys(r.options ?? {}).sort(compareOrdinal);
             out.push(`- ${code(resourceLabel(r))}${opts.length ? ` (${opts.join(", ")})` : ""}`);
         }
         out.push("");

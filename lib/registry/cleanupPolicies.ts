@@ -1,5 +1,14 @@
 /** Artifact Registry cleanup policies, from settings to the provider's input shape. Pure. */
-import type { CleanupPolicy } from "../settings/types";
+/** One Artifact Registry cleanup policy, as the stack file writes it. */
+export interface CleanupPolicy {
+    id: string;
+    action: "DELETE" | "KEEP";
+    tagState?: "TAGGED" | "UNTAGGED" | "ANY";
+    tagPrefixes?: string[];
+    packageNamePrefixes?: string[];
+    olderThanDays?: number;
+    keepCount?: number;
+}
 
 export interface CleanupPolicyInput {
     id: string;

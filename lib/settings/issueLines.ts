@@ -5,10 +5,11 @@
 import { closest } from "fastest-levenshtein";
 import { z } from "zod";
 import { show } from "../errors";
-import { type makeSchema, NAMESPACE } from "./schema";
+import { type makeSchema, NAMESPACE, unwrap } from "./schema";
 
 type Issue = z.core.$ZodIssue;
 
+/** The line of one zod issue (an unknown key gives one line per key, joined by newlines). */
 export function issueLine(issue: Issue, input: Record<string, unknown>, schema: ReturnType<typeof makeSchema>): string {
     const pathParts = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p)));
     if (issue.code === "unrecognized_keys") {
@@ -35,6 +36,7 @@ function describe(issue: Issue): string {
     }
 }
 
+/** `<key>: <value> is not a known setting; did you mean <closest>? known: ...`. */
 export function unknownKeyLine(pathParts: string[], value: unknown, allowed: string[]): string {
     const last = pathParts[pathParts.length - 1];
     const prefix = pathParts.slice(0, -1);
@@ -44,10 +46,12 @@ export function unknownKeyLine(pathParts: string[], value: unknown, allowed: str
     return `${NAMESPACE}:${joinPath(pathParts)}: ${show(value)} is not a known setting; ${hint}known${where}: ${allowed.join(", ")}`;
 }
 
+/** `runtime.aptPackages[0]` from its parts. */
 export function joinPath(parts: string[]): string {
     return parts.map((p, i) => (p.startsWith("[") || i === 0 ? p : `.${p}`)).join("");
 }
 
+/** The value at a path in the raw input (undefined when absent). */
 export function valueAt(root: unknown, p: (string | number)[]): unknown {
     let cur: unknown = root;
     for (const k of p) {
@@ -76,12 +80,4 @@ function allowedKeysAt(schema: z.ZodType, p: (string | number)[]): string[] {
         }
     }
     return cur instanceof z.ZodObject ? Object.keys(cur.shape) : [];
-}
-
-function unwrap(t: z.ZodType | undefined): z.ZodType | undefined {
-    let cur = t;
-    while (cur instanceof z.ZodDefault || cur instanceof z.ZodPrefault || cur instanceof z.ZodOptional) {
-        cur = cur.unwrap() as z.ZodType;
-    }
-    return cur;
 }

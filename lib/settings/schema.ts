@@ -291,3 +291,25 @@ export type ParsedSettings = z.output<ReturnType<typeof makeSchema>>;
 /** Top-level keys whose values are objects or lists (stored as JSON in Pulumi config). */
 export const OBJECT_KEYS = ["registry", "runtime", "application", "triggers", "fireworker", "cloudBuild"] as const;
 export const SIMPLE_KEYS = ["mode", "developer", "teamStack"] as const;
+
+/** A schema without its default, prefault and optional wrappers. */
+export function unwrap(t: z.ZodType | undefined): z.ZodType | undefined {
+    let cur = t;
+    while (cur instanceof z.ZodDefault || cur instanceof z.ZodPrefault || cur instanceof z.ZodOptional) {
+        cur = cur.unwrap() as z.ZodType;
+    }
+    return cur;
+}
+
+/** Every setting the schema accepts, as `top` or `top.nested` (the README table lists these). */
+export function settingKeys(schema: ReturnType<typeof makeSchema>): string[] {
+    const keys: string[] = [];
+    for (const [top, t] of Object.entries(schema.shape)) {
+        keys.push(top);
+        const inner = unwrap(t as z.ZodType);
+        if (inner instanceof z.ZodObject) {
+            for (const k of Object.keys(inner.shape)) keys.push(`${top}.${k}`);
+        }
+    }
+    return keys;
+}

@@ -3,23 +3,15 @@
  * union on `mode`: what a kind of stack does not have does not exist in its type.
  */
 import type { BakeOptions } from "../bake/bakeConfig";
+import type { CleanupPolicy } from "../registry/cleanupPolicies";
+
+export type { CleanupPolicy };
 
 export type StackKind = "team" | "developer" | "local";
 
 export interface GcpSettings {
     project: string;
     region: string;
-}
-
-/** One Artifact Registry cleanup policy, as the stack file writes it. */
-export interface CleanupPolicy {
-    id: string;
-    action: "DELETE" | "KEEP";
-    tagState?: "TAGGED" | "UNTAGGED" | "ANY";
-    tagPrefixes?: string[];
-    packageNamePrefixes?: string[];
-    olderThanDays?: number;
-    keepCount?: number;
 }
 
 export interface RuntimeSettings {

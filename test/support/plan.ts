@@ -1,8 +1,10 @@
 /** Running the offline plan in tests: in-process for speed, or as the real CLI. */
 import { type SpawnSyncOptions, spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { type Plan, type PlannedResource, planStack } from "../../lib/plan/offlinePlan";
+import { type PreparedBuild, prepareBuilds } from "../../lib/build/prepareBuild";
+import { type Plan, type PlannedResource, type PlanOptions, planStack } from "../../lib/plan/offlinePlan";
 import { resolveStackFile, stackConfig } from "../../lib/plan/stackFile";
+import { loadSettings } from "../../lib/settings/loadSettings";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -51,4 +53,18 @@ export function planCli(
 ): { status: number | null; stdout: string; stderr: string } {
     const r = spawnSync("npm", ["run", "--silent", "--prefix", ROOT, "plan", "--", arg], { encoding: "utf8", ...opts });
     return { status: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** The plan of resources declared by `declare` alone (a component under test), under the same mocks. */
+export function planOfComponents(
+    declare: () => Record<string, unknown>,
+    options: Omit<PlanOptions, "program"> = {},
+): Promise<Plan> {
+    return planStack("test", {}, { ...options, program: async () => declare() });
+}
+
+/** The runtime and application builds of a local stack with default settings, prepared from the example. */
+export async function preparedLocalBuilds(): Promise<{ runtime: PreparedBuild; application: PreparedBuild }> {
+    const s = loadSettings({ "fireworker-images:mode": "local" }, { stack: "local", projectRoot: ROOT });
+    return prepareBuilds(s, ROOT);
 }

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { buildHash } from "../../../lib/build/contentHash";
 import { type Plan, planStack } from "../../../lib/plan/offlinePlan";
 import { stackConfig } from "../../../lib/plan/stackFile";
 import { commitAll, git } from "../../support/git";
@@ -90,5 +91,28 @@ describe("rebuilds (offline plan of a real git payload)", function () {
                 .map((r) => `${r.type}::${r.name}`);
         assert.equal(committed.resources.length, before.resources.length);
         assert.deepEqual(changed(before, committed), ["command:local:Command::application-build"]);
+    });
+});
+
+describe("the content hash (lib/build/contentHash.ts)", () => {
+    it("the build hash changes with the Dockerfile, a build arg and the config", () => {
+        const parts = {
+            context: "c",
+            dockerfile: "FROM x:1\n",
+            buildArgs: { from: "x:1" },
+            config: { timeoutSeconds: 60 },
+        };
+        const h = buildHash(parts);
+        assert.equal(buildHash({ ...parts, buildArgs: { from: "x:1" } }), h);
+        assert.notEqual(buildHash({ ...parts, dockerfile: "FROM x:2\n" }), h);
+        assert.notEqual(buildHash({ ...parts, buildArgs: { from: "x:2" } }), h);
+        assert.notEqual(buildHash({ ...parts, config: { timeoutSeconds: 61 } }), h);
+    });
+
+    it("does not depend on the order of build args or config keys", () => {
+        const a = buildHash({ context: "c", dockerfile: "d", buildArgs: { a: "1", b: "2" }, config: { x: 1, y: 2 } });
+        const b = buildHash({ context: "c", dockerfile: "d", buildArgs: { b: "2", a: "1" }, config: { y: 2, x: 1 } });
+        assert.equal(a, b);
+        assert.match(a, /^[0-9a-f]{64}$/);
     });
 });

@@ -2,62 +2,91 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as tar from "tar-stream";
+import type { BuildSpec } from "../../../lib/build/buildSpec";
+import {
+    buildScript,
+    prepareTriggerBuild,
+    triggerRequestFromEnvironment,
+} from "../../../lib/triggers/prepareTriggerBuild";
+import { TRIGGER_DIR } from "../../../lib/triggers/triggerBuild";
 import { buildOf, planOf, ROOT } from "../../support/plan";
 
-async function tarNames(file: string): Promise<string[]> {
-    const names: string[] = [];
-    const extract = tar.extract();
-    await new Promise<void>((resolve, reject) => {
-        extract.on("entry", (h, stream, next) => {
-            names.push(h.name);
-            stream.on("end", next);
-            stream.resume();
-        });
-        extract.on("finish", resolve);
-        extract.on("error", reject);
-        fs.createReadStream(file).pipe(extract);
-    });
-    return names;
-}
+const spec: BuildSpec = {
+    builder: "cloudbuild",
+    image: "us-docker.pkg.dev/p/r/app",
+    tags: ["0123456789abcdef0123", "latest"],
+    contextDigest: "0".repeat(64),
+    context: { kind: "directory", dir: "example" },
+    dockerfile: "FROM x:1\n",
+    buildArgs: { from: "x:1", label_application: "The lab's app" },
+    push: true,
+};
 
-describe("trigger builds run the project's own build code", function () {
+describe("preparing a trigger build (lib/triggers/prepareTriggerBuild.ts)", function () {
     this.timeout(120000);
 
-    it("prepare packs the same context and tags as pulumi up would, FROM the given runtime", async () => {
-        const plan = await planOf("team");
-        const planned = buildOf(plan, "application");
-        const runtimeRef = String(plan.outputs.runtimeReference);
-        const r = spawnSync("node", ["--require", "ts-node/register/transpile-only", "scripts/trigger-build.ts"], {
-            cwd: ROOT,
-            encoding: "utf8",
-            env: { ...process.env, FW_STACK: "team", FW_BUILD: "application", FW_RUNTIME_REF: runtimeRef },
+    it("reads its request from the step's environment; an unknown build kind is one line", () => {
+        assert.deepEqual(triggerRequestFromEnvironment({ FW_BUILD: "runtime", FW_RUNTIME_REF: "r@x" }), {
+            stack: "team",
+            build: "runtime",
+            runtimeReference: "r@x",
+            imageOverride: undefined,
+            friendlyTag: undefined,
         });
-        assert.equal(r.status, 0, r.stderr);
-        const script = fs.readFileSync(path.join(ROOT, ".fireworker/trigger/build.sh"), "utf8");
-        const tag = planned.FW_TAGS.split(",")[0];
-        assert.match(script, new RegExp(`docker manifest inspect ${planned.FW_IMAGE.replace(/\./g, "\\.")}:${tag}`));
-        assert.ok(script.includes(`--build-arg=from=${runtimeRef}`));
-        assert.ok(script.includes(`docker push ${planned.FW_IMAGE}:${tag}`));
-        const names = await tarNames(path.join(ROOT, ".fireworker/trigger/context.tar"));
-        assert.deepEqual(names.sort(), [
-            ".dockerignore",
-            ".fireworker.Dockerfile",
-            "fixtures/keep.json",
-            "main.py",
-            "requirements.txt",
-        ]);
-        const check = spawnSync("bash", ["-n", path.join(ROOT, ".fireworker/trigger/build.sh")]);
-        assert.equal(check.status, 0, "build.sh is not valid bash");
+        assert.throws(
+            () => triggerRequestFromEnvironment({ FW_BUILD: "both" }),
+            /^Error: trigger-build: FW_BUILD: "both" is not runtime or application$/,
+        );
     });
 
-    it("refuses an unknown build kind with one line", () => {
-        const r = spawnSync("node", ["--require", "ts-node/register/transpile-only", "scripts/trigger-build.ts"], {
-            cwd: ROOT,
-            encoding: "utf8",
-            env: { ...process.env, FW_STACK: "team", FW_BUILD: "both" },
-        });
-        assert.equal(r.status, 1);
-        assert.equal(r.stderr, 'trigger-build: FW_BUILD: "both" is not runtime or application\n');
+    it("the build script skips an existing content tag, builds from the packed context and pushes every tag", () => {
+        const script = buildScript(spec, "ctx.tar");
+        assert.equal(
+            script,
+            [
+                "#!/usr/bin/env bash",
+                "set -euo pipefail",
+                "if docker manifest inspect us-docker.pkg.dev/p/r/app:0123456789abcdef0123 >/dev/null 2>&1; then",
+                '    echo "fireworker: us-docker.pkg.dev/p/r/app:0123456789abcdef0123 exists already (same content hash); nothing to build"',
+                "    exit 0",
+                "fi",
+                "docker build --network=cloudbuild --file=.fireworker.Dockerfile --tag=us-docker.pkg.dev/p/r/app:0123456789abcdef0123 --tag=us-docker.pkg.dev/p/r/app:latest --build-arg=from=x:1 '--build-arg=label_application=The lab'\\''s app' - < ctx.tar",
+                "docker push us-docker.pkg.dev/p/r/app:0123456789abcdef0123",
+                "docker push us-docker.pkg.dev/p/r/app:latest",
+                "",
+            ].join("\n"),
+        );
+        assert.equal(spawnSync("bash", ["-n", "-c", script]).status, 0);
+    });
+
+    it("a nightly request pushes the planned content to its own image, with the content tag and a moving tag", async () => {
+        const plan = await planOf("team");
+        const planned = buildOf(plan, "application");
+        const line = await prepareTriggerBuild(
+            {
+                stack: "team",
+                build: "application",
+                runtimeReference: String(plan.outputs.runtimeReference),
+                imageOverride: "us-central1-docker.pkg.dev/example-lab-123456/fireworker-dev/nightly-app",
+                friendlyTag: "nightly",
+            },
+            ROOT,
+        );
+        const tag = planned.FW_TAGS.split(",")[0];
+        assert.equal(
+            line,
+            `trigger-build: us-central1-docker.pkg.dev/example-lab-123456/fireworker-dev/nightly-app:${tag} prepared (4 files)`,
+        );
+        const script = fs.readFileSync(path.join(ROOT, TRIGGER_DIR, "build.sh"), "utf8");
+        assert.ok(
+            script.includes(
+                `docker push us-central1-docker.pkg.dev/example-lab-123456/fireworker-dev/nightly-app:${tag}\n`,
+            ),
+        );
+        assert.ok(
+            script.includes(
+                "docker push us-central1-docker.pkg.dev/example-lab-123456/fireworker-dev/nightly-app:nightly\n",
+            ),
+        );
     });
 });

@@ -1,0 +1,163 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { bakeResultSchema } from "../../../lib/bake/bakeSpec";
+import { buildResultSchema } from "../../../lib/build/buildSpec";
+import { parseResultLine } from "../../../lib/commands/handoff";
+import { mockState } from "../../../lib/plan/planMocks";
+import { teamOutputPlaceholders } from "../../../lib/teamOutputs";
+
+const CONFIG = { "gcp:project": "example-lab-123456", "gcp:region": "europe-west4" };
+const COMMAND = "command:local:Command";
+
+const sha = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
+
+describe("the offline plan's mocks (lib/plan/planMocks.ts)", () => {
+    describe("build commands", () => {
+        const inputs = (image: string, push: boolean, triggers: unknown[] = ["abc"]) => ({
+            create: "build-image",
+            triggers,
+            environment: { FW_BUILDER: "docker", FW_IMAGE: image, FW_PUSH: String(push) },
+        });
+
+        it("a pushed build answers a registry reference image@digest, the digest from triggers and image", () => {
+            const i = inputs("us-docker.pkg.dev/p/r/app", true);
+            const state = mockState(COMMAND, "application-build", i, CONFIG);
+            const digest = sha('{"triggers":["abc"],"image":"us-docker.pkg.dev/p/r/app"}');
+            assert.deepEqual(state, {
+                ...i,
+                stdout: `{"digest":"${digest}","reference":"us-docker.pkg.dev/p/r/app@${digest}"}`,
+                stderr: "",
+            });
+            assert.deepEqual(parseResultLine(buildResultSchema, state.stdout as string, "t"), {
+                digest,
+                reference: `us-docker.pkg.dev/p/r/app@${digest}`,
+            });
+        });
+
+        it("a local build answers the digest as its own reference (an image id)", () => {
+            const i = inputs("fireworker/app", false);
+            const state = mockState(COMMAND, "application-build", i, CONFIG);
+            const digest = sha('{"triggers":["abc"],"image":"fireworker/app"}');
+            assert.equal(state.stdout, `{"digest":"${digest}","reference":"${digest}"}`);
+            assert.equal(state.stderr, "");
+        });
+
+        it("the digest is deterministic, and changes with the triggers or the image only", () => {
+            const digestOf = (i: Record<string, unknown>, name = "b", config = CONFIG) =>
+                JSON.parse(mockState(COMMAND, name, i, config).stdout as string).digest as string;
+            const base = digestOf(inputs("fireworker/app", false));
+            assert.equal(digestOf(inputs("fireworker/app", false)), base);
+            assert.equal(
+                digestOf(inputs("fireworker/app", false), "other-name", { ...CONFIG, "gcp:project": "x" }),
+                base,
+            );
+            assert.equal(digestOf(inputs("fireworker/app", true)), base);
+            assert.notEqual(digestOf(inputs("fireworker/app", false, ["abd"])), base);
+            assert.notEqual(digestOf(inputs("fireworker/runtime", false)), base);
+        });
+    });
+
+    describe("bake commands", () => {
+        it("answer what a finished bake prints: the image, family and the build offline-plan", () => {
+            const i = {
+                create: "bake-image",
+                environment: { FW_BAKE_IMAGE: "fireworker-0123456789abcdef", FW_BAKE_FAMILY: "fireworker" },
+            };
+            const state = mockState(COMMAND, "fireworker-bake", i, CONFIG);
+            assert.deepEqual(state, {
+                ...i,
+                stdout: '{"image":"fireworker-0123456789abcdef","family":"fireworker","build":"offline-plan"}',
+                stderr: "",
+            });
+            assert.deepEqual(parseResultLine(bakeResultSchema, state.stdout as string, "t"), {
+                image: "fireworker-0123456789abcdef",
+                family: "fireworker",
+                build: "offline-plan",
+            });
+        });
+    });
+
+    describe("other resources", () => {
+        it("a service account: e-mail, resource name and member from the account id and the project", () => {
+            const i = { accountId: "fw-build", displayName: "Builds" };
+            assert.deepEqual(mockState("gcp:serviceaccount/account:Account", "build-account", i, CONFIG), {
+                ...i,
+                email: "fw-build@example-lab-123456.iam.gserviceaccount.com",
+                name: "projects/example-lab-123456/serviceAccounts/fw-build@example-lab-123456.iam.gserviceaccount.com",
+                member: "serviceAccount:fw-build@example-lab-123456.iam.gserviceaccount.com",
+            });
+            // the resource's own project wins over the stack's; with neither, "project"
+            const own = mockState(
+                "gcp:serviceaccount/account:Account",
+                "a",
+                { accountId: "fw-x", project: "other-p" },
+                CONFIG,
+            );
+            assert.equal(own.email, "fw-x@other-p.iam.gserviceaccount.com");
+            const none = mockState("gcp:serviceaccount/account:Account", "a", { accountId: "fw-x" }, {});
+            assert.equal(none.email, "fw-x@project.iam.gserviceaccount.com");
+            assert.equal(none.name, "projects/project/serviceAccounts/fw-x@project.iam.gserviceaccount.com");
+        });
+
+        it("a bucket: its gs:// url", () => {
+            const i = { name: "example-lab-123456-fireworker-build-source", location: "EU" };
+            assert.deepEqual(mockState("gcp:storage/bucket:Bucket", "source-bucket", i, CONFIG), {
+                ...i,
+                url: "gs://example-lab-123456-fireworker-build-source",
+            });
+        });
+
+        it("a trigger: <name>-id", () => {
+            const i = { name: "fireworker-runtime", filename: "cloudbuild.yaml" };
+            assert.deepEqual(mockState("gcp:cloudbuild/trigger:Trigger", "runtime-trigger", i, CONFIG), {
+                ...i,
+                triggerId: "fireworker-runtime-id",
+            });
+        });
+
+        it("a StackReference: the team outputs' placeholders for the stack's project and region", () => {
+            const state = mockState(
+                "pulumi:pulumi:StackReference",
+                "team",
+                { name: "organization/fireworker-images/team" },
+                CONFIG,
+            );
+            assert.deepEqual(state, {
+                name: "organization/fireworker-images/team",
+                outputs: teamOutputPlaceholders("example-lab-123456", "europe-west4"),
+                secretOutputNames: [],
+            });
+            const outputs = state.outputs as Record<string, string>;
+            assert.equal(outputs.teamRepository, "europe-west4-docker.pkg.dev/example-lab-123456/fireworker");
+            // without a region, us-central1
+            const plain = mockState(
+                "pulumi:pulumi:StackReference",
+                "team",
+                { name: "team" },
+                { "gcp:project": "p-123456" },
+            );
+            assert.deepEqual(plain.outputs, teamOutputPlaceholders("p-123456", "us-central1"));
+        });
+
+        it("any other resource: its inputs, named by its name input or else the resource name", () => {
+            const named = { name: "fireworker", format: "DOCKER" };
+            assert.deepEqual(
+                mockState("gcp:artifactregistry/repository:Repository", "team-repo", named, CONFIG),
+                named,
+            );
+            const unnamed = { role: "roles/artifactregistry.writer" };
+            assert.deepEqual(mockState("gcp:projects/iAMMember:IAMMember", "build-writer", unnamed, CONFIG), {
+                ...unnamed,
+                name: "build-writer",
+            });
+        });
+
+        it("answers are deterministic: the same call gives equal state", () => {
+            const i = { accountId: "fw-worker" };
+            assert.deepEqual(
+                mockState("gcp:serviceaccount/account:Account", "w", i, CONFIG),
+                mockState("gcp:serviceaccount/account:Account", "w", { ...i }, { ...CONFIG }),
+            );
+        });
+    });
+});

@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import {
+    DOCKER_IMAGE,
+    includedFiles,
+    PREPARE_IMAGE,
+    renderTriggerBuild,
+    shellQuote,
+    TRIGGER_DIR,
+} from "../../../lib/triggers/triggerBuild";
+
+const REF = `r@sha256:${"a".repeat(64)}`;
+
+describe("trigger builds (lib/triggers/triggerBuild.ts)", () => {
+    it("prepares with the project's own code, then builds with Docker, FROM the runtime Pulumi knows", () => {
+        const b = renderTriggerBuild({ stack: "team", build: "application", timeoutSeconds: 900 }, REF);
+        assert.deepEqual(
+            b.steps.map((s) => [s.id, s.name]),
+            [
+                ["prepare", PREPARE_IMAGE],
+                ["build", DOCKER_IMAGE],
+            ],
+        );
+        assert.deepEqual(b.steps[0].envs, [
+            "FW_STACK=team",
+            "FW_BUILD=application",
+            "FW_RUNTIME_REF=${_RUNTIME_REF}",
+            "FW_GIT_COMMIT=$COMMIT_SHA",
+            "FW_GIT_BRANCH=$BRANCH_NAME",
+        ]);
+        assert.match(
+            b.steps[0].args[1],
+            /^npm ci .* && node --require ts-node\/register\/transpile-only scripts\/trigger-build\.ts$/,
+        );
+        assert.deepEqual(b.steps[1].args, [`${TRIGGER_DIR}/build.sh`]);
+        assert.deepEqual(b.substitutions, { _RUNTIME_REF: REF });
+        assert.equal(b.timeout, "900s");
+        assert.deepEqual(b.options, { logging: "CLOUD_LOGGING_ONLY" });
+    });
+
+    it("a nightly build pushes elsewhere with a moving tag; a machine type reaches the options", () => {
+        const b = renderTriggerBuild(
+            {
+                stack: "team",
+                build: "application",
+                imageOverride: "h/p/r/nightly-app",
+                timeoutSeconds: 60,
+                machineType: "E2_HIGHCPU_8",
+            },
+            REF,
+        );
+        assert.deepEqual(b.steps[0].envs?.slice(-2), ["FW_IMAGE_OVERRIDE=h/p/r/nightly-app", "FW_FRIENDLY_TAG=latest"]);
+        assert.deepEqual(b.options, { logging: "CLOUD_LOGGING_ONLY", machineType: "E2_HIGHCPU_8" });
+    });
+
+    it("watches the files the content hash reads plus the extra ones, sorted and unique", () => {
+        const isDir = (p: string) => p === "docker/scripts";
+        assert.deepEqual(
+            includedFiles({ kind: "directory", dir: "example" }, ["lib/**", "stacks/Pulumi.team.yaml"], isDir),
+            ["example/**", "lib/**", "stacks/Pulumi.team.yaml"],
+        );
+        assert.deepEqual(includedFiles({ kind: "directory", dir: "." }, [], isDir), ["**"]);
+        assert.deepEqual(
+            includedFiles(
+                {
+                    kind: "files",
+                    files: [
+                        { src: "example/requirements.txt", dest: "requirements.txt" },
+                        { src: "docker/scripts", dest: "scripts" },
+                    ],
+                },
+                ["example/requirements.txt"],
+                isDir,
+            ),
+            ["docker/scripts/**", "example/requirements.txt"],
+        );
+    });
+
+    it("quotes words for bash so that bash reads them back unchanged", () => {
+        const words = ["plain/path:tag@x", "two words", "it's", "$HOME", 'a"b', "`x`", "*", ""];
+        assert.equal(shellQuote("plain/path:tag@x"), "plain/path:tag@x");
+        assert.equal(shellQuote("it's"), "'it'\\''s'");
+        const script = `printf '%s\\n' ${words.map(shellQuote).join(" ")}`;
+        const r = spawnSync("bash", ["-c", script], { encoding: "utf8" });
+        assert.equal(r.stdout, `${words.join("\n")}\n`);
+    });
+});
