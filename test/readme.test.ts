@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { KIND_RULES } from "../lib/settings/crossChecks";
 import { makeSchema, settingKeys } from "../lib/settings/schema";
 import { ROOT } from "./support/plan";
 
@@ -24,6 +25,16 @@ describe("README", () => {
             [],
             "README documents settings that do not exist",
         );
+    });
+
+    it("says which kinds of stack use each setting, as the settings checks enforce", () => {
+        const rows = [...readme.matchAll(/^\| `([a-zA-Z.]+)` \| ([a-z, ]+) \|/gm)];
+        assert.ok(rows.length > 40);
+        for (const [, key, stacks] of rows) {
+            const rule = KIND_RULES.find((r) => r.key === key) ?? KIND_RULES.find((r) => r.key === key.split(".")[0]);
+            const expected = rule ? rule.kinds.join(", ") : "all";
+            assert.equal(stacks, expected, key);
+        }
     });
 
     it("has exactly two quickstart set-up commands, the local stack and the tests", () => {
