@@ -55,6 +55,26 @@ async function digestOf(
     };
 }
 
+/** A prepared build from its Dockerfile, its hashed context and its build settings. */
+function prepared(
+    kind: BuildKind,
+    source: Pick<PreparedBuild, "dockerfile" | "dockerfileSource" | "context">,
+    d: { digest: string; files: number; bytes: number },
+    buildArgs: Record<string, string>,
+    settings: { timeout: number; machineType?: string },
+): PreparedBuild {
+    return {
+        kind,
+        ...source,
+        contextDigest: d.digest,
+        fileCount: d.files,
+        byteCount: d.bytes,
+        buildArgs,
+        timeoutSeconds: settings.timeout,
+        machineType: settings.machineType,
+    };
+}
+
 function lintOrThrow(name: string, text: string, buildArgs: Record<string, string>): void {
     const findings = lintDockerfile(name, text, buildArgs);
     if (findings.length > 0) {
@@ -87,19 +107,7 @@ export async function prepareRuntime(runtime: RuntimeSettings, root: string): Pr
     }
     const buildArgs = { from: runtime.base };
     lintOrThrow(dockerfileSource, dockerfile, buildArgs);
-    const d = await digestOf(context, root);
-    return {
-        kind: "runtime",
-        dockerfile,
-        dockerfileSource,
-        context,
-        contextDigest: d.digest,
-        fileCount: d.files,
-        byteCount: d.bytes,
-        buildArgs: {},
-        timeoutSeconds: runtime.timeout,
-        machineType: runtime.machineType,
-    };
+    return prepared("runtime", { dockerfile, dockerfileSource, context }, await digestOf(context, root), {}, runtime);
 }
 
 /** A brought runtime Dockerfile uploads only what it COPYs or ADDs (and never the rest of its folder). */
@@ -177,19 +185,13 @@ export async function prepareApplication(
     const argNames = new Set(["git_hash", "git_branch", "timestamp", ...Object.values(LABEL_ARGS)]);
     const buildArgs = Object.fromEntries([...argNames].sort().map((n) => [n, values[n]]));
     lintOrThrow(dockerfileSource, dockerfile, { ...buildArgs, from: `${runtimeName}@${LINT_DIGEST}` });
-    const d = await digestOf(context, root, entries);
-    return {
-        kind: "application",
-        dockerfile,
-        dockerfileSource,
-        context,
-        contextDigest: d.digest,
-        fileCount: d.files,
-        byteCount: d.bytes,
+    return prepared(
+        "application",
+        { dockerfile, dockerfileSource, context },
+        await digestOf(context, root, entries),
         buildArgs,
-        timeoutSeconds: application.timeout,
-        machineType: application.machineType,
-    };
+        application,
+    );
 }
 
 /**
