@@ -14,24 +14,29 @@ import { RuntimeImage } from "./components/runtimeImage";
 import { type PreparedBuild, prepareBuilds } from "./lib/build/prepareBuild";
 import { SettingsError } from "./lib/errors";
 import { developerImage, localImage, nightlyImage, teamImage } from "./lib/names";
+import { findRepository } from "./lib/repository";
 import { loadSettings } from "./lib/settings/loadSettings";
 import type { DeveloperSettings, LocalSettings, Settings, TeamSettings } from "./lib/settings/types";
 import type { TeamOutputs } from "./lib/teamOutputs";
 
-const projectRoot = __dirname;
+const repository = findRepository(__dirname);
+const projectRoot = repository.projectRoot;
 
 export = async (): Promise<Record<string, unknown>> => {
     let settings: Settings;
     let builds: Builds;
     try {
         settings = loadSettings(pulumi.runtime.allConfig(), { stack: pulumi.getStack(), projectRoot });
-        builds = await prepareBuilds(settings, projectRoot);
+        builds = await prepareBuilds(settings, repository);
     } catch (err) {
         // one line per problem, no stack trace, and nothing declared yet
         if (err instanceof SettingsError) {
             throw new pulumi.RunError(err.message);
         }
         throw err;
+    }
+    for (const note of [...builds.runtime.notes, ...builds.application.notes]) {
+        pulumi.log.info(note);
     }
     switch (settings.mode) {
         case "team":

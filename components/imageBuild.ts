@@ -33,8 +33,11 @@ export interface ImageBuildArgs {
     prepared: PreparedBuild;
     /** Repository the image goes to, without tag. */
     image: pulumi.Input<string>;
-    /** The image built FROM: the base image, or the runtime's `repository@sha256:...`. */
-    from: pulumi.Input<string>;
+    /**
+     * The image built FROM: the base image, or the runtime's `repository@sha256:...`.
+     * @default the Dockerfile's own `ARG from` default
+     */
+    from?: pulumi.Input<string>;
     /**
      * Tags pushed besides the content tag, for tasks that pull by tag. Never in the team
      * repository, whose tags are immutable. @default []
@@ -82,6 +85,7 @@ export abstract class ImageBuild extends pulumi.ComponentResource {
             }));
         const environment = final.apply((f) =>
             buildSpecToEnvironment({
+                kind: args.prepared.kind,
                 builder: builder.kind,
                 image: f.image,
                 tags: f.tags,
@@ -89,6 +93,8 @@ export abstract class ImageBuild extends pulumi.ComponentResource {
                 context: args.prepared.context,
                 dockerfile: args.prepared.dockerfile,
                 buildArgs: f.buildArgs,
+                labels: args.prepared.labels,
+                gitDiff: args.prepared.gitDiff,
                 push: builder.kind === "cloudbuild" || builder.push,
                 ...(cloud
                     ? {

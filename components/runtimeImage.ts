@@ -4,9 +4,10 @@ import { ImageBuild, type ImageBuildArgs } from "./imageBuild";
 export interface RuntimeImageArgs extends Omit<ImageBuildArgs, "from"> {
     /**
      * The base image (a Debian-based Python image, pinned by tag or digest; never Alpine: musl
-     * changes floating-point results). The settings check it before any resource exists.
+     * changes floating-point results), passed as the Dockerfile's `from`. The settings check it
+     * before any resource exists. @default the Dockerfile's own `ARG from` default
      */
-    base: string;
+    base?: string;
 }
 
 /**

@@ -84,9 +84,21 @@ function buildBases(inputs: Inputs): { from?: string; others: string[] } {
     return { from, others };
 }
 
-/** An application build is the command whose build args carry `git_hash`. */
-function isApplicationBuild(args: Record<string, unknown>): boolean {
-    return "git_hash" in args;
+/** An application build is the command whose spec says so (FW_KIND). */
+function isApplicationBuild(inputs: Inputs): boolean {
+    return env(inputs).FW_KIND === "application";
+}
+
+/** The labels a build command sets (FW_LABELS), or none. */
+function buildLabels(inputs: Inputs): Record<string, unknown> {
+    const raw = env(inputs).FW_LABELS;
+    if (typeof raw !== "string") return {};
+    try {
+        const parsed = JSON.parse(raw);
+        return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? parsed : {};
+    } catch {
+        return {};
+    }
 }
 
 /**
@@ -227,7 +239,7 @@ export const rules: Rule[] = [
         check(type, inputs) {
             if (type !== COMMAND) return [];
             const args = buildArgs(inputs);
-            if (!args || !isApplicationBuild(args) || typeof args.from !== "string") return [];
+            if (!args || !isApplicationBuild(inputs) || typeof args.from !== "string") return [];
             // a pushed runtime by repository@sha256:...; a local-only runtime by its image id sha256:...
             const immutable = args.from.includes("@sha256:") || isDigest(args.from);
             return immutable
@@ -244,14 +256,11 @@ export const rules: Rule[] = [
         enforcementLevel: "advisory",
         check(type, inputs) {
             if (type !== COMMAND) return [];
-            const args = buildArgs(inputs);
-            if (!args || !isApplicationBuild(args)) return [];
-            return ["label_application", "label_email"]
-                .filter((k) => typeof args[k] !== "string" || (args[k] as string).trim() === "")
-                .map(
-                    (k) =>
-                        `application image has no ${k.replace("label_", "")} label; set fireworker-images:application.labels.${k.replace("label_", "")}`,
-                );
+            if (!isApplicationBuild(inputs)) return [];
+            const labels = buildLabels(inputs);
+            return ["application", "email"]
+                .filter((k) => typeof labels[k] !== "string" || (labels[k] as string).trim() === "")
+                .map((k) => `application image has no ${k} label; set fireworker-images:application.labels.${k}`);
         },
     },
     {

@@ -7,11 +7,14 @@ import { z } from "zod";
 import { HandoffError, need, needJson, validated } from "../commands/handoff";
 import { DIGEST, PROJECT_ID, REGION } from "../patterns";
 import type { ContextSpec } from "./context";
+import type { BuildKind, GitDiffInput } from "./prepareBuild";
 
 export type Builder = "docker" | "cloudbuild";
 
 /** One image build, as the command runs it. */
 export interface BuildSpec {
+    /** Which image of the stack this is. */
+    kind: BuildKind;
     builder: Builder;
     image: string;
     /** The content tag first, then any moving tags. */
@@ -20,6 +23,10 @@ export interface BuildSpec {
     context: ContextSpec;
     dockerfile: string;
     buildArgs: Record<string, string>;
+    /** Labels the build sets. @default none */
+    labels?: Record<string, string>;
+    /** The payload's git diff to write into the context. @default none */
+    gitDiff?: GitDiffInput;
     /** Push to the registry in `image` (docker builder; always true for Cloud Build). */
     push: boolean;
     /** Cloud Build only: the rendered config (YAML), project, region and staging folder. */
@@ -33,12 +40,13 @@ export interface BuildSpec {
 const WHO = "build-image";
 
 const contextSchema = z.discriminatedUnion("kind", [
-    z.object({ kind: z.literal("directory"), dir: z.string() }),
+    z.object({ kind: z.literal("directory"), dir: z.string(), exclude: z.array(z.string()).optional() }),
     z.object({ kind: z.literal("files"), files: z.array(z.object({ src: z.string(), dest: z.string() })) }),
 ]);
 
 const specSchema = z
     .object({
+        kind: z.enum(["runtime", "application"], { error: "is not runtime or application" }),
         builder: z.enum(["docker", "cloudbuild"], { error: "is not docker or cloudbuild" }),
         image: z.string().min(1),
         tags: z.array(z.string().min(1)).min(1),
@@ -46,6 +54,10 @@ const specSchema = z
         context: contextSchema,
         dockerfile: z.string().min(1, { error: "is empty" }),
         buildArgs: z.record(z.string(), z.string()),
+        labels: z.record(z.string(), z.string()).optional(),
+        gitDiff: z
+            .object({ dir: z.string(), exclude: z.array(z.string()), sha256: z.string().regex(/^[0-9a-f]{64}$/) })
+            .optional(),
         push: z.boolean(),
         cloudBuildConfig: z.string().min(1).optional(),
         project: z.string().regex(PROJECT_ID, { error: "is not a project id" }).optional(),
@@ -63,6 +75,7 @@ const specSchema = z
 /** The command environment carrying a spec. */
 export function buildSpecToEnvironment(spec: BuildSpec): Record<string, string> {
     const env: Record<string, string> = {
+        FW_KIND: spec.kind,
         FW_BUILDER: spec.builder,
         FW_IMAGE: spec.image,
         FW_TAGS: spec.tags.join(","),
@@ -72,6 +85,13 @@ export function buildSpecToEnvironment(spec: BuildSpec): Record<string, string> 
         FW_BUILD_ARGS: JSON.stringify(spec.buildArgs),
         FW_PUSH: String(spec.push),
     };
+    // only when there are some, so that builds without them keep their plans
+    if (spec.labels && Object.keys(spec.labels).length > 0) {
+        env.FW_LABELS = JSON.stringify(spec.labels);
+    }
+    if (spec.gitDiff) {
+        env.FW_GIT_DIFF = JSON.stringify(spec.gitDiff);
+    }
     if (spec.cloudBuildConfig !== undefined) {
         env.FW_CLOUDBUILD_CONFIG = spec.cloudBuildConfig;
         env.FW_GCP_PROJECT = spec.project ?? "";
@@ -83,6 +103,7 @@ export function buildSpecToEnvironment(spec: BuildSpec): Record<string, string> 
 
 export function buildSpecFromEnvironment(env: NodeJS.ProcessEnv): BuildSpec {
     const spec = {
+        kind: need(env, "FW_KIND", WHO),
         builder: need(env, "FW_BUILDER", WHO),
         image: need(env, "FW_IMAGE", WHO),
         tags: need(env, "FW_TAGS", WHO).split(","),
@@ -90,6 +111,8 @@ export function buildSpecFromEnvironment(env: NodeJS.ProcessEnv): BuildSpec {
         context: needJson(env, "FW_CONTEXT", WHO),
         dockerfile: need(env, "FW_DOCKERFILE", WHO),
         buildArgs: needJson(env, "FW_BUILD_ARGS", WHO),
+        labels: env.FW_LABELS === undefined ? undefined : needJson(env, "FW_LABELS", WHO),
+        gitDiff: env.FW_GIT_DIFF === undefined ? undefined : needJson(env, "FW_GIT_DIFF", WHO),
         push: flag(need(env, "FW_PUSH", WHO), "FW_PUSH"),
         cloudBuildConfig: env.FW_CLOUDBUILD_CONFIG || undefined,
         project: env.FW_GCP_PROJECT || undefined,

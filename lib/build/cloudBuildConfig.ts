@@ -13,6 +13,8 @@ export interface CloudBuildArgs {
     /** The tags pushed; the first is the content tag. */
     tags: string[];
     buildArgs: Record<string, string>;
+    /** Labels set by the build. @default none */
+    labels?: Record<string, string>;
     timeoutSeconds: number;
     machineType?: string;
     /** `projects/P/serviceAccounts/EMAIL` the build runs as. */
@@ -31,25 +33,37 @@ export interface CloudBuildConfig {
 /** The docker builder Cloud Build provides; pinned by its maintained major tag. */
 export const DOCKER_BUILDER = "gcr.io/cloud-builders/docker";
 
+/** What `docker build` is told, besides its context. */
+export interface DockerBuildOptions {
+    /** `repository:tag` of every tag. */
+    refs: string[];
+    buildArgs: Record<string, string>;
+    /** Labels set on the image by the build itself. @default none */
+    labels?: Record<string, string>;
+    /** `--network` (`host` where the engine has no bridge, `cloudbuild` on Cloud Build). @default none */
+    network?: string;
+}
+
 /**
  * `docker build` arguments of a packed context, up to the context argument: the same for
- * Cloud Build, the triggers and the local engine.
+ * Cloud Build, the triggers and the local engine. Build args and labels sorted by name.
  */
-export function dockerBuildArgs(refs: string[], buildArgs: Record<string, string>, network?: string): string[] {
+export function dockerBuildArgs(o: DockerBuildOptions): string[] {
+    const sorted = (r: Record<string, string>) => Object.keys(r).sort();
+    const labels = o.labels ?? {};
     return [
         "build",
-        ...(network ? [`--network=${network}`] : []),
+        ...(o.network ? [`--network=${o.network}`] : []),
         `--file=${DOCKERFILE_IN_CONTEXT}`,
-        ...refs.map((r) => `--tag=${r}`),
-        ...Object.keys(buildArgs)
-            .sort()
-            .map((k) => `--build-arg=${k}=${buildArgs[k]}`),
+        ...o.refs.map((r) => `--tag=${r}`),
+        ...sorted(o.buildArgs).map((k) => `--build-arg=${k}=${o.buildArgs[k]}`),
+        ...sorted(labels).map((k) => `--label=${k}=${labels[k]}`),
     ];
 }
 
 export function renderCloudBuildConfig(a: CloudBuildArgs): CloudBuildConfig {
     const refs = a.tags.map((t) => `${a.image}:${t}`);
-    const args = [...dockerBuildArgs(refs, a.buildArgs, "cloudbuild"), "."];
+    const args = [...dockerBuildArgs({ refs, buildArgs: a.buildArgs, labels: a.labels, network: "cloudbuild" }), "."];
     const options: Record<string, string> = { logging: "CLOUD_LOGGING_ONLY" };
     if (a.machineType) {
         options.machineType = a.machineType;

@@ -13,6 +13,10 @@ export interface BuildHashInputs {
     buildArgs: Record<string, string>;
     /** Build settings that shape the image or where it goes. */
     config: unknown;
+    /** Labels the build sets (left out when there are none). */
+    labels?: Record<string, string>;
+    /** sha256 of the git diff written into the context (left out when there is none). */
+    gitDiff?: string;
 }
 
 export function buildHash(parts: BuildHashInputs): string {

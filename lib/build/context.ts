@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { describeFsError, isInside, otherKind, relativeFrom } from "../repository";
 import { type ContextFilter, contextFilter, NO_FILTER } from "./ignoreFiles";
 
 /** What a build uploads. Paths are relative to the project root, with forward slashes. */
@@ -17,6 +18,8 @@ export type ContextSpec =
           /** A directory filtered by its `.gcloudignore` and `.dockerignore`. */
           kind: "directory";
           dir: string;
+          /** Paths under `dir` never uploaded, whatever the ignore files say (the program's own). */
+          exclude?: string[];
       }
     | {
           /** Named files (or directories, taken whole) placed at `dest` in the context. */
@@ -35,52 +38,133 @@ export interface ContextEntry {
     linkTarget?: string;
 }
 
+/** The largest file a context may hold (a tar member stays well within ustar's 8 GiB). */
+export const CONTEXT_FILE_LIMIT = 4 * 1024 ** 3;
+
+/** A context that cannot be uploaded: the message names the path, relative to the project root. */
+export class ContextProblem extends Error {}
+
 /** Lists the files of a context in sorted order (the order they are hashed and packed). */
 export function collectContext(spec: ContextSpec, projectRoot: string): ContextEntry[] {
     const out: ContextEntry[] = [];
     if (spec.kind === "directory") {
         const root = path.resolve(projectRoot, spec.dir);
-        walk(root, "", contextFilter(root), out);
+        const walker = new Walker(projectRoot, root, out, new Set(spec.exclude ?? []));
+        walker.walk(root, "", contextFilter(root));
     } else {
         for (const { src, dest } of spec.files) {
             const abs = path.resolve(projectRoot, src);
-            const st = fs.lstatSync(abs);
+            const st = statOrProblem(projectRoot, abs, fs.statSync); // named files: symlinks followed
             if (st.isDirectory()) {
-                walk(abs, "", NO_FILTER, out, dest);
+                new Walker(projectRoot, abs, out, new Set()).walk(abs, "", NO_FILTER, dest);
+            } else if (st.isFile()) {
+                out.push(fileEntry(projectRoot, abs, dest, st));
             } else {
-                out.push(entry(abs, dest, st));
+                throw new ContextProblem(
+                    `${shown(projectRoot, abs)} is ${otherKind(st)}; only files and folders can be uploaded`,
+                );
             }
         }
     }
     out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     for (let i = 1; i < out.length; i++) {
         if (out[i].path === out[i - 1].path) {
-            throw new Error(`two files land at ${out[i].path} in the build context`);
+            throw new ContextProblem(`two files land at ${out[i].path} in the build context`);
         }
     }
     return out;
 }
 
-function walk(absDir: string, relDir: string, filter: ContextFilter, out: ContextEntry[], prefix = ""): void {
-    const dirents = fs.readdirSync(absDir, { withFileTypes: true });
-    for (const d of dirents) {
-        const rel = relDir === "" ? d.name : `${relDir}/${d.name}`;
-        const abs = path.join(absDir, d.name);
-        if (d.isDirectory()) {
-            if (!filter.excludes(rel, true) || filter.mayReinclude(rel)) {
-                walk(abs, rel, filter, out, prefix);
-            }
-        } else if ((d.isFile() || d.isSymbolicLink()) && !filter.excludes(rel, false)) {
-            out.push(entry(abs, prefix === "" ? rel : `${prefix}/${rel}`, fs.lstatSync(abs)));
+/** Walks one context root: regular files, folders and symlinks that stay inside it. */
+class Walker {
+    constructor(
+        private readonly projectRoot: string,
+        private readonly root: string,
+        private readonly out: ContextEntry[],
+        private readonly exclude: Set<string>,
+    ) {}
+
+    walk(absDir: string, relDir: string, filter: ContextFilter, prefix = ""): void {
+        let dirents: fs.Dirent<Buffer>[];
+        try {
+            dirents = fs.readdirSync(absDir, { withFileTypes: true, encoding: "buffer" });
+        } catch (err) {
+            throw new ContextProblem(`${shown(this.projectRoot, absDir)} ${describeFsError(err)}`);
         }
+        for (const d of dirents) {
+            const name = utf8Name(d.name);
+            if (name === undefined) {
+                throw new ContextProblem(
+                    `${shown(this.projectRoot, absDir)} holds a file whose name is not UTF-8 (${JSON.stringify(d.name.toString("latin1"))}); rename it or leave it out with .dockerignore`,
+                );
+            }
+            const rel = relDir === "" ? name : `${relDir}/${name}`;
+            if (this.exclude.has(rel)) {
+                continue;
+            }
+            const abs = path.join(absDir, name);
+            const dest = prefix === "" ? rel : `${prefix}/${rel}`;
+            if (d.isDirectory()) {
+                if (!filter.excludes(rel, true) || filter.mayReinclude(rel)) {
+                    this.walk(abs, rel, filter, prefix);
+                }
+            } else if (filter.excludes(rel, false)) {
+                // left out by the ignore files
+            } else if (d.isFile()) {
+                this.out.push(
+                    fileEntry(this.projectRoot, abs, dest, statOrProblem(this.projectRoot, abs, fs.lstatSync)),
+                );
+            } else if (d.isSymbolicLink()) {
+                this.out.push(this.linkEntry(abs, dest));
+            } else {
+                const st = statOrProblem(this.projectRoot, abs, fs.lstatSync);
+                throw new ContextProblem(
+                    `${shown(this.projectRoot, abs)} is ${otherKind(st)}; only files, folders and symlinks can be uploaded (leave it out with .dockerignore)`,
+                );
+            }
+        }
+    }
+
+    /** A symlink is packed as a link (as Docker does); one whose target leaves the context would dangle. */
+    private linkEntry(abs: string, dest: string): ContextEntry {
+        const target = fs.readlinkSync(abs);
+        const resolved = path.resolve(path.dirname(abs), target);
+        if (path.isAbsolute(target) || !isInside(this.root, resolved)) {
+            throw new ContextProblem(
+                `${shown(this.projectRoot, abs)} is a symlink to ${JSON.stringify(target)}, outside the build context; it would dangle in the image (point it inside, or leave it out with .dockerignore)`,
+            );
+        }
+        return { path: dest, abs, kind: "symlink", executable: false, size: 0, linkTarget: target };
     }
 }
 
-function entry(abs: string, rel: string, st: fs.Stats): ContextEntry {
-    if (st.isSymbolicLink()) {
-        return { path: rel, abs, kind: "symlink", executable: false, size: 0, linkTarget: fs.readlinkSync(abs) };
+function fileEntry(projectRoot: string, abs: string, dest: string, st: fs.Stats): ContextEntry {
+    if (st.size > CONTEXT_FILE_LIMIT) {
+        throw new ContextProblem(`${shown(projectRoot, abs)} is larger than ${CONTEXT_FILE_LIMIT} bytes`);
     }
-    return { path: rel, abs, kind: "file", executable: (st.mode & 0o100) !== 0, size: st.size };
+    return { path: dest, abs, kind: "file", executable: (st.mode & 0o100) !== 0, size: st.size };
+}
+
+function statOrProblem(projectRoot: string, abs: string, stat: (p: string) => fs.Stats): fs.Stats {
+    try {
+        return stat(abs);
+    } catch (err) {
+        throw new ContextProblem(`${shown(projectRoot, abs)} ${describeFsError(err)}`);
+    }
+}
+
+/** A name as UTF-8, or undefined when its bytes are not UTF-8. */
+function utf8Name(bytes: Buffer): string | undefined {
+    try {
+        return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+        return undefined;
+    }
+}
+
+/** A path as messages show it: relative to the project root. */
+function shown(projectRoot: string, abs: string): string {
+    return relativeFrom(projectRoot, abs);
 }
 
 const SMALL_FILE = 1 << 20;
@@ -104,16 +188,32 @@ async function hashOne(e: ContextEntry): Promise<string> {
     if (e.kind === "symlink") {
         return createHash("sha256").update(`symlink:${e.linkTarget}`).digest("hex");
     }
-    if (e.size < SMALL_FILE) {
-        return createHash("sha256")
-            .update(await fs.promises.readFile(e.abs))
-            .digest("hex");
+    const file = await openRegularFile(e.abs);
+    try {
+        if (e.size < SMALL_FILE) {
+            return createHash("sha256")
+                .update(await file.readFile())
+                .digest("hex");
+        }
+        const h = createHash("sha256");
+        for await (const chunk of file.createReadStream({ highWaterMark: 1 << 20, autoClose: false })) {
+            h.update(chunk as Buffer);
+        }
+        return h.digest("hex");
+    } finally {
+        await file.close();
     }
-    const h = createHash("sha256");
-    for await (const chunk of fs.createReadStream(e.abs, { highWaterMark: 1 << 20 })) {
-        h.update(chunk as Buffer);
+}
+
+/** Opens a file that must still be a regular file (it may have been swapped for a FIFO since). */
+export async function openRegularFile(abs: string): Promise<fs.promises.FileHandle> {
+    const file = await fs.promises.open(abs, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const st = await file.stat();
+    if (!st.isFile()) {
+        await file.close();
+        throw new ContextProblem(`${abs} is no longer a regular file`);
     }
-    return h.digest("hex");
+    return file;
 }
 
 /** The context's digest: one line per entry (path, kind, exec bit, content hash). */

@@ -102,10 +102,20 @@ function resolveFrom(
     return unresolved ? undefined : resolved;
 }
 
-/** Sources of COPY/ADD from the build context (not `--from` stages), for a brought Dockerfile. */
-export function contextSources(text: string): string[] {
+/** A COPY or ADD source read from the build context, with its line. */
+export interface ContextSource {
+    source: string;
+    /** 1-based line of the instruction. */
+    line: number;
+}
+
+/**
+ * Sources of COPY/ADD read from the build context: not `--from` stages, not URLs (ADD fetches
+ * those), not heredocs (their text is in the Dockerfile).
+ */
+export function contextSources(text: string): ContextSource[] {
     const df = DockerfileParser.parse(text);
-    const out: string[] = [];
+    const out: ContextSource[] = [];
     for (const ins of df.getInstructions()) {
         const kw = ins.getKeyword();
         if (kw !== "COPY" && kw !== "ADD") {
@@ -119,7 +129,29 @@ export function contextSources(text: string): string[] {
             (ins as unknown as { getJSONStrings?: () => { getJSONValue(): string }[] }).getJSONStrings?.() ?? [];
         const args = json.length > 0 ? json.map((j) => j.getJSONValue()) : ins.getArguments().map((a) => a.getValue());
         const values = args.filter((v) => !v.startsWith("--"));
-        out.push(...values.slice(0, -1));
+        const line = ins.getRange().start.line + 1;
+        // a heredoc's text follows its marker (the parser keeps it among the arguments)
+        const heredoc = values.findIndex((v) => v.startsWith("<<"));
+        for (const source of heredoc >= 0 ? values.slice(0, heredoc) : values.slice(0, -1)) {
+            if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(source) || source.startsWith("git@")) {
+                continue;
+            }
+            out.push({ source, line });
+        }
     }
     return out;
+}
+
+/** The names of every build argument a Dockerfile declares (`ARG`, before or after a FROM). */
+export function declaredArgs(text: string): Set<string> {
+    const names = new Set<string>();
+    for (const ins of DockerfileParser.parse(text).getInstructions()) {
+        if (ins.getKeyword() === "ARG") {
+            // one ARG may declare several names: ARG a=1 b
+            for (const arg of ins.getArguments()) {
+                names.add(arg.getValue().split("=")[0]);
+            }
+        }
+    }
+    return names;
 }

@@ -9,12 +9,18 @@ import { pipeline } from "node:stream/promises";
 import * as zlib from "node:zlib";
 import * as tar from "tar-stream";
 import { DOCKERFILE_IN_CONTEXT } from "./cloudBuildConfig";
-import type { ContextEntry } from "./context";
+import { type ContextEntry, openRegularFile } from "./context";
 
 /** 2000-01-01T00:00:00Z: any fixed time; Docker's COPY cache ignores it, reproducibility needs it fixed. */
 const FIXED_MTIME = new Date(946684800 * 1000);
 
-export function packContext(entries: ContextEntry[], dockerfile: string): tar.Pack {
+/** A file the build writes into the context itself (the payload's git diff). */
+export interface GeneratedFile {
+    path: string;
+    text: string;
+}
+
+export function packContext(entries: ContextEntry[], dockerfile: string, extra: GeneratedFile[] = []): tar.Pack {
     const pack = tar.pack();
     const header = (name: string, size: number, mode: number) => ({
         name,
@@ -29,12 +35,12 @@ export function packContext(entries: ContextEntry[], dockerfile: string): tar.Pa
     const generated: [string, string][] = [
         [DOCKERFILE_IN_CONTEXT, dockerfile],
         [".dockerignore", `${DOCKERFILE_IN_CONTEXT}\n.dockerignore\n`],
+        ...extra.map((f): [string, string] => [f.path, f.text]),
     ];
+    const names = new Set(generated.map(([name]) => name));
     const all = [
         ...generated.map(([name, text]) => ({ name, text })),
-        ...entries
-            .filter((e) => e.path !== ".dockerignore" && e.path !== DOCKERFILE_IN_CONTEXT)
-            .map((e) => ({ name: e.path, entry: e })),
+        ...entries.filter((e) => !names.has(e.path)).map((e) => ({ name: e.path, entry: e })),
     ];
     (async () => {
         for (const item of all) {
@@ -48,13 +54,18 @@ export function packContext(entries: ContextEntry[], dockerfile: string): tar.Pa
                 pack.entry({ ...header(e.path, 0, 0o777), type: "symlink", linkname: e.linkTarget });
                 continue;
             }
-            const size = fs.statSync(e.abs).size;
-            await new Promise<void>((resolve, reject) => {
-                const sink = pack.entry(header(e.path, size, e.executable ? 0o755 : 0o644), (err) =>
-                    err ? reject(err) : resolve(),
-                );
-                fs.createReadStream(e.abs).on("error", reject).pipe(sink);
-            });
+            const file = await openRegularFile(e.abs);
+            try {
+                const { size } = await file.stat();
+                await new Promise<void>((resolve, reject) => {
+                    const sink = pack.entry(header(e.path, size, e.executable ? 0o755 : 0o644), (err) =>
+                        err ? reject(err) : resolve(),
+                    );
+                    file.createReadStream({ autoClose: false }).on("error", reject).pipe(sink);
+                });
+            } finally {
+                await file.close();
+            }
         }
         pack.finalize();
     })().catch((err) => pack.destroy(err));
@@ -62,11 +73,16 @@ export function packContext(entries: ContextEntry[], dockerfile: string): tar.Pa
 }
 
 /** Writes the packed context to `file`, gzipped when the name ends in `.tgz` or `.tar.gz`. */
-export async function writeContextFile(entries: ContextEntry[], dockerfile: string, file: string): Promise<void> {
+export async function writeContextFile(
+    entries: ContextEntry[],
+    dockerfile: string,
+    file: string,
+    extra: GeneratedFile[] = [],
+): Promise<void> {
     const out = fs.createWriteStream(file, { mode: 0o644 });
     if (/\.(tgz|tar\.gz)$/.test(file)) {
-        await pipeline(packContext(entries, dockerfile), zlib.createGzip({ level: 6 }), out);
+        await pipeline(packContext(entries, dockerfile, extra), zlib.createGzip({ level: 6 }), out);
     } else {
-        await pipeline(packContext(entries, dockerfile), out);
+        await pipeline(packContext(entries, dockerfile, extra), out);
     }
 }

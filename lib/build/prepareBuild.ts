@@ -1,21 +1,43 @@
 /**
  * Image builds, described once and used everywhere: the plan (content hash, tags, Cloud Build
  * config), `scripts/build-image.ts` (which packs and builds them), the triggers and the
- * integration tests. Reads the contexts and git; no Pulumi.
+ * integration tests. Reads the Dockerfiles, contexts and git of the repository; no Pulumi.
  */
-import * as fs from "node:fs";
+import { createHash } from "node:crypto";
 import * as path from "node:path";
-import { SettingsError } from "../errors";
+import { SettingsError, show } from "../errors";
 import { contentTag, developerImage, localImage, repositoryPath, teamImage } from "../names";
+import {
+    InputProblem,
+    programExclusions,
+    type Repository,
+    readTextFile,
+    relativeFrom,
+    resolveInside,
+} from "../repository";
+import { NAMESPACE } from "../settings/schema";
 import type { ApplicationSettings, RuntimeSettings, Settings } from "../settings/types";
 import { type CloudBuildConfig, renderCloudBuildConfig } from "./cloudBuildConfig";
 import { buildHash } from "./contentHash";
-import { type ContextEntry, type ContextSpec, collectContext, hashContext } from "./context";
-import { contextSources, formatFinding, lintDockerfile } from "./dockerfileLint";
-import { gitFacts } from "./gitFacts";
-import { hasRequirements, LABEL_ARGS, renderApplicationDockerfile, renderRuntimeDockerfile } from "./renderDockerfile";
+import { type ContextEntry, ContextProblem, type ContextSpec, collectContext, hashContext } from "./context";
+import { contextSources, declaredArgs, formatFinding, lintDockerfile } from "./dockerfileLint";
+import { GitProblem, gitDiff, gitFacts } from "./gitFacts";
+import { GIT_ARGS, renderApplicationDockerfile, renderRuntimeDockerfile } from "./renderDockerfile";
+import { RequirementsProblem, readRequirements } from "./requirements";
 
 export type BuildKind = "runtime" | "application";
+
+/** Where the payload's git diff lands in the context (and so in the image, under a `COPY .`). */
+export const GIT_DIFF_FILE = "source-info/git_diff.txt";
+
+/** The payload's uncommitted changes, written into the context by the build. */
+export interface GitDiffInput {
+    /** The payload folder (project-relative) and what is left out of it. */
+    dir: string;
+    exclude: string[];
+    /** sha256 of the diff's text, checked again when the build packs it. */
+    sha256: string;
+}
 
 /** A build whose inputs are read and hashed, except the application's `from` (the runtime digest). */
 export interface PreparedBuild {
@@ -30,8 +52,16 @@ export interface PreparedBuild {
     byteCount: number;
     /** Build args other than `from`. */
     buildArgs: Record<string, string>;
+    /** Labels the build sets (`--label`), whatever the Dockerfile says. */
+    labels: Record<string, string>;
+    /** Whether the Dockerfile declares `ARG from`, so the build can pass it. */
+    takesFrom: boolean;
+    /** The payload's git diff, when it is dirty and `application.gitDiff` is on. */
+    gitDiff?: GitDiffInput;
     timeoutSeconds: number;
     machineType?: string;
+    /** What the plan should say about how it read the inputs (e.g. the CI variable naming a branch). */
+    notes: string[];
 }
 
 /** A build ready to run: its content hash, tags, complete args and Cloud Build config. */
@@ -55,26 +85,6 @@ async function digestOf(
     };
 }
 
-/** A prepared build from its Dockerfile, its hashed context and its build settings. */
-function prepared(
-    kind: BuildKind,
-    source: Pick<PreparedBuild, "dockerfile" | "dockerfileSource" | "context">,
-    d: { digest: string; files: number; bytes: number },
-    buildArgs: Record<string, string>,
-    settings: { timeout: number; machineType?: string },
-): PreparedBuild {
-    return {
-        kind,
-        ...source,
-        contextDigest: d.digest,
-        fileCount: d.files,
-        byteCount: d.bytes,
-        buildArgs,
-        timeoutSeconds: settings.timeout,
-        machineType: settings.machineType,
-    };
-}
-
 function lintOrThrow(name: string, text: string, buildArgs: Record<string, string>): void {
     const findings = lintDockerfile(name, text, buildArgs);
     if (findings.length > 0) {
@@ -85,45 +95,148 @@ function lintOrThrow(name: string, text: string, buildArgs: Record<string, strin
 /** A digest placeholder for linting: our build always passes `from` as `repository@sha256:...`. */
 const LINT_DIGEST = `sha256:${"0".repeat(64)}`;
 
-export async function prepareRuntime(runtime: RuntimeSettings, root: string): Promise<PreparedBuild> {
-    let dockerfile: string;
-    let dockerfileSource: string;
-    let context: ContextSpec;
-    if (runtime.dockerfile) {
-        dockerfileSource = runtime.dockerfile;
-        dockerfile = fs.readFileSync(path.resolve(root, dockerfileSource), "utf8");
-        context = broughtRuntimeContext(dockerfile, dockerfileSource, root);
-    } else {
-        dockerfileSource = "(rendered runtime Dockerfile)";
-        const requirements = fs.readFileSync(path.resolve(root, runtime.requirements), "utf8");
-        const withPip = hasRequirements(requirements);
-        dockerfile = renderRuntimeDockerfile({
-            base: runtime.base,
-            aptPackages: runtime.aptPackages,
-            hasRequirements: withPip,
-            writableDirs: runtime.writableDirs,
-        });
-        context = { kind: "files", files: withPip ? [{ src: runtime.requirements, dest: "requirements.txt" }] : [] };
+/** Runs `read`, turning an input problem into one settings line. */
+function reading<T>(setting: string, value: string, read: () => T): T {
+    try {
+        return read();
+    } catch (err) {
+        if (err instanceof InputProblem) {
+            throw new SettingsError(`${NAMESPACE}:${setting}: ${show(value)} ${err.message}`);
+        }
+        if (err instanceof ContextProblem || err instanceof GitProblem) {
+            throw new SettingsError(`${NAMESPACE}:${setting}: ${err.message}`);
+        }
+        if (err instanceof RequirementsProblem) {
+            throw new SettingsError(err.message);
+        }
+        throw err;
     }
-    const buildArgs = { from: runtime.base };
-    lintOrThrow(dockerfileSource, dockerfile, buildArgs);
-    return prepared("runtime", { dockerfile, dockerfileSource, context }, await digestOf(context, root), {}, runtime);
 }
 
-/** A brought runtime Dockerfile uploads only what it COPYs or ADDs (and never the rest of its folder). */
-function broughtRuntimeContext(dockerfile: string, dockerfileSource: string, root: string): ContextSpec {
-    const dir = path.posix.dirname(dockerfileSource);
-    const sources = contextSources(dockerfile);
-    if (sources.some((src) => /[*?[]/.test(src) || path.posix.normalize(src) === ".")) {
-        return { kind: "directory", dir };
+/** A Dockerfile the stack brings: read safely, from inside the repository. */
+function readDockerfile(repo: Repository, setting: string, file: string): string {
+    return reading(setting, file, () => readTextFile(resolveInside(repo, file)));
+}
+
+/** Build args a brought Dockerfile must declare, or the one line that says it does not. */
+function checkDeclared(file: string, declared: Set<string>, setting: string, args: Record<string, string>): void {
+    const lines = Object.keys(args)
+        .filter((name) => !declared.has(name))
+        .sort()
+        .map(
+            (name) =>
+                `${NAMESPACE}:${setting}.${name}: ${show(args[name])} is not declared in ${file} (no ARG ${name}), so the build would ignore it; declare it or remove it`,
+        );
+    if (lines.length > 0) {
+        throw new SettingsError(lines);
     }
-    const files = sources.map((src) => {
-        const rel = path.posix.normalize(src.replace(/^\/+/, ""));
-        const full = path.posix.join(dir, rel);
-        if (!fs.existsSync(path.resolve(root, full))) {
-            throw new SettingsError(`${dockerfileSource}: COPY source ${JSON.stringify(src)} does not exist in ${dir}`);
+}
+
+export async function prepareRuntime(runtime: RuntimeSettings, repo: Repository): Promise<PreparedBuild> {
+    const root = repo.projectRoot;
+    const common = { timeoutSeconds: runtime.timeout, machineType: runtime.machineType, labels: {}, notes: [] };
+    if (runtime.dockerfile !== undefined) {
+        const file = runtime.dockerfile;
+        const dockerfile = readDockerfile(repo, "runtime.dockerfile", file);
+        const declared = declaredArgs(dockerfile);
+        if (runtime.base !== undefined && !declared.has("from")) {
+            throw new SettingsError(
+                `${NAMESPACE}:runtime.base: ${show(runtime.base)} is set, but ${file} declares no ARG from to take it; start it with ARG from=<image> and FROM \${from}, or leave runtime.base unset`,
+            );
         }
-        return { src: full, dest: rel };
+        checkDeclared(file, declared, "runtime.buildArgs", runtime.buildArgs);
+        lintOrThrow(file, dockerfile, { ...runtime.buildArgs, ...(runtime.base ? { from: runtime.base } : {}) });
+        const context = broughtRuntimeContext(repo, dockerfile, file, runtime.context);
+        return {
+            kind: "runtime",
+            dockerfile,
+            dockerfileSource: file,
+            context,
+            ...(await countedDigest(context, root, "runtime.context", runtime.context)),
+            buildArgs: runtime.buildArgs,
+            takesFrom: declared.has("from"),
+            ...common,
+        };
+    }
+    const reqs = reading("runtime.requirements", runtime.requirements, () =>
+        readRequirements(repo, runtime.requirements),
+    );
+    const single = reqs.inputs.length === 1;
+    const dockerfile = renderRuntimeDockerfile({
+        base: runtime.base,
+        buildArgs: Object.keys(runtime.buildArgs),
+        env: runtime.env,
+        aptPackages: runtime.aptPackages,
+        pipSteps: runtime.pipSteps,
+        requirements: !reqs.hasRequirements
+            ? undefined
+            : single
+              ? { layout: "file" }
+              : { layout: "folder", main: reqs.main },
+        writableDirs: runtime.writableDirs,
+    });
+    const context: ContextSpec = {
+        kind: "files",
+        files: !reqs.hasRequirements
+            ? []
+            : single
+              ? [{ src: reqs.inputs[0].src, dest: "requirements.txt" }]
+              : reqs.inputs.map((i) => ({ src: i.src, dest: `requirements/${i.dest}` })),
+    };
+    const dockerfileSource = "(rendered runtime Dockerfile)";
+    lintOrThrow(dockerfileSource, dockerfile, { ...runtime.buildArgs, from: runtime.base });
+    return {
+        kind: "runtime",
+        dockerfile,
+        dockerfileSource,
+        context,
+        ...(await countedDigest(context, root, "runtime.requirements", runtime.requirements)),
+        buildArgs: runtime.buildArgs,
+        takesFrom: true,
+        ...common,
+    };
+}
+
+async function countedDigest(context: ContextSpec, root: string, setting: string, value: string) {
+    const d = await reading(setting, value, () => digestOf(context, root));
+    return { contextDigest: d.digest, fileCount: d.files, byteCount: d.bytes };
+}
+
+/**
+ * A brought runtime Dockerfile uploads only what it COPYs or ADDs from its context (and never the
+ * rest of it); a wildcard or the whole context (`.`) takes the context folder, filtered by its
+ * ignore files. Every source must stay inside the context, as Docker requires.
+ */
+function broughtRuntimeContext(repo: Repository, dockerfile: string, file: string, contextDir: string): ContextSpec {
+    const sources = contextSources(dockerfile);
+    const contextAbs = path.resolve(repo.projectRoot, contextDir);
+    if (
+        sources.some(
+            ({ source }) => /[*?[]/.test(source) || path.posix.normalize(source.replace(/^\/+/, "") || ".") === ".",
+        )
+    ) {
+        return directoryContext(repo, contextDir);
+    }
+    const files = sources.map(({ source, line }) => {
+        const rel = path.posix.normalize(source.replace(/^\/+/, ""));
+        const where = `${file}:${line}`;
+        if (rel === ".." || rel.startsWith("../")) {
+            throw new SettingsError(
+                `${where}: COPY source ${JSON.stringify(source)} is outside the build context ${contextDir}, which Docker does not allow`,
+            );
+        }
+        const full = path.resolve(contextAbs, rel);
+        let real: string;
+        try {
+            real = resolveInside(repo, full);
+        } catch (err) {
+            if (err instanceof InputProblem) {
+                const what = err.message === "does not exist" ? `does not exist in ${contextDir}` : err.message;
+                throw new SettingsError(`${where}: COPY source ${JSON.stringify(source)} ${what}`);
+            }
+            throw err;
+        }
+        return { src: relativeFrom(repo.projectRoot, real), dest: rel };
     });
     return { kind: "files", files: dedupe(files) };
 }
@@ -136,10 +249,18 @@ function dedupe<T extends { dest: string }>(items: T[]): T[] {
     return [...seen.values()];
 }
 
+/** A directory context, with the program's own folder left out (`exclude` only when there is one). */
+function directoryContext(repo: Repository, dir: string): ContextSpec {
+    const exclude = programExclusions(repo, path.resolve(repo.projectRoot, dir));
+    return { kind: "directory", dir, ...(exclude.length > 0 ? { exclude } : {}) };
+}
+
 /** What an application build needs besides its settings. */
 export interface ApplicationSources {
-    /** Default of the rendered Dockerfile's `ARG from`: the runtime repository (the build
-     *  always overrides it with the runtime's digest reference). */
+    /**
+     * Default of the rendered Dockerfile's `ARG from`: the runtime repository (the build always
+     * overrides it with the runtime's digest reference).
+     */
     runtimeRepository: string;
     /** `org.opencontainers.image.source`: the repository's URL, or "". */
     sourceUrl: string;
@@ -148,50 +269,107 @@ export interface ApplicationSources {
 export async function prepareApplication(
     application: ApplicationSettings,
     sources: ApplicationSources,
-    root: string,
+    repo: Repository,
 ): Promise<PreparedBuild> {
-    const runtimeName = sources.runtimeRepository;
+    const root = repo.projectRoot;
     const contextDir = application.context;
+    const context = directoryContext(repo, contextDir);
+    const entries = reading("application.context", contextDir, () => collectContext(context, root));
+    const uploaded = new Set(entries.map((e) => e.path));
+    const exclude = context.kind === "directory" ? (context.exclude ?? []) : [];
+    const gitOptions = { uploaded: (p: string) => uploaded.has(p), exclude };
+    const contextAbs = path.resolve(root, contextDir);
+    const git = reading("application.context", contextDir, () => gitFacts(contextAbs, gitOptions));
+    const notes = git.branchFrom
+        ? [`application: the branch ${git.branch} comes from ${git.branchFrom} (HEAD is detached)`]
+        : [];
+
     let dockerfile: string;
     let dockerfileSource: string;
-    if (application.dockerfile) {
+    let declared: Set<string>;
+    if (application.dockerfile !== undefined) {
         dockerfileSource = application.dockerfile;
-        dockerfile = fs.readFileSync(path.resolve(root, dockerfileSource), "utf8");
+        dockerfile = readDockerfile(repo, "application.dockerfile", dockerfileSource);
+        declared = declaredArgs(dockerfile);
+        if (!declared.has("from")) {
+            throw new SettingsError(
+                `${NAMESPACE}:application.dockerfile: ${show(dockerfileSource)} declares no ARG from, so it cannot build FROM the runtime; start it with ARG from=<runtime image> and FROM \${from}`,
+            );
+        }
+        checkDeclared(dockerfileSource, declared, "application.buildArgs", application.buildArgs);
     } else {
         dockerfileSource = "(rendered application Dockerfile)";
         dockerfile = renderApplicationDockerfile({
-            runtimeRepository: runtimeName,
+            runtimeRepository: sources.runtimeRepository,
+            buildArgs: Object.keys(application.buildArgs),
+            env: application.env,
             workdir: application.workdir,
+            run: application.run,
             cmd: application.cmd,
         });
+        declared = declaredArgs(dockerfile);
     }
-    const context: ContextSpec = { kind: "directory", dir: contextDir };
-    const entries = collectContext(context, root);
-    const uploaded = new Set(entries.map((e) => e.path));
-    const git = gitFacts(path.resolve(root, contextDir), (p) => uploaded.has(p));
-    const labels = application.labels;
-    const values: Record<string, string> = {
-        git_hash: git.hash,
-        git_branch: git.branch,
-        timestamp: git.timestamp,
-        created: git.created,
-        source: sources.sourceUrl,
-        label_application: labels.application ?? application.name,
-        label_email: labels.email ?? "",
-        label_license: labels.license ?? "",
-        label_organization: labels.organization ?? "",
-        label_website: labels.website ?? "",
-    };
-    const argNames = new Set(["git_hash", "git_branch", "timestamp", ...Object.values(LABEL_ARGS)]);
-    const buildArgs = Object.fromEntries([...argNames].sort().map((n) => [n, values[n]]));
-    lintOrThrow(dockerfileSource, dockerfile, { ...buildArgs, from: `${runtimeName}@${LINT_DIGEST}` });
-    return prepared(
-        "application",
-        { dockerfile, dockerfileSource, context },
-        await digestOf(context, root, entries),
+    // the git facts go where the Dockerfile takes them (a brought one may not declare them all)
+    const facts: Record<string, string> = { git_hash: git.hash, git_branch: git.branch, timestamp: git.timestamp };
+    const gitArgs = Object.fromEntries(GIT_ARGS.filter((n) => declared.has(n)).map((n) => [n, facts[n]]));
+    const buildArgs = sortedRecord({ ...gitArgs, ...application.buildArgs });
+    lintOrThrow(dockerfileSource, dockerfile, { ...buildArgs, from: `${sources.runtimeRepository}@${LINT_DIGEST}` });
+
+    let diff: GitDiffInput | undefined;
+    if (application.gitDiff && git.dirty) {
+        if (uploaded.has(GIT_DIFF_FILE)) {
+            throw new SettingsError(
+                `${NAMESPACE}:application.gitDiff: true, but the payload has its own ${GIT_DIFF_FILE}, where the build writes the payload's git diff; remove that file, or set application.gitDiff: false`,
+            );
+        }
+        const text = reading("application.context", contextDir, () => gitDiff(contextAbs, gitOptions));
+        diff = { dir: contextDir, exclude, sha256: createHash("sha256").update(text).digest("hex") };
+    }
+    const d = await reading("application.context", contextDir, () => digestOf(context, root, entries));
+    return {
+        kind: "application",
+        dockerfile,
+        dockerfileSource,
+        context,
+        contextDigest: d.digest,
+        fileCount: d.files,
+        byteCount: d.bytes,
         buildArgs,
-        application,
-    );
+        labels: applicationLabels(application, sources.sourceUrl, git),
+        takesFrom: true,
+        ...(diff ? { gitDiff: diff } : {}),
+        timeoutSeconds: application.timeout,
+        machineType: application.machineType,
+        notes,
+    };
+}
+
+/**
+ * The application's labels: the stack's own, `application` defaulting to the image name, and the
+ * OCI annotations the known ones map to (title, licenses, url, vendor), plus the source, the
+ * revision and the commit time. Empty values are left out.
+ */
+function applicationLabels(
+    application: ApplicationSettings,
+    sourceUrl: string,
+    git: { hash: string; created: string },
+): Record<string, string> {
+    const l: Record<string, string> = { application: application.name, ...application.labels };
+    const all: Record<string, string | undefined> = {
+        ...l,
+        "org.opencontainers.image.title": l.application,
+        "org.opencontainers.image.licenses": l.license,
+        "org.opencontainers.image.url": l.website,
+        "org.opencontainers.image.vendor": l.organization,
+        "org.opencontainers.image.source": sourceUrl,
+        "org.opencontainers.image.revision": git.hash === "none" ? undefined : git.hash,
+        "org.opencontainers.image.created": git.created,
+    };
+    return sortedRecord(Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => !!e[1])));
+}
+
+function sortedRecord(r: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /**
@@ -212,22 +390,29 @@ export function runtimeRepositoryHint(s: Settings): string {
 }
 
 /**
+ * `org.opencontainers.image.source`: the team's trigger repository, or the `repository` label;
+ * never the website.
+ */
+export function sourceUrl(s: Settings): string {
+    if (s.mode === "team" && s.triggers.repository) {
+        return `https://github.com/${s.triggers.repository}`;
+    }
+    return s.application.labels.repository ?? "";
+}
+
+/**
  * Reads, lints and hashes both builds of a stack: its runtime and its application, which
  * builds FROM the runtime repository its settings name.
  */
 export async function prepareBuilds(
     s: Settings,
-    root: string,
+    repo: Repository,
 ): Promise<{ runtime: PreparedBuild; application: PreparedBuild }> {
-    const runtime = await prepareRuntime(s.runtime, root);
-    const repository = s.mode === "team" ? s.triggers.repository : undefined;
+    const runtime = await prepareRuntime(s.runtime, repo);
     const application = await prepareApplication(
         s.application,
-        {
-            runtimeRepository: runtimeRepositoryHint(s),
-            sourceUrl: repository ? `https://github.com/${repository}` : (s.application.labels.website ?? ""),
-        },
-        root,
+        { runtimeRepository: runtimeRepositoryHint(s), sourceUrl: sourceUrl(s) },
+        repo,
     );
     return { runtime, application };
 }
@@ -236,8 +421,8 @@ export async function prepareBuilds(
 export interface BuildTarget {
     /** Repository without tag. */
     image: string;
-    /** The base image, or the runtime's `repository@sha256:...`. */
-    from: string;
+    /** The base image, or the runtime's `repository@sha256:...`; unset keeps the Dockerfile's default. */
+    from?: string;
     /** Tags pushed besides the content tag (never in the team repository, whose tags are immutable). */
     movingTags: readonly string[];
     /** `projects/P/serviceAccounts/EMAIL` the Cloud Build build runs as. */
@@ -247,22 +432,28 @@ export interface BuildTarget {
 /**
  * Completes a build with its `from` reference (the runtime's `repository@sha256:...` for the
  * application, the base image for the runtime): the content hash covers the context, the
- * Dockerfile, every build arg and the build settings, and names the content tag.
+ * Dockerfile, every build arg and label, the git diff and the build settings, and names the
+ * content tag.
  */
 export function finalizeBuild(p: PreparedBuild, target: BuildTarget): FinalBuild {
     const { image, from, serviceAccount } = target;
-    const buildArgs = Object.fromEntries(Object.entries({ ...p.buildArgs, from }).sort(([a], [b]) => (a < b ? -1 : 1)));
+    const buildArgs = sortedRecord({ ...p.buildArgs, ...(from !== undefined && p.takesFrom ? { from } : {}) });
+    const hasLabels = Object.keys(p.labels).length > 0;
     const contentHash = buildHash({
         context: p.contextDigest,
         dockerfile: p.dockerfile,
         buildArgs,
         config: { image, timeoutSeconds: p.timeoutSeconds, machineType: p.machineType ?? null },
+        // only when present, so that builds without them keep their content tags
+        ...(hasLabels ? { labels: p.labels } : {}),
+        ...(p.gitDiff ? { gitDiff: p.gitDiff.sha256 } : {}),
     });
     const tags = [contentTag(contentHash), ...target.movingTags];
     const cloudBuild = renderCloudBuildConfig({
         image,
         tags,
         buildArgs,
+        labels: p.labels,
         timeoutSeconds: p.timeoutSeconds,
         machineType: p.machineType,
         serviceAccount,

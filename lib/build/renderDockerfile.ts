@@ -1,40 +1,54 @@
 /**
  * Renders the runtime and application Dockerfiles from settings, following the source
- * document's rules (ARG from / FROM ${from}; one apt layer with update and install; one pip
- * layer without cache; world-writable dirs made under umask 000; COPY, WORKDIR, CMD).
+ * document's rules (ARG from / FROM ${from}; one apt layer with update and install; pip without
+ * cache; world-writable dirs made under umask 000; COPY, WORKDIR, CMD). Every value is quoted or
+ * checked by the settings' grammar, so no setting can add an instruction.
  */
+import { shellQuote } from "../commands/exec";
 
 export interface RuntimeDockerfileArgs {
-    /** Default of `ARG from` (the build always passes it too). */
+    /** Default of `ARG from` (the build passes it too). */
     base: string;
+    /** Build arguments the steps may use (`ARG` lines, values passed by the build). */
+    buildArgs: string[];
+    env: Record<string, string>;
     aptPackages: string[];
-    /** Whether requirements.txt lists anything (an empty one needs no pip, nor pip itself). */
-    hasRequirements: boolean;
+    /** `pip install` passes before the requirements, in order. */
+    pipSteps: string[];
+    /**
+     * The requirements: one file uploaded as `requirements.txt`, or a folder `requirements/`
+     * holding the main file at `main` and everything it reads. Unset: nothing for pip.
+     */
+    requirements?: { layout: "file" } | { layout: "folder"; main: string };
     writableDirs: string[];
 }
 
 export interface ApplicationDockerfileArgs {
     /** Default of `ARG from`; the build overrides it with the runtime's digest reference. */
     runtimeRepository: string;
+    /** Build arguments besides the git facts (`ARG` lines). */
+    buildArgs: string[];
+    env: Record<string, string>;
     workdir: string;
+    /** Shell steps run in the workdir after the payload is copied. */
+    run: string[];
     cmd: string[];
 }
 
-/** Label keys set on the application image, from settings and git facts (build args). */
-export const LABEL_ARGS: Record<string, string> = {
-    application: "label_application",
-    email: "label_email",
-    license: "label_license",
-    organization: "label_organization",
-    website: "label_website",
-    "org.opencontainers.image.title": "label_application",
-    "org.opencontainers.image.licenses": "label_license",
-    "org.opencontainers.image.url": "label_website",
-    "org.opencontainers.image.vendor": "label_organization",
-    "org.opencontainers.image.source": "source",
-    "org.opencontainers.image.revision": "git_hash",
-    "org.opencontainers.image.created": "created",
-};
+/** The build arguments that carry the payload's git facts into the application image. */
+export const GIT_ARGS = ["git_hash", "git_branch", "timestamp"] as const;
+
+/** `ENV` lines: values double-quoted with `\`, `"` and `$` escaped, so nothing is expanded. */
+function envLines(env: Record<string, string>): string[] {
+    const keys = Object.keys(env).sort();
+    if (keys.length === 0) return [];
+    const quoted = keys.map((k) => `${k}="${env[k].replace(/[\\"$]/g, (c) => `\\${c}`)}"`);
+    return [`ENV ${quoted.join(" \\\n    ")}`, ""];
+}
+
+function argLines(names: string[]): string[] {
+    return [...names].sort().map((n) => `ARG ${n}`);
+}
 
 export function renderRuntimeDockerfile(a: RuntimeDockerfileArgs): string {
     const lines = [
@@ -44,6 +58,10 @@ export function renderRuntimeDockerfile(a: RuntimeDockerfileArgs): string {
         "FROM ${from}",
         "",
     ];
+    if (a.buildArgs.length > 0) {
+        lines.push(...argLines(a.buildArgs), "");
+    }
+    lines.push(...envLines(a.env));
     if (a.aptPackages.length > 0) {
         lines.push(
             "# update and install in one layer, so the package lists are never stale from the cache",
@@ -53,11 +71,31 @@ export function renderRuntimeDockerfile(a: RuntimeDockerfileArgs): string {
             "",
         );
     }
-    if (a.hasRequirements) {
+    if (a.pipSteps.length > 0) {
+        lines.push(
+            "# pip passes that come first (pip itself, or packages the requirements build against)",
+            ...a.pipSteps.map(
+                (step) => `RUN pip install --no-cache-dir ${step.trim().split(/ +/).map(shellQuote).join(" ")}`,
+            ),
+            "",
+        );
+    }
+    const r = a.requirements;
+    if (r?.layout === "file") {
         lines.push(
             "# all pips in one layer, without keeping downloads",
             "COPY requirements.txt /tmp/requirements.txt",
             "RUN pip install --no-cache-dir -r /tmp/requirements.txt",
+            "",
+        );
+    } else if (r?.layout === "folder") {
+        const slash = r.main.lastIndexOf("/");
+        const dir = slash < 0 ? "" : `/${r.main.slice(0, slash)}`;
+        lines.push(
+            "# all pips in one layer, without keeping downloads; pip runs where the requirements file is,",
+            "# so the files and packages it names are where it expects them",
+            "COPY requirements/ /tmp/requirements/",
+            `RUN cd ${shellQuote(`/tmp/requirements${dir}`)} && pip install --no-cache-dir -r ${shellQuote(r.main.slice(slash + 1))}`,
             "",
         );
     }
@@ -72,31 +110,25 @@ export function renderRuntimeDockerfile(a: RuntimeDockerfileArgs): string {
 }
 
 export function renderApplicationDockerfile(a: ApplicationDockerfileArgs): string {
-    const argNames = [...new Set(Object.values(LABEL_ARGS))].filter((n) => n !== "git_hash");
-    const labelLines = Object.entries(LABEL_ARGS).map(([k, v]) => `${k}="\${${v}}"`);
-    return [
+    const lines = [
         "# Rendered by fireworker-images from the application settings; do not edit.",
         `ARG from=${a.runtimeRepository}`,
         "FROM ${from}",
         "",
         "# git facts come from outside the image (the payload's last commit, never the wall clock)",
-        'ARG git_hash=""',
-        'ARG git_branch=""',
-        'ARG timestamp=""',
-        ...argNames.map((n) => `ARG ${n}=""`),
+        ...GIT_ARGS.map((n) => `ARG ${n}=""`),
+        ...argLines(a.buildArgs),
         'ENV IMAGE_GIT_HASH="${git_hash}" \\',
         '    IMAGE_GIT_BRANCH="${git_branch}" \\',
         '    IMAGE_TIMESTAMP="${timestamp}"',
-        `LABEL ${labelLines.join(" \\\n      ")}`,
         "",
+        ...envLines(a.env),
         `COPY . ${a.workdir}`,
         `WORKDIR ${a.workdir}`,
-        `CMD ${JSON.stringify(a.cmd)}`,
-        "",
-    ].join("\n");
-}
-
-/** True when a requirements file lists at least one requirement or option. */
-export function hasRequirements(text: string): boolean {
-    return text.split(/\r?\n/).some((l) => l.trim() !== "" && !l.trim().startsWith("#"));
+    ];
+    if (a.run.length > 0) {
+        lines.push(...a.run.map((step) => `RUN ${step}`));
+    }
+    lines.push(`CMD ${JSON.stringify(a.cmd)}`, "");
+    return lines.join("\n");
 }

@@ -4,6 +4,7 @@
  * then builds on the local Docker engine or submits it to Cloud Build with the rendered config.
  * The build is described entirely by its `BuildSpec` (lib/build/buildSpec.ts).
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Writable } from "node:stream";
@@ -12,7 +13,9 @@ import { DIGEST } from "../patterns";
 import type { BuildResult, BuildSpec } from "./buildSpec";
 import { dockerBuildArgs } from "./cloudBuildConfig";
 import { type ContextEntry, collectContext, hashContext } from "./context";
-import { packContext, writeContextFile } from "./pack";
+import { gitDiff } from "./gitFacts";
+import { type GeneratedFile, packContext, writeContextFile } from "./pack";
+import { GIT_DIFF_FILE } from "./prepareBuild";
 
 export interface RunOptions {
     projectRoot: string;
@@ -80,13 +83,34 @@ async function existingInRegistry(spec: BuildSpec, opts: RunOptions): Promise<Bu
 /** Where the output of look-ups goes: nowhere (their failure is an answer, not an error). */
 const SILENT = new Writable({ write: (_chunk, _encoding, done) => done() });
 
+/**
+ * The files the build writes into the context: the payload's git diff, made again and checked
+ * against the plan's digest (the content tag names those bytes).
+ */
+export function generatedFiles(spec: BuildSpec, entries: ContextEntry[], projectRoot: string): GeneratedFile[] {
+    if (!spec.gitDiff) {
+        return [];
+    }
+    const uploaded = new Set(entries.map((e) => e.path));
+    const dir = path.resolve(projectRoot, spec.gitDiff.dir);
+    const text = gitDiff(dir, { exclude: spec.gitDiff.exclude, uploaded: (p) => uploaded.has(p) });
+    const sha = createHash("sha256").update(text).digest("hex");
+    if (sha !== spec.gitDiff.sha256) {
+        throw new Error(
+            `build-image: the git diff of ${spec.gitDiff.dir} changed since it was planned; run pulumi up again`,
+        );
+    }
+    return [{ path: GIT_DIFF_FILE, text }];
+}
+
 async function dockerBuild(spec: BuildSpec, entries: ContextEntry[], opts: RunOptions): Promise<BuildResult> {
     const refs = spec.tags.map((t) => `${spec.image}:${t}`);
+    const args = dockerBuildArgs({ refs, buildArgs: spec.buildArgs, labels: spec.labels, network: opts.network });
     await run(
         "docker",
-        [...dockerBuildArgs(refs, spec.buildArgs, opts.network), "-"],
+        [...args, "-"],
         opts,
-        packContext(entries, spec.dockerfile),
+        packContext(entries, spec.dockerfile, generatedFiles(spec, entries, opts.projectRoot)),
     );
     if (!spec.push) {
         const id = (await run("docker", ["image", "inspect", "--format={{.Id}}", refs[0]], opts)).trim();
@@ -119,7 +143,7 @@ async function cloudBuild(spec: BuildSpec, entries: ContextEntry[], opts: RunOpt
     const dir = path.join(opts.projectRoot, ".fireworker", "builds");
     fs.mkdirSync(dir, { recursive: true });
     const base = path.join(dir, `${spec.image.split("/").pop()}-${spec.tags[0]}`);
-    await writeContextFile(entries, spec.dockerfile, `${base}.tgz`);
+    await writeContextFile(entries, spec.dockerfile, `${base}.tgz`, generatedFiles(spec, entries, opts.projectRoot));
     fs.writeFileSync(`${base}.cloudbuild.yaml`, spec.cloudBuildConfig ?? "");
     const args = [
         "builds",

@@ -54,3 +54,8 @@ export function exec(cmd: string, args: string[], opts: ExecOptions): Promise<st
         });
     });
 }
+
+/** Quotes a word for bash. */
+export function shellQuote(word: string): string {
+    return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+}

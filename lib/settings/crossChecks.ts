@@ -89,6 +89,11 @@ export function crossCheckLines(s: ParsedSettings, gcp: GcpSettings | undefined,
     if (s.mode === "local") {
         return lines; // nothing else a local stack uses depends on another setting
     }
+    if (s.registry.teamRepository === s.registry.developerRepository) {
+        lines.push(
+            `${NAMESPACE}:registry.developerRepository: ${show(s.registry.developerRepository)} is also registry.teamRepository; use another id (the team repository's tags are immutable, developers' images need moving tags)`,
+        );
+    }
     if (gcp && s.fireworker.zone && !s.fireworker.zone.startsWith(`${gcp.region}-`)) {
         lines.push(
             `${NAMESPACE}:fireworker.zone: ${show(s.fireworker.zone)} is not in gcp:region ${show(gcp.region)}; use a zone such as ${gcp.region}-b`,
@@ -111,6 +116,42 @@ export function crossCheckLines(s: ParsedSettings, gcp: GcpSettings | undefined,
         lines.push(
             `${NAMESPACE}:fireworker.family: ${show(s.fireworker.family)}${what} is too long for image names (<family>-<${IMAGE_HASH_LENGTH} hex>, at most 63 characters); use at most ${MAX_FAMILY_LENGTH} characters in all`,
         );
+    }
+    return lines;
+}
+
+/** Settings a rendered Dockerfile uses, which do nothing with a brought one. */
+const RENDERED_ONLY = {
+    runtime: ["requirements", "aptPackages", "writableDirs", "env", "pipSteps"],
+    application: ["workdir", "cmd", "env", "run"],
+} as const;
+
+/**
+ * With a brought Dockerfile, settings that only shape the rendered one would do nothing: each
+ * present in the stack file is one line. `runtime.context` is the reverse: only a brought
+ * runtime Dockerfile has a context of its own.
+ */
+export function broughtDockerfileLines(input: Record<string, unknown>, s: ParsedSettings): string[] {
+    const lines: string[] = [];
+    for (const part of ["runtime", "application"] as const) {
+        const raw = input[part];
+        const given = raw !== null && typeof raw === "object" ? (raw as Record<string, unknown>) : {};
+        const dockerfile = s[part].dockerfile;
+        if (dockerfile === undefined) {
+            if (part === "runtime" && given.context !== undefined) {
+                lines.push(
+                    `${NAMESPACE}:runtime.context: ${show(given.context)} is only for a brought runtime.dockerfile; the rendered runtime's context is its requirements`,
+                );
+            }
+            continue;
+        }
+        for (const key of RENDERED_ONLY[part]) {
+            if (given[key] !== undefined) {
+                lines.push(
+                    `${NAMESPACE}:${part}.${key}: ${show(given[key])} does nothing with ${part}.dockerfile (${dockerfile} is used as it is); remove it, or do it in that Dockerfile`,
+                );
+            }
+        }
     }
     return lines;
 }

@@ -46,9 +46,15 @@ export function unknownKeyLine(pathParts: string[], value: unknown, allowed: str
     return `${NAMESPACE}:${joinPath(pathParts)}: ${show(value)} is not a known setting; ${hint}known${where}: ${allowed.join(", ")}`;
 }
 
-/** `runtime.aptPackages[0]` from its parts. */
+/** `runtime.aptPackages[0]` from its parts; a key that is not a name is quoted: `labels["a b"]`. */
 export function joinPath(parts: string[]): string {
-    return parts.map((p, i) => (p.startsWith("[") || i === 0 ? p : `.${p}`)).join("");
+    return parts
+        .map((p, i) => {
+            if (p.startsWith("[")) return p;
+            if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(p)) return `[${JSON.stringify(p)}]`;
+            return i === 0 ? p : `.${p}`;
+        })
+        .join("");
 }
 
 /** The value at a path in the raw input (undefined when absent). */

@@ -4,14 +4,15 @@
  * (`<full key>: <value> <what is wrong and what is allowed>`), and shapes the result for the
  * stack's kind (types.ts).
  */
+import * as path from "node:path";
 import { defaultZone } from "../bake/bakeConfig";
 import { SettingsError, show } from "../errors";
 import { isName, PROJECT_ID, REGION } from "../patterns";
-import { crossCheckLines, developerFamily, kindLines } from "./crossChecks";
-import { DEFAULT_CLEANUP_POLICIES } from "./defaults";
+import { broughtDockerfileLines, crossCheckLines, developerFamily, kindLines } from "./crossChecks";
+import { DEFAULT_CLEANUP_POLICIES, RUNTIME_DEFAULTS } from "./defaults";
 import { issueLine, unknownKeyLine } from "./issueLines";
 import { makeSchema, NAMESPACE, OBJECT_KEYS, type ParsedSettings, SIMPLE_KEYS } from "./schema";
-import type { FireworkerSettings, GcpSettings, Settings } from "./types";
+import type { ApplicationSettings, FireworkerSettings, GcpSettings, RuntimeSettings, Settings } from "./types";
 
 /** Where we run: the stack's name and the folder relative paths resolve against. */
 export interface LoadContext {
@@ -66,7 +67,7 @@ export function loadSettings(config: Record<string, string>, ctx: LoadContext): 
     lines.push(...kindLines(input, s.mode));
     const gcp = s.mode === "local" ? undefined : gcpSettings(config, lines);
     const developer = s.mode === "developer" ? developerId(s.developer, ctx.stack, lines) : undefined;
-    lines.push(...crossCheckLines(s, gcp, developer));
+    lines.push(...crossCheckLines(s, gcp, developer), ...broughtDockerfileLines(input, s));
     if (lines.length > 0) {
         throw new SettingsError(lines);
     }
@@ -80,9 +81,9 @@ function shape(
     gcp: GcpSettings | undefined,
     developer: string | undefined,
 ): Settings {
-    const { friendlyTag, ...application } = s.application;
-    const { experimental, ...runtime } = s.runtime;
-    const common = { stack, runtime, application };
+    const { friendlyTag } = s.application;
+    const { experimental } = s.runtime;
+    const common = { stack, runtime: runtimeOf(s.runtime), application: applicationOf(s.application) };
     if (s.mode === "local" || gcp === undefined) {
         return { mode: "local", ...common, localRegistryHost: s.registry.localHost, movingTag: friendlyTag };
     }
@@ -126,6 +127,41 @@ function shape(
         movingTag: friendlyTag,
         fireworker: devFamily !== undefined && experimental ? fireworker(devFamily) : undefined,
     };
+}
+
+/** The runtime's settings: rendered, or brought with its own Dockerfile. */
+function runtimeOf(r: ParsedSettings["runtime"]): RuntimeSettings {
+    const common = { name: r.name, buildArgs: r.buildArgs, timeout: r.timeout, machineType: r.machineType };
+    if (r.dockerfile !== undefined) {
+        const context = r.context ?? path.posix.dirname(r.dockerfile);
+        return { ...common, dockerfile: r.dockerfile, context, base: r.base };
+    }
+    return {
+        ...common,
+        base: r.base ?? RUNTIME_DEFAULTS.base,
+        aptPackages: r.aptPackages,
+        requirements: r.requirements,
+        writableDirs: r.writableDirs,
+        env: r.env,
+        pipSteps: r.pipSteps,
+    };
+}
+
+/** The application's settings: rendered, or brought with its own Dockerfile. */
+function applicationOf(a: ParsedSettings["application"]): ApplicationSettings {
+    const common = {
+        name: a.name,
+        context: a.context,
+        labels: a.labels,
+        buildArgs: a.buildArgs,
+        gitDiff: a.gitDiff,
+        timeout: a.timeout,
+        machineType: a.machineType,
+    };
+    if (a.dockerfile !== undefined) {
+        return { ...common, dockerfile: a.dockerfile };
+    }
+    return { ...common, workdir: a.workdir, cmd: a.cmd, env: a.env, run: a.run };
 }
 
 function parseOrRaw(raw: string): unknown {

@@ -20,6 +20,15 @@ import {
     ZONE,
 } from "../patterns";
 import {
+    findRepository,
+    InputProblem,
+    kindOf,
+    otherKind,
+    type Repository,
+    relativeFrom,
+    resolveInside,
+} from "../repository";
+import {
     APPLICATION_DEFAULTS,
     DEFAULT_TEAM_STACK,
     FIREWORKER_DEFAULTS,
@@ -30,7 +39,7 @@ import {
 
 export const NAMESPACE = "fireworker-images";
 
-/** Where relative paths resolve. */
+/** Where relative paths resolve: the program's folder, inside its repository. */
 export interface PathContext {
     projectRoot: string;
 }
@@ -73,25 +82,75 @@ const baseImage = z.string({ error: "must be an image reference string" }).super
     }
 });
 
-function existingPath(ctx: PathContext, kind: "file" | "directory") {
+/** A pip option a pip step may use; anything that reads files or URLs is left to the requirements. */
+const PIP_OPTION =
+    /^(--upgrade|-U|--pre|--no-deps|--no-build-isolation|--prefer-binary|--force-reinstall|--ignore-installed|--upgrade-strategy=(eager|only-if-needed)|--(only|no)-binary=(:all:|:none:|[A-Za-z0-9._-]+(,[A-Za-z0-9._-]+)*))$/;
+/** A requirement specifier without markers or URLs: `name[extras]==1.2,<2`. */
+const PIP_REQUIREMENT =
+    /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:\[[A-Za-z0-9._-]+(?:,[A-Za-z0-9._-]+)*\])?(?:(?:===|==|!=|~=|<=|>=|<|>)[A-Za-z0-9.*+!_-]+(?:,(?:===|==|!=|~=|<=|>=|<|>)[A-Za-z0-9.*+!_-]+)*)?$/;
+
+/** One `pip install` pass: requirement specifiers and a few options, separated by spaces. */
+const pipStep = z.string({ error: "must be a string" }).superRefine((step, rc) => {
+    const words = step.trim().split(/ +/);
+    if (step.trim() === "" || words.every((w) => w.startsWith("-"))) {
+        rc.addIssue({ code: "custom", message: "names no package; list requirement specifiers such as numpy==1.26.4" });
+        return;
+    }
+    const bad = words.find((w) => !PIP_OPTION.test(w) && !PIP_REQUIREMENT.test(w));
+    if (bad !== undefined) {
+        rc.addIssue({
+            code: "custom",
+            message: `has ${JSON.stringify(bad)}, which is neither a requirement specifier (name[extras]==version) nor an allowed option (--upgrade, --pre, --no-deps, --no-build-isolation, --prefer-binary, --only-binary=, --no-binary=); files and URLs go in runtime.requirements`,
+        });
+    }
+});
+
+/** One shell step of a RUN line: a single line that does not continue onto the next. */
+const shellStep = z.string({ error: "must be a string" }).superRefine((step, rc) => {
+    if (step.trim() === "") {
+        rc.addIssue({ code: "custom", message: "is empty" });
+    } else if (/\\\s*$/.test(step)) {
+        rc.addIssue({ code: "custom", message: "ends with a backslash, which would continue onto the next line" });
+    } else if (/^\s*<</.test(step)) {
+        rc.addIssue({ code: "custom", message: "is a heredoc; write the step on one line" });
+    }
+});
+
+/**
+ * A path relative to the program's folder that exists, is a `kind`, and resolves (symlinks
+ * followed) inside the repository; the result is the resolved path, relative, forward slashes.
+ */
+function existingPath(repo: Repository, kind: "file" | "directory") {
     return z
         .string({ error: `must be a path (string) to a ${kind}, relative to the project root` })
         .transform((p, rc) => {
-            const abs = path.resolve(ctx.projectRoot, p);
-            let stat: fs.Stats | undefined;
+            let real: string;
+            let st: fs.Stats;
             try {
-                stat = fs.statSync(abs);
-            } catch {
-                stat = undefined;
+                real = resolveInside(repo, p);
+                st = fs.statSync(real);
+            } catch (err) {
+                const missing = err instanceof InputProblem && err.message.startsWith("does not exist");
+                const message =
+                    err instanceof InputProblem && !missing
+                        ? err.message
+                        : `is not an existing ${kind} (paths are relative to the project root)`;
+                rc.addIssue({ code: "custom", message });
+                return z.NEVER;
             }
-            if (!stat || (kind === "file" ? !stat.isFile() : !stat.isDirectory())) {
+            const is = kindOf(st);
+            if (is !== kind) {
+                const what = is === "other" ? otherKind(st) : `a ${is}`;
                 rc.addIssue({
                     code: "custom",
-                    message: `is not an existing ${kind} (paths are relative to the project root)`,
+                    message:
+                        is === "file" || is === "directory"
+                            ? `is not an existing ${kind} (paths are relative to the project root)`
+                            : `is ${what}, not a ${kind}`,
                 });
                 return z.NEVER;
             }
-            return relativePosix(ctx.projectRoot, abs);
+            return relativeFrom(repo.projectRoot, real);
         });
 }
 
@@ -101,32 +160,79 @@ export function relativePosix(root: string, abs: string): string {
     return rel === "" ? "." : rel.split(path.sep).join("/");
 }
 
-const labels = z
-    .strictObject({
-        application: z.string().optional(),
-        email: z.string().regex(EMAIL, { error: "is not an email address" }).optional(),
-        license: z.string().optional(),
-        organization: z.string().optional(),
-        website: z.string().optional(),
-    })
-    .prefault({});
-
 const repositoryId = z
     .string()
     .regex(GCE_NAME, { error: "is not a repository id (lowercase letters, digits, dashes)" });
 
 const absolutePath = /^\/[A-Za-z0-9._\-/]*$/;
 
+/** A build argument's name, as `ARG` takes it. */
+const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** An environment variable's name. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A label key: lowercase letters and digits, single dots or dashes between them (Docker's guideline). */
+const LABEL_KEY = /^[a-z0-9]+(?:[.-][a-z0-9]+)*$/;
+/** Label keys Docker reserves, and the OCI annotations the build sets itself. */
+const RESERVED_LABEL_PREFIXES = ["com.docker.", "io.docker.", "org.dockerproject.", "org.opencontainers.image."];
+
+/** A map of names to single-line strings (build args, environment, labels). */
+function stringMap(keyPattern: RegExp, keyRule: string, reservedKeys: readonly string[] = []) {
+    return z
+        .record(z.string(), z.string({ error: "must be a string" }))
+        .superRefine((map, rc) => {
+            for (const key of Object.keys(map)) {
+                if (!keyPattern.test(key)) {
+                    rc.addIssue({ code: "custom", path: [key], message: `has a key that is not ${keyRule}` });
+                } else if (reservedKeys.includes(key)) {
+                    rc.addIssue({ code: "custom", path: [key], message: "is set by the build itself; remove it" });
+                }
+            }
+        })
+        .default({});
+}
+
+/** The labels of the application image: any key of the label grammar; `email` an e-mail address. */
+const labels = z
+    .record(z.string(), z.string({ error: "must be a string" }))
+    .superRefine((map, rc) => {
+        for (const [key, value] of Object.entries(map)) {
+            if (!LABEL_KEY.test(key)) {
+                rc.addIssue({
+                    code: "custom",
+                    path: [key],
+                    message:
+                        "has a key that is not a label key (lowercase letters and digits, single dots or dashes between them)",
+                });
+            } else if (RESERVED_LABEL_PREFIXES.some((prefix) => key.startsWith(prefix))) {
+                rc.addIssue({
+                    code: "custom",
+                    path: [key],
+                    message:
+                        "is a reserved label key (Docker's, or an OCI annotation the build sets from the known labels)",
+                });
+            } else if (key === "email" && !EMAIL.test(value)) {
+                rc.addIssue({ code: "custom", path: [key], message: "is not an email address" });
+            }
+        }
+    })
+    .default({});
+
+/** Build args the program passes itself. */
+export const RESERVED_RUNTIME_ARGS = ["from"] as const;
+export const RESERVED_APPLICATION_ARGS = ["from", "git_hash", "git_branch", "timestamp"] as const;
+
 export function makeSchema(ctx: PathContext) {
+    const repo = findRepository(ctx.projectRoot);
     const runtime = z
         .strictObject({
             /** Image name (team: `<name>`, developer experimental: `<id>-<name>`). */
             name: imageName("image name").default(RUNTIME_DEFAULTS.name),
-            base: baseImage.default(RUNTIME_DEFAULTS.base),
+            /** unset: the rendered Dockerfile uses the default; a brought one keeps its own `ARG from` default. */
+            base: baseImage.optional(),
             aptPackages: z
                 .array(z.string().regex(/^[a-z0-9][a-z0-9+.\-:=~]*$/, { error: "is not a Debian package name" }))
                 .default([]),
-            requirements: existingPath(ctx, "file").default(RUNTIME_DEFAULTS.requirements),
+            requirements: existingPath(repo, "file").default(RUNTIME_DEFAULTS.requirements),
             writableDirs: z
                 .array(
                     z.string().regex(absolutePath, {
@@ -134,7 +240,13 @@ export function makeSchema(ctx: PathContext) {
                     }),
                 )
                 .default([]),
-            dockerfile: existingPath(ctx, "file").optional(),
+            dockerfile: existingPath(repo, "file").optional(),
+            /** A brought Dockerfile's build context (its COPY/ADD sources); default: the Dockerfile's folder. */
+            context: existingPath(repo, "directory").optional(),
+            buildArgs: stringMap(ARG_NAME, "an ARG name (letters, digits, _)", RESERVED_RUNTIME_ARGS),
+            env: stringMap(ENV_NAME, "an environment variable name (letters, digits, _)"),
+            /** `pip install` passes before the requirements, in order (e.g. "--upgrade pip setuptools wheel"). */
+            pipSteps: z.array(pipStep).default([]),
             experimental: z.boolean({ error: "must be true or false" }).default(false),
             timeout: duration.default(RUNTIME_DEFAULTS.timeout),
             machineType: machineType.optional(),
@@ -144,8 +256,8 @@ export function makeSchema(ctx: PathContext) {
     const application = z
         .strictObject({
             name: imageName("image name").default(APPLICATION_DEFAULTS.name),
-            context: existingPath(ctx, "directory").default(APPLICATION_DEFAULTS.context),
-            dockerfile: existingPath(ctx, "file").optional(),
+            context: existingPath(repo, "directory").default(APPLICATION_DEFAULTS.context),
+            dockerfile: existingPath(repo, "file").optional(),
             workdir: z
                 .string()
                 .regex(absolutePath, { error: "is not an absolute path" })
@@ -155,6 +267,12 @@ export function makeSchema(ctx: PathContext) {
                 .min(1, { error: "must list at least the program to run" })
                 .default([...APPLICATION_DEFAULTS.cmd]),
             labels,
+            buildArgs: stringMap(ARG_NAME, "an ARG name (letters, digits, _)", RESERVED_APPLICATION_ARGS),
+            env: stringMap(ENV_NAME, "an environment variable name (letters, digits, _)"),
+            /** Shell steps run in the workdir after the payload is copied (e.g. "make clean compile"). */
+            run: z.array(shellStep).default([]),
+            /** Write the payload's uncommitted `git diff HEAD` into the image (source-info/git_diff.txt). */
+            gitDiff: z.boolean({ error: "must be true or false" }).default(true),
             /** Moving tag added to developer and local images for tasks that pull by tag. */
             friendlyTag: z
                 .string()

@@ -14,40 +14,71 @@ export interface GcpSettings {
     region: string;
 }
 
-export interface RuntimeSettings {
+interface RuntimeCommon {
     name: string;
+    /** Build arguments passed to the Dockerfile (never `from`: that is `base`). */
+    buildArgs: Record<string, string>;
+    /** Seconds. */
+    timeout: number;
+    machineType?: string;
+}
+
+/** A runtime whose Dockerfile the program renders. */
+export interface RenderedRuntime extends RuntimeCommon {
+    dockerfile?: undefined;
     base: string;
     aptPackages: string[];
     /** Project-relative path, forward slashes. */
     requirements: string;
     writableDirs: string[];
-    /** A brought Dockerfile (project-relative), instead of the rendered one. */
-    dockerfile?: string;
+    env: Record<string, string>;
+    /** `pip install` passes before the requirements, in order. */
+    pipSteps: string[];
+}
+
+/** A runtime built from the lab's own Dockerfile. */
+export interface BroughtRuntime extends RuntimeCommon {
+    /** Project-relative path of the Dockerfile. */
+    dockerfile: string;
+    /** The build context its COPY/ADD sources are read from (project-relative). */
+    context: string;
+    /** Overrides the Dockerfile's `ARG from` default; unset keeps it. */
+    base?: string;
+}
+
+export type RuntimeSettings = RenderedRuntime | BroughtRuntime;
+
+interface ApplicationCommon {
+    name: string;
+    /** The payload directory, the build context (project-relative). */
+    context: string;
+    /** Labels of the image: the known ones (application, email, license, organization, website) and any other. */
+    labels: Record<string, string>;
+    /** Build arguments passed to the Dockerfile (not `from` or the git facts: the build sets those). */
+    buildArgs: Record<string, string>;
+    /** Write the payload's uncommitted `git diff HEAD` into the image. */
+    gitDiff: boolean;
     /** Seconds. */
     timeout: number;
     machineType?: string;
 }
 
-export interface ApplicationLabels {
-    application?: string;
-    email?: string;
-    license?: string;
-    organization?: string;
-    website?: string;
-}
-
-export interface ApplicationSettings {
-    name: string;
-    /** The payload directory (project-relative). */
-    context: string;
-    dockerfile?: string;
+/** An application whose Dockerfile the program renders. */
+export interface RenderedApplication extends ApplicationCommon {
+    dockerfile?: undefined;
     workdir: string;
     cmd: string[];
-    labels: ApplicationLabels;
-    /** Seconds. */
-    timeout: number;
-    machineType?: string;
+    env: Record<string, string>;
+    /** Shell steps run after the payload is copied, in order. */
+    run: string[];
 }
+
+/** An application built from the lab's own Dockerfile. */
+export interface BroughtApplication extends ApplicationCommon {
+    dockerfile: string;
+}
+
+export type ApplicationSettings = RenderedApplication | BroughtApplication;
 
 export interface TriggerSettings {
     /** GitHub `owner/name`; unset: no triggers. */

@@ -10,9 +10,11 @@ import { buildSpecFromEnvironment } from "../build/buildSpec";
 import { dockerBuildArgs } from "../build/cloudBuildConfig";
 import { collectContext, hashContext } from "../build/context";
 import { writeContextFile } from "../build/pack";
+import { generatedFiles } from "../build/runBuild";
+import { shellQuote } from "../commands/exec";
 import { planStack } from "../plan/offlinePlan";
 import { resolveStackFile, stackConfig } from "../plan/stackFile";
-import { shellQuote, TRIGGER_DIR, type TriggerBuildKind } from "./triggerBuild";
+import { TRIGGER_DIR, type TriggerBuildKind } from "./triggerBuild";
 
 /** What the trigger asks for (its step's environment). */
 export interface TriggerRequest {
@@ -44,7 +46,10 @@ export function triggerRequestFromEnvironment(env: NodeJS.ProcessEnv): TriggerRe
 /** The bash script that builds and pushes one spec, skipping a content tag that exists. */
 export function buildScript(spec: BuildSpec, contextTar: string): string {
     const refs = spec.tags.map((t) => `${spec.image}:${t}`);
-    const args = [...dockerBuildArgs(refs, spec.buildArgs, "cloudbuild"), "-"];
+    const args = [
+        ...dockerBuildArgs({ refs, buildArgs: spec.buildArgs, labels: spec.labels, network: "cloudbuild" }),
+        "-",
+    ];
     return [
         "#!/usr/bin/env bash",
         "set -euo pipefail",
@@ -66,8 +71,7 @@ export async function prepareTriggerBuild(request: TriggerRequest, root: string)
         // Each image build the program declares comes here instead of running.
         execute: async (env) => {
             const spec = buildSpecFromEnvironment(env);
-            const isApplication = "git_hash" in spec.buildArgs;
-            if (isApplication === (request.build === "application")) {
+            if (spec.kind === request.build) {
                 wanted = spec;
             }
             // the application builds FROM the team runtime Pulumi last pushed
@@ -91,7 +95,12 @@ export async function prepareTriggerBuild(request: TriggerRequest, root: string)
     }
     const dir = path.join(root, TRIGGER_DIR);
     fs.mkdirSync(dir, { recursive: true });
-    await writeContextFile(entries, wanted.dockerfile, path.join(dir, "context.tar"));
+    await writeContextFile(
+        entries,
+        wanted.dockerfile,
+        path.join(dir, "context.tar"),
+        generatedFiles(wanted, entries, root),
+    );
     fs.writeFileSync(path.join(dir, "build.sh"), buildScript(wanted, `${TRIGGER_DIR}/context.tar`), { mode: 0o755 });
     return `trigger-build: ${wanted.image}:${wanted.tags[0]} prepared (${entries.length} files)`;
 }

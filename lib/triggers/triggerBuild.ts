@@ -95,8 +95,3 @@ export function includedFiles(
             : context.files.map((f) => (isDirectory(f.src) ? under(f.src) : f.src));
     return [...new Set([...globs, ...extra])].sort();
 }
-
-/** Quotes a word for bash. */
-export function shellQuote(word: string): string {
-    return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
-}

@@ -21,9 +21,21 @@ function rule(name: string): Rule {
 
 /** A build command's inputs as the program declares them. */
 function build(args: Record<string, string>, env: Record<string, string> = {}): Record<string, unknown> {
+    // an application build (it has git facts) sets its labels (label_*) with the build
+    const { label_application, label_email, ...rest } = args;
+    const application = "git_hash" in args;
+    const labels = Object.fromEntries(
+        Object.entries({ application: label_application, email: label_email }).filter(([, v]) => v !== undefined),
+    );
     return {
         create: "node scripts/build-image.ts",
-        environment: { FW_BUILD_ARGS: JSON.stringify(args), FW_DOCKERFILE: "ARG from=x\nFROM ${from}\n", ...env },
+        environment: {
+            FW_KIND: application ? "application" : "runtime",
+            FW_BUILD_ARGS: JSON.stringify(rest),
+            ...(application ? { FW_LABELS: JSON.stringify(labels) } : {}),
+            FW_DOCKERFILE: "ARG from=x\nFROM ${from}\n",
+            ...env,
+        },
     };
 }
 

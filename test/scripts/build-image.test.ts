@@ -12,6 +12,7 @@ const buildImage = (env: Record<string, string>) =>
     });
 
 const env = buildSpecToEnvironment({
+    kind: "runtime",
     builder: "docker",
     image: "fireworker/runtime",
     tags: ["0123456789abcdef0123"],

@@ -186,7 +186,7 @@ export class Executor {
 
     private async execute(env: Record<string, string>): Promise<BuildResult> {
         const spec = buildSpecFromEnvironment(env);
-        const kind = "git_hash" in spec.buildArgs ? "application" : "runtime";
+        const kind = spec.kind;
         // Pulumi diffs the command's inputs against its state (the last run of this resource) and
         // runs `create` again when any differs: the trigger (the content hash, first tag) or any
         // other variable of the environment

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { type PreparedBuild, prepareBuilds } from "../../lib/build/prepareBuild";
 import { type Plan, type PlannedResource, type PlanOptions, planStack } from "../../lib/plan/offlinePlan";
 import { resolveStackFile, stackConfig } from "../../lib/plan/stackFile";
+import { findRepository } from "../../lib/repository";
 import { loadSettings } from "../../lib/settings/loadSettings";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -66,5 +67,5 @@ export function planOfComponents(
 /** The runtime and application builds of a local stack with default settings, prepared from the example. */
 export async function preparedLocalBuilds(): Promise<{ runtime: PreparedBuild; application: PreparedBuild }> {
     const s = loadSettings({ "fireworker-images:mode": "local" }, { stack: "local", projectRoot: ROOT });
-    return prepareBuilds(s, ROOT);
+    return prepareBuilds(s, findRepository(ROOT));
 }

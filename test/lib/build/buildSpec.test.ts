@@ -11,6 +11,7 @@ const DIGEST_A = "a".repeat(64);
 const DIGEST_B = `sha256:${"0123456789abcdef".repeat(4)}`;
 
 const dockerSpec: BuildSpec = {
+    kind: "application",
     builder: "docker",
     image: "127.0.0.1:5000/fireworker/app",
     tags: ["0123456789abcdef0123", "latest"],
@@ -22,6 +23,7 @@ const dockerSpec: BuildSpec = {
 };
 
 const cloudSpec: BuildSpec = {
+    kind: "runtime",
     builder: "cloudbuild",
     image: "us-central1-docker.pkg.dev/example-lab-123456/fireworker/runtime",
     tags: ["fedcba9876543210fedc"],
@@ -61,6 +63,7 @@ describe("the build hand-off (lib/build/buildSpec.ts)", () => {
 
     it("a docker spec becomes exactly these environment keys", () => {
         assert.deepEqual(dockerEnv, {
+            FW_KIND: "application",
             FW_BUILDER: "docker",
             FW_IMAGE: "127.0.0.1:5000/fireworker/app",
             FW_TAGS: "0123456789abcdef0123,latest",
@@ -74,6 +77,7 @@ describe("the build hand-off (lib/build/buildSpec.ts)", () => {
 
     it("a cloudbuild spec adds the config, project, region and staging folder", () => {
         assert.deepEqual(Object.keys(cloudEnv), [
+            "FW_KIND",
             "FW_BUILDER",
             "FW_IMAGE",
             "FW_TAGS",
@@ -130,8 +134,19 @@ describe("the build hand-off (lib/build/buildSpec.ts)", () => {
     });
 
     it("a cloudbuild spec survives the round trip", () => {
-        assert.deepEqual(buildSpecFromEnvironment(cloudEnv), cloudSpec);
+        assert.deepEqual(defined(buildSpecFromEnvironment(cloudEnv)), cloudSpec);
         assert.deepEqual(buildSpecToEnvironment(buildSpecFromEnvironment(cloudEnv)), cloudEnv);
+    });
+
+    it("labels and the git diff travel when there are some, and are absent otherwise", () => {
+        const gitDiff = { dir: "example", exclude: ["infra"], sha256: "e".repeat(64) };
+        const spec: BuildSpec = { ...dockerSpec, labels: { "org.example.x": "1" }, gitDiff };
+        const env = buildSpecToEnvironment(spec);
+        assert.equal(env.FW_LABELS, '{"org.example.x":"1"}');
+        assert.equal(env.FW_GIT_DIFF, JSON.stringify(gitDiff));
+        assert.deepEqual(defined(buildSpecFromEnvironment(env)), spec);
+        assert.ok(!("FW_LABELS" in dockerEnv) && !("FW_GIT_DIFF" in dockerEnv));
+        assert.ok(!("FW_LABELS" in buildSpecToEnvironment({ ...dockerSpec, labels: {} })));
     });
 
     it("keys of other tools in the environment are ignored", () => {

@@ -11,15 +11,23 @@ import { buildOf, planOf } from "../../support/plan";
 
 describe("Cloud Build config (lib/build/cloudBuildConfig.ts)", () => {
     it("docker build arguments: the context's Dockerfile, every tag, build args sorted by name", () => {
-        assert.deepEqual(dockerBuildArgs(["i:a", "i:b"], { z: "1", a: "x y" }), [
+        assert.deepEqual(
+            dockerBuildArgs({ refs: ["i:a", "i:b"], buildArgs: { z: "1", a: "x y" }, labels: { "b.c": "2", a: "1" } }),
+            [
+                "build",
+                `--file=${DOCKERFILE_IN_CONTEXT}`,
+                "--tag=i:a",
+                "--tag=i:b",
+                "--build-arg=a=x y",
+                "--build-arg=z=1",
+                "--label=a=1",
+                "--label=b.c=2",
+            ],
+        );
+        assert.deepEqual(dockerBuildArgs({ refs: ["i:a"], buildArgs: {}, network: "host" }).slice(0, 2), [
             "build",
-            `--file=${DOCKERFILE_IN_CONTEXT}`,
-            "--tag=i:a",
-            "--tag=i:b",
-            "--build-arg=a=x y",
-            "--build-arg=z=1",
+            "--network=host",
         ]);
-        assert.deepEqual(dockerBuildArgs(["i:a"], {}, "host").slice(0, 2), ["build", "--network=host"]);
     });
 
     it("renders a Cloud Build config with timeout, machine type, service account and pushed tags", () => {

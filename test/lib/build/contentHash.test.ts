@@ -1,14 +1,14 @@
 // What a payload change rebuilds, read from the offline plan (no Docker): a one-line change
 // in a real git repository changes the application's content hash and nothing of the runtime.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import * as os from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { buildHash } from "../../../lib/build/contentHash";
 import { type Plan, planStack } from "../../../lib/plan/offlinePlan";
 import { stackConfig } from "../../../lib/plan/stackFile";
 import { commitAll, git } from "../../support/git";
 import { buildOf, patchSetting, ROOT } from "../../support/plan";
+import { repoTempDir } from "../../support/tmp";
 
 describe("rebuilds (offline plan of a real git payload)", function () {
     this.timeout(120_000);
@@ -18,7 +18,7 @@ describe("rebuilds (offline plan of a real git payload)", function () {
     let config: Record<string, string>;
 
     before(() => {
-        work = mkdtempSync(path.join(os.tmpdir(), "fw-rebuild-test-"));
+        work = repoTempDir("rebuild-");
         payload = path.join(work, "payload");
         mkdirSync(path.join(payload, "lib"), { recursive: true });
         git(payload, ["init", "-q", "-b", "main"]);
@@ -76,13 +76,15 @@ describe("rebuilds (offline plan of a real git payload)", function () {
             buildOf(committed, "application").FW_CONTEXT_DIGEST,
             buildOf(dirty, "application").FW_CONTEXT_DIGEST,
         );
+        const labels = JSON.parse(buildOf(committed, "application").FW_LABELS);
         assert.deepEqual(
             {
                 git_hash: buildArgs(committed).git_hash,
                 timestamp: buildArgs(committed).timestamp,
-                created: buildArgs(committed).created,
+                created: labels["org.opencontainers.image.created"],
+                revision: labels["org.opencontainers.image.revision"],
             },
-            { git_hash: commit, timestamp: "20240306.070809", created: "2024-03-06T07:08:09Z" },
+            { git_hash: commit, timestamp: "20240306.070809", created: "2024-03-06T07:08:09Z", revision: commit },
         );
         // only the application's build command changes
         const changed = (a: Plan, b: Plan) =>
@@ -107,6 +109,10 @@ describe("the content hash (lib/build/contentHash.ts)", () => {
         assert.notEqual(buildHash({ ...parts, dockerfile: "FROM x:2\n" }), h);
         assert.notEqual(buildHash({ ...parts, buildArgs: { from: "x:2" } }), h);
         assert.notEqual(buildHash({ ...parts, config: { timeoutSeconds: 61 } }), h);
+        assert.notEqual(buildHash({ ...parts, labels: { a: "1" } }), h);
+        assert.notEqual(buildHash({ ...parts, gitDiff: "d".repeat(64) }), h);
+        // absent labels and diff leave the hash as it was, so builds without them keep their tags
+        assert.equal(buildHash({ ...parts, labels: undefined, gitDiff: undefined }), h);
     });
 
     it("does not depend on the order of build args or config keys", () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { contextSources, formatFinding, lintDockerfile } from "../../../lib/build/dockerfileLint";
+import { contextSources, declaredArgs, formatFinding, lintDockerfile } from "../../../lib/build/dockerfileLint";
 
 const lint = (text: string, args: Record<string, string> = {}) =>
     lintDockerfile("docker/Dockerfile", text, args).map(formatFinding);
@@ -103,6 +103,25 @@ describe("Dockerfile lint", () => {
     it("finds what a brought Dockerfile copies from the context", () => {
         const text =
             'FROM python:3.11-slim AS b\nCOPY requirements.txt /\nCOPY --from=b /x /y\nADD ["scripts/setup.sh", "/opt/"]\nCOPY --chown=1:1 a.txt b.txt /d/\n';
-        assert.deepEqual(contextSources(text), ["requirements.txt", "scripts/setup.sh", "a.txt", "b.txt"]);
+        assert.deepEqual(contextSources(text), [
+            { source: "requirements.txt", line: 2 },
+            { source: "scripts/setup.sh", line: 4 },
+            { source: "a.txt", line: 5 },
+            { source: "b.txt", line: 5 },
+        ]);
+    });
+
+    it("a URL that ADD fetches and a heredoc's text are not context sources", () => {
+        const text = "FROM python:3.11-slim\nADD https://example.org/x.tgz /x\nCOPY <<EOF /etc/x\nhi\nEOF\nCOPY a /a\n";
+        assert.deepEqual(contextSources(text), [{ source: "a", line: 6 }]);
+    });
+
+    it("knows every ARG a Dockerfile declares, several on one line too", () => {
+        assert.deepEqual([...declaredArgs("ARG from=python:3.11\nFROM ${from}\nARG a=1 b\nARG c\n")].sort(), [
+            "a",
+            "b",
+            "c",
+            "from",
+        ]);
     });
 });

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { gitFacts } from "../../../lib/build/gitFacts";
+import { GitProblem, gitDiff, gitFacts } from "../../../lib/build/gitFacts";
 
 const env = {
     ...process.env,
@@ -56,15 +56,101 @@ describe("git facts of the payload", () => {
         assert.equal(gitFacts(path.join(dir, "payload")).hash, `${head}-dirty`);
     });
 
-    it("a detached HEAD reports HEAD as the branch", () => {
+    it("a detached HEAD takes its branch from the CI, and says which variable it read", () => {
         const dir = repo();
         git(dir, "checkout", "-q", "--detach");
-        assert.equal(gitFacts(path.join(dir, "payload")).branch, "HEAD");
+        const facts = gitFacts(path.join(dir, "payload"), {
+            env: { GITHUB_HEAD_REF: "feature-x", BRANCH_NAME: "other" },
+        });
+        assert.equal(facts.branch, "feature-x");
+        assert.equal(facts.branchFrom, "GITHUB_HEAD_REF");
+        assert.equal(gitFacts(path.join(dir, "payload"), { env: { BRANCH_NAME: "main" } }).branchFrom, "BRANCH_NAME");
     });
 
-    it("outside git: empty facts, never the wall clock", () => {
+    it("a detached HEAD with no CI variable stops with one line saying how to fix it", () => {
+        const dir = repo();
+        git(dir, "checkout", "-q", "--detach");
+        assert.throws(
+            () => gitFacts(path.join(dir, "payload"), { env: {} }),
+            (e: Error) =>
+                e instanceof GitProblem &&
+                e.message.startsWith(
+                    "HEAD is detached and no CI variable names the branch (FW_GIT_BRANCH, GITHUB_HEAD_REF,",
+                ) &&
+                e.message.endsWith("; check out the branch, or set FW_GIT_BRANCH"),
+        );
+    });
+
+    it("outside git: marked none, never empty, never the wall clock", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-nogit-"));
-        assert.deepEqual(gitFacts(dir), { hash: "", branch: "", timestamp: "", created: "" });
+        assert.deepEqual(gitFacts(dir), { hash: "none", branch: "none", timestamp: "none", created: "", dirty: false });
+    });
+
+    it("a payload no commit touches yet is marked none (none-dirty with files)", () => {
+        const dir = repo();
+        fs.mkdirSync(path.join(dir, "new"));
+        assert.equal(gitFacts(path.join(dir, "new")).hash, "none");
+        fs.writeFileSync(path.join(dir, "new", "a.py"), "x\n");
+        assert.equal(gitFacts(path.join(dir, "new")).hash, "none-dirty");
+    });
+
+    it("a shallow clone cut before the payload's last commit stops with one line; deep enough, it agrees", () => {
+        const dir = repo();
+        fs.writeFileSync(path.join(dir, "README"), "later\n");
+        git(dir, "commit", "-qam", "docs, after the payload");
+        const full = gitFacts(path.join(dir, "payload"));
+        const shallow = fs.mkdtempSync(path.join(os.tmpdir(), "fw-shallow-"));
+        git(shallow, "clone", "-q", "--depth=1", `file://${dir}`, "c");
+        assert.throws(
+            () => gitFacts(path.join(shallow, "c", "payload")),
+            (e: Error) => e instanceof GitProblem && /too shallow .* git fetch --unshallow/.test(e.message),
+        );
+        git(path.join(shallow, "c"), "fetch", "-q", "--unshallow");
+        assert.deepEqual(gitFacts(path.join(shallow, "c", "payload")), full);
+    });
+
+    it("git missing from PATH stops with one line", () => {
+        const dir = repo();
+        const saved = process.env.PATH;
+        process.env.PATH = "/nonexistent";
+        try {
+            assert.throws(
+                () => gitFacts(path.join(dir, "payload")),
+                (e: Error) =>
+                    e instanceof GitProblem &&
+                    e.message === "git is not installed; it reads the payload's git facts (install git)",
+            );
+        } finally {
+            process.env.PATH = saved;
+        }
+    });
+
+    it("leaves excluded paths (the program's folder) out of the hash, the time and the dirt", () => {
+        const dir = repo();
+        const before = gitFacts(path.join(dir, "payload"));
+        fs.mkdirSync(path.join(dir, "payload", "infra"));
+        fs.writeFileSync(path.join(dir, "payload", "infra", "index.ts"), "x\n");
+        git(dir, "add", ".");
+        git(dir, "commit", "-qm", "the program");
+        fs.writeFileSync(path.join(dir, "payload", "infra", "index.ts"), "y\n");
+        assert.deepEqual(gitFacts(path.join(dir, "payload"), { exclude: ["infra"] }), before);
+        assert.notEqual(gitFacts(path.join(dir, "payload")).hash, before.hash);
+    });
+
+    it("the diff of a dirty payload is the same bytes whatever the user's git configuration", () => {
+        const dir = repo();
+        fs.writeFileSync(path.join(dir, "payload", "main.py"), "print(2)\n");
+        fs.writeFileSync(path.join(dir, "payload", "new.py"), "x\n");
+        const plain = gitDiff(path.join(dir, "payload"));
+        assert.match(plain, /^diff --git a\/payload\/main\.py b\/payload\/main\.py\n/);
+        assert.match(plain, /^-print\(1\)\n\+print\(2\)\n/m);
+        assert.ok(plain.endsWith("# untracked files, uploaded as they are:\n#   new.py\n"), plain);
+        git(dir, "config", "diff.noprefix", "true");
+        git(dir, "config", "diff.mnemonicPrefix", "true");
+        git(dir, "config", "color.ui", "always");
+        git(dir, "config", "diff.algorithm", "histogram");
+        assert.equal(gitDiff(path.join(dir, "payload")), plain);
+        assert.equal(gitDiff(path.join(dir, "payload"), { uploaded: () => false }).includes("new.py"), false);
     });
 });
 
@@ -75,16 +161,16 @@ describe("git facts: only uploaded files make the payload dirty", () => {
         fs.mkdirSync(path.join(dir, "payload", "__pycache__"));
         fs.writeFileSync(path.join(dir, "payload", "__pycache__", "main.cpython-311.pyc"), "bytecode");
         const uploaded = (p: string) => !p.startsWith("__pycache__/");
-        assert.equal(gitFacts(path.join(dir, "payload"), uploaded).hash, head);
+        assert.equal(gitFacts(path.join(dir, "payload"), { uploaded }).hash, head);
         fs.writeFileSync(path.join(dir, "payload", "main.py"), "print(3)\n");
-        assert.equal(gitFacts(path.join(dir, "payload"), uploaded).hash, `${head}-dirty`);
+        assert.equal(gitFacts(path.join(dir, "payload"), { uploaded }).hash, `${head}-dirty`);
     });
 
     it("a deleted tracked file marks it", () => {
         const dir = repo();
         const head = git(dir, "rev-parse", "HEAD");
         fs.rmSync(path.join(dir, "payload", "main.py"));
-        assert.equal(gitFacts(path.join(dir, "payload"), () => false).hash, `${head}-dirty`);
+        assert.equal(gitFacts(path.join(dir, "payload"), { uploaded: () => false }).hash, `${head}-dirty`);
     });
 });
 
@@ -93,6 +179,6 @@ describe("git facts: a modified tracked file listed first", () => {
         const dir = repo();
         const head = git(dir, "rev-parse", "HEAD");
         fs.writeFileSync(path.join(dir, "payload", "main.py"), "print(4)\n"); // " M main.py": leading space
-        assert.equal(gitFacts(path.join(dir, "payload"), (p) => p === "main.py").hash, `${head}-dirty`);
+        assert.equal(gitFacts(path.join(dir, "payload"), { uploaded: (p) => p === "main.py" }).hash, `${head}-dirty`);
     });
 });

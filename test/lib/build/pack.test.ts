@@ -300,7 +300,19 @@ describe("packing a build context (lib/build/pack.ts)", () => {
         const entries = collectContext({ kind: "directory", dir }, "/");
         fs.rmSync(path.join(dir, "b.txt"));
         await assert.rejects(writeContextFile(entries, DOCKERFILE, path.join(work, "vanished.tar")), {
-            message: `ENOENT: no such file or directory, stat '${path.join(dir, "b.txt")}'`,
+            message: `ENOENT: no such file or directory, open '${path.join(dir, "b.txt")}'`,
         });
+    });
+
+    it("a file swapped for a FIFO since it was collected fails the pack instead of hanging it", async () => {
+        const dir = fs.mkdtempSync(path.join(work, "fifo-"));
+        fs.writeFileSync(path.join(dir, "a.txt"), "a\n");
+        const entries = collectContext({ kind: "directory", dir }, "/");
+        fs.rmSync(path.join(dir, "a.txt"));
+        execFileSync("mkfifo", [path.join(dir, "a.txt")]);
+        await assert.rejects(
+            writeContextFile(entries, DOCKERFILE, path.join(work, "fifo.tar")),
+            /is no longer a regular file/,
+        );
     });
 });

@@ -4,14 +4,14 @@
 // here copies a Dockerfile: what is built is exactly what the components render.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import * as os from "node:os";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stackConfig } from "../../../lib/plan/stackFile";
 import { blobSet, blobStore, dockerOk, Executor, newBlobs, Registry, removeImages } from "../../support/docker";
 import { commitAll, git, writeFiles } from "../../support/git";
 import { patchSetting, ROOT } from "../../support/plan";
 import { requireDockerOrSkip, type TestEnv } from "../../support/testEnv";
+import { repoTempDir } from "../../support/tmp";
 
 // ------------------------------------------------------------------------------ helpers ----
 
@@ -39,6 +39,8 @@ describe("image builds (integration: the program's builds on a Docker engine and
         license: "https://example.org/licenses/TEST-1.0",
         organization: "Example Test Lab",
         website: "https://lab.example.org/payload",
+        repository: "https://github.com/example-lab/fireworker-payload",
+        "org.example.lab.team": "cells",
     };
     let repos: { runtime: string; application: string };
     let first: Awaited<ReturnType<Executor["plan"]>>;
@@ -50,7 +52,7 @@ describe("image builds (integration: the program's builds on a Docker engine and
         this.timeout(600_000);
         registry = new Registry(t.registry);
         executor = new Executor(t);
-        work = mkdtempSync(path.join(os.tmpdir(), "fw-images-test-"));
+        work = repoTempDir("images-");
         const requirements = path.join(work, "requirements.txt");
         writeFileSync(requirements, "# nothing: the runtime needs no pip\n");
         payload = path.join(work, "payload");
@@ -241,9 +243,11 @@ describe("image builds (integration: the program's builds on a Docker engine and
             license: labels.license,
             organization: labels.organization,
             website: labels.website,
+            repository: labels.repository,
+            "org.example.lab.team": labels["org.example.lab.team"],
             "org.opencontainers.image.revision": firstCommit,
-            // a local stack has no trigger repository: the source is the website label
-            "org.opencontainers.image.source": labels.website,
+            // a local stack has no trigger repository: the source is the repository label
+            "org.opencontainers.image.source": labels.repository,
             "org.opencontainers.image.created": "2024-03-05T04:07:08Z",
             "org.opencontainers.image.title": labels.application,
             "org.opencontainers.image.licenses": labels.license,

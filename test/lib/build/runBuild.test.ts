@@ -105,6 +105,7 @@ describe("running one image build (lib/build/runBuild.ts) with recording fakes o
     });
     const calls = (state: string) => fs.readFileSync(path.join(state, "calls.log"), "utf8").trimEnd().split("\n");
     const dockerSpec = (over: Partial<BuildSpec> = {}): BuildSpec => ({
+        kind: "application",
         builder: "docker",
         image: "127.0.0.1:5000/fireworker/app",
         tags: [TAG, "latest"],

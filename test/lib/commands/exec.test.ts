@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PassThrough, Readable, Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { exec } from "../../../lib/commands/exec";
+import { exec, shellQuote } from "../../../lib/commands/exec";
 
 /** A log stream that keeps what it is given. */
 function recorder(): { stream: Writable; text: () => string } {
@@ -162,5 +163,14 @@ describe("the tool runner (lib/commands/exec.ts) with real sh children", () => {
             exec("sh", ["-c", "kill -TERM $$"], { who: "t", log: recorder().stream }),
             /^Error: t: sh -c kill -TERM \$\$ failed \(killed by SIGTERM\): $/,
         );
+    });
+
+    it("quotes words for bash so that bash reads them back unchanged", () => {
+        const words = ["plain/path:tag@x", "two words", "it's", "$HOME", 'a"b', "`x`", "*", ""];
+        assert.equal(shellQuote("plain/path:tag@x"), "plain/path:tag@x");
+        assert.equal(shellQuote("it's"), "'it'\\''s'");
+        const script = `printf '%s\\n' ${words.map(shellQuote).join(" ")}`;
+        const r = spawnSync("bash", ["-c", script], { encoding: "utf8" });
+        assert.equal(r.stdout, `${words.join("\n")}\n`);
     });
 });

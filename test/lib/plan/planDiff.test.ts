@@ -1,18 +1,18 @@
 // The offline plan diff (lib/plan/planDiff.ts) of real plans and of hand-made ones.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import type { Plan } from "../../../lib/plan/offlinePlan";
 import { diffPlans } from "../../../lib/plan/planDiff";
 import { renderDiff, resourceLabel } from "../../../lib/plan/planDiffMarkdown";
 import { patchSetting, planOf, ROOT } from "../../support/plan";
+import { repoTempDir } from "../../support/tmp";
 
 const APP_BUILD = "command:local:Command application-build (application)";
 
 /** A temp copy of the example payload, as the `application.context` setting (relative to the root). */
 function payloadCopy(): { dir: string; setting: Record<string, string> } {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-payload-"));
+    const dir = repoTempDir("payload-");
     fs.cpSync(path.join(ROOT, "example"), dir, { recursive: true });
     const application = JSON.parse(patchSetting("local", "application", {})["fireworker-images:application"]);
     return {
@@ -70,7 +70,7 @@ describe("plan diff", function () {
         }
     });
 
-    it("a Dockerfile change shows as a line diff, a label change as a path inside FW_BUILD_ARGS", async () => {
+    it("a Dockerfile change shows as a line diff, a label change as a path inside FW_LABELS", async () => {
         const before = await planOf("local");
         const after = await planOf(
             "local",
@@ -85,28 +85,29 @@ describe("plan diff", function () {
         assert.deepEqual(
             [...byPath.keys()],
             [
-                "environment.FW_BUILD_ARGS<json>.label_email",
-                "environment.FW_BUILD_ARGS<json>.label_license",
-                "environment.FW_BUILD_ARGS<json>.label_organization",
-                "environment.FW_BUILD_ARGS<json>.label_website",
-                "environment.FW_BUILD_ARGS<json>.source",
                 "environment.FW_DOCKERFILE",
+                "environment.FW_LABELS<json>.email",
+                "environment.FW_LABELS<json>.license",
+                'environment.FW_LABELS<json>["org.opencontainers.image.licenses"]',
+                'environment.FW_LABELS<json>["org.opencontainers.image.url"]',
+                'environment.FW_LABELS<json>["org.opencontainers.image.vendor"]',
+                "environment.FW_LABELS<json>.organization",
+                "environment.FW_LABELS<json>.website",
                 "environment.FW_TAGS",
                 "triggers[0]",
             ],
         );
-        assert.deepEqual(byPath.get("environment.FW_BUILD_ARGS<json>.label_email"), {
-            path: "environment.FW_BUILD_ARGS<json>.label_email",
+        assert.deepEqual(byPath.get("environment.FW_LABELS<json>.email"), {
+            path: "environment.FW_LABELS<json>.email",
             kind: "changed",
             old: "lab@example.org",
             new: "team@example.org",
         });
-        // the labels setting was replaced whole: the other labels' build args become empty
-        assert.deepEqual(byPath.get("environment.FW_BUILD_ARGS<json>.label_license"), {
-            path: "environment.FW_BUILD_ARGS<json>.label_license",
-            kind: "changed",
+        // the labels setting was replaced whole: the other labels are gone
+        assert.deepEqual(byPath.get("environment.FW_LABELS<json>.license"), {
+            path: "environment.FW_LABELS<json>.license",
+            kind: "removed",
             old: "https://example.org/LICENSE",
-            new: "",
         });
         const dockerfile = byPath.get("environment.FW_DOCKERFILE")!;
         const changedLines = dockerfile.lines!.filter((l) => l.op === "-" || l.op === "+");

@@ -173,12 +173,42 @@ describe("settings", () => {
         [
             "unknown nested key",
             { ...team, [`${NS}:runtime`]: json({ aptPackage: ["swig"] }) },
-            `${NS}:runtime.aptPackage: ["swig"] is not a known setting; did you mean ${NS}:runtime.aptPackages? known under ${NS}:runtime: name, base, aptPackages, requirements, writableDirs, dockerfile, experimental, timeout, machineType`,
+            `${NS}:runtime.aptPackage: ["swig"] is not a known setting; did you mean ${NS}:runtime.aptPackages? known under ${NS}:runtime: name, base, aptPackages, requirements, writableDirs, dockerfile, context, buildArgs, env, pipSteps, experimental, timeout, machineType`,
         ],
         [
-            "unknown key under labels",
-            { ...team, [`${NS}:application`]: json({ labels: { emial: "a@b.org" } }) },
-            `${NS}:application.labels.emial: "a@b.org" is not a known setting; did you mean ${NS}:application.labels.email? known under ${NS}:application.labels: application, email, license, organization, website`,
+            "a label key outside the label grammar",
+            { ...team, [`${NS}:application`]: json({ labels: { "My Label": "x" } }) },
+            `${NS}:application.labels["My Label"]: "x" has a key that is not a label key (lowercase letters and digits, single dots or dashes between them)`,
+        ],
+        [
+            "a label the build sets itself",
+            { ...team, [`${NS}:application`]: json({ labels: { "org.opencontainers.image.source": "x" } }) },
+            `${NS}:application.labels["org.opencontainers.image.source"]: "x" is a reserved label key (Docker's, or an OCI annotation the build sets from the known labels)`,
+        ],
+        [
+            "a build argument the build sets itself",
+            { ...team, [`${NS}:application`]: json({ buildArgs: { git_hash: "x" } }) },
+            `${NS}:application.buildArgs.git_hash: "x" is set by the build itself; remove it`,
+        ],
+        [
+            "a build argument name that is not an ARG name",
+            { ...team, [`${NS}:runtime`]: json({ buildArgs: { "COMPILE-BLAS": "1" } }) },
+            `${NS}:runtime.buildArgs["COMPILE-BLAS"]: "1" has a key that is not an ARG name (letters, digits, _)`,
+        ],
+        [
+            "a pip step with a file or URL",
+            { ...team, [`${NS}:runtime`]: json({ pipSteps: ["-r other.txt"] }) },
+            `${NS}:runtime.pipSteps[0]: "-r other.txt" has "-r", which is neither a requirement specifier (name[extras]==version) nor an allowed option (--upgrade, --pre, --no-deps, --no-build-isolation, --prefer-binary, --only-binary=, --no-binary=); files and URLs go in runtime.requirements`,
+        ],
+        [
+            "a build step that continues onto the next line",
+            { ...team, [`${NS}:application`]: json({ run: ["make \\"] }) },
+            `${NS}:application.run[0]: "make \\\\" ends with a backslash, which would continue onto the next line`,
+        ],
+        [
+            "one id for the team and the developer repositories",
+            { ...team, [`${NS}:registry`]: json({ teamRepository: "images", developerRepository: "images" }) },
+            `${NS}:registry.developerRepository: "images" is also registry.teamRepository; use another id (the team repository's tags are immutable, developers' images need moving tags)`,
         ],
         [
             "bad apt package",

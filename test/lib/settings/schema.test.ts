@@ -17,7 +17,7 @@ describe("the settings schema (lib/settings/schema.ts)", () => {
     it("applies every default of defaults.ts to a stack that sets only its kind", () => {
         const s = schema.parse({ mode: "team" });
         assert.equal(s.runtime.name, RUNTIME_DEFAULTS.name);
-        assert.equal(s.runtime.base, RUNTIME_DEFAULTS.base);
+        assert.equal(s.runtime.base, undefined, "applied by the kind: a brought Dockerfile keeps its own");
         assert.equal(s.runtime.requirements, RUNTIME_DEFAULTS.requirements);
         assert.equal(s.runtime.timeout, RUNTIME_DEFAULTS.timeout);
         assert.equal(s.application.name, APPLICATION_DEFAULTS.name);

@@ -12,6 +12,7 @@ import { TRIGGER_DIR } from "../../../lib/triggers/triggerBuild";
 import { buildOf, planOf, ROOT } from "../../support/plan";
 
 const spec: BuildSpec = {
+    kind: "application",
     builder: "cloudbuild",
     image: "us-docker.pkg.dev/p/r/app",
     tags: ["0123456789abcdef0123", "latest"],

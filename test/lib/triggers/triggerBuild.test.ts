@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import {
     DOCKER_IMAGE,
     includedFiles,
     PREPARE_IMAGE,
     renderTriggerBuild,
-    shellQuote,
     TRIGGER_DIR,
 } from "../../../lib/triggers/triggerBuild";
 
@@ -74,14 +72,5 @@ describe("trigger builds (lib/triggers/triggerBuild.ts)", () => {
             ),
             ["docker/scripts/**", "example/requirements.txt"],
         );
-    });
-
-    it("quotes words for bash so that bash reads them back unchanged", () => {
-        const words = ["plain/path:tag@x", "two words", "it's", "$HOME", 'a"b', "`x`", "*", ""];
-        assert.equal(shellQuote("plain/path:tag@x"), "plain/path:tag@x");
-        assert.equal(shellQuote("it's"), "'it'\\''s'");
-        const script = `printf '%s\\n' ${words.map(shellQuote).join(" ")}`;
-        const r = spawnSync("bash", ["-c", script], { encoding: "utf8" });
-        assert.equal(r.stdout, `${words.join("\n")}\n`);
     });
 });
