@@ -101,6 +101,7 @@ function teamStack(s: TeamSettings, b: Builds): Record<string, unknown> {
             stack: s.stack,
             stackFile: `stacks/Pulumi.${s.stack}.yaml`,
             projectRoot,
+            programDir: repository.programDir,
             runtime: b.runtime,
             application: b.application,
             runtimeReference: runtime.reference,

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PreparedBuild } from "../lib/build/prepareBuild";
 import { serviceAccountResource } from "../lib/names";
 import { TRIGGER_DEFAULTS } from "../lib/settings/defaults";
-import { includedFiles, renderTriggerBuild, type TriggerBuild } from "../lib/triggers/triggerBuild";
+import { includedFiles, PROGRAM_FILES, renderTriggerBuild, type TriggerBuild } from "../lib/triggers/triggerBuild";
 
 export interface BuildTriggersArgs {
     project: string;
@@ -23,6 +23,11 @@ export interface BuildTriggersArgs {
     stackFile: string;
     /** Where project-relative paths resolve (never part of any input). */
     projectRoot: string;
+    /**
+     * The program's folder relative to the repository's root, where the trigger builds run and
+     * against which `includedFiles` are written. @default "" (the program at the root)
+     */
+    programDir?: string;
     /** The runtime build, whose inputs the runtime trigger watches. */
     runtime: PreparedBuild;
     /** The application build, whose payload the application trigger watches. */
@@ -34,9 +39,6 @@ export interface BuildTriggersArgs {
     /** Nightly application build: cron schedule (UTC) and the image it pushes (`nightly-<app>`). @default none */
     nightly?: { schedule: string; image: pulumi.Input<string>; schedulerServiceAccountEmail: pulumi.Input<string> };
 }
-
-/** Program files whose change may change what a trigger builds. */
-const PROGRAM_FILES = ["lib/**", "package-lock.json"];
 
 /**
  * Cloud Build triggers of the team pipeline: a push to the main branch touching the runtime's
@@ -53,6 +55,7 @@ export class BuildTriggers extends pulumi.ComponentResource {
     constructor(name: string, args: BuildTriggersArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fireworker-images:triggers:BuildTriggers", name, {}, opts);
         const connection = args.connection ?? TRIGGER_DEFAULTS.connection;
+        const programDir = args.programDir ?? "";
         const branch = args.branch ?? TRIGGER_DEFAULTS.branch;
         const [owner, repo] = args.repository.split("/");
         this.repository = new gcp.cloudbuildv2.Repository(
@@ -83,8 +86,11 @@ export class BuildTriggers extends pulumi.ComponentResource {
                     name: `fireworker-${id}`,
                     description,
                     repositoryEventConfig: { repository: this.repository.id, push: { branch } },
-                    includedFiles: includedFiles(prepared.context, [args.stackFile, ...PROGRAM_FILES], (p) =>
-                        fs.statSync(path.resolve(args.projectRoot, p)).isDirectory(),
+                    includedFiles: includedFiles(
+                        prepared.context,
+                        [args.stackFile, ...PROGRAM_FILES],
+                        (p) => fs.statSync(path.resolve(args.projectRoot, p)).isDirectory(),
+                        programDir,
                     ),
                     build: pulumi.output(args.runtimeReference).apply((ref) =>
                         build(
@@ -94,6 +100,7 @@ export class BuildTriggers extends pulumi.ComponentResource {
                                     build: kind,
                                     timeoutSeconds: prepared.timeoutSeconds,
                                     machineType: prepared.machineType,
+                                    programDir,
                                 },
                                 ref,
                             ),
@@ -132,6 +139,7 @@ export class BuildTriggers extends pulumi.ComponentResource {
                                     build: "application",
                                     imageOverride: image,
                                     friendlyTag: "latest",
+                                    programDir,
                                     timeoutSeconds: args.application.timeoutSeconds,
                                     machineType: args.application.machineType,
                                 },

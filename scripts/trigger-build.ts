@@ -3,10 +3,13 @@
  * the pushed commit, packs the wanted image's context and writes `.fireworker/trigger/build.sh`.
  */
 import * as path from "node:path";
-import { prepareTriggerBuild, triggerRequestFromEnvironment } from "../lib/triggers/prepareTriggerBuild";
+import { deepenHistory, prepareTriggerBuild, triggerRequestFromEnvironment } from "../lib/triggers/prepareTriggerBuild";
 
 async function main(): Promise<void> {
-    const line = await prepareTriggerBuild(triggerRequestFromEnvironment(process.env), path.resolve(__dirname, ".."));
+    const root = path.resolve(__dirname, "..");
+    const request = triggerRequestFromEnvironment(process.env);
+    deepenHistory(root, (line) => process.stderr.write(`${line}\n`));
+    const line = await prepareTriggerBuild(request, root);
     process.stdout.write(`${line}\n`);
 }
 

@@ -3,6 +3,7 @@
  * pushed commit with this project's own code, packs the context of the wanted image, and
  * writes `.fireworker/trigger/build.sh` for the `build` step.
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { BuildSpec } from "../build/buildSpec";
@@ -61,6 +62,28 @@ export function buildScript(spec: BuildSpec, contextTar: string): string {
         ...refs.map((r) => `docker push ${shellQuote(r)}`),
         "",
     ].join("\n");
+}
+
+/**
+ * A trigger's checkout may be shallow: the git facts need the commit that last touched the
+ * payload, so the history is deepened first (the program owns this checkout). Where it cannot
+ * be, the plan says so if, and only if, the facts need more history.
+ */
+export function deepenHistory(root: string, log: (line: string) => void = () => undefined): void {
+    const shallow = spawnSync("git", ["-C", root, "rev-parse", "--is-shallow-repository"], { encoding: "utf8" });
+    if (shallow.status !== 0 || shallow.stdout.trim() !== "true") {
+        return;
+    }
+    const r = spawnSync("git", ["-C", root, "fetch", "--quiet", "--unshallow"], {
+        encoding: "utf8",
+        timeout: 300_000,
+        env: { ...process.env, GIT_TERMINAL_PROMPT: "0" },
+    });
+    log(
+        r.status === 0
+            ? "trigger-build: the checkout was shallow; fetched its whole history for the git facts"
+            : `trigger-build: the checkout is shallow and could not be deepened (${(r.stderr || "").trim().split("\n")[0]})`,
+    );
 }
 
 /** Plans the stack, packs the wanted build's context and writes its build script under `root`. */

@@ -5,6 +5,7 @@
  * those `pulumi up` would use) and writes the packed context and a build script; `build`
  * runs that script with Docker. An image whose content tag exists already is not rebuilt.
  */
+import * as path from "node:path";
 import type { ContextSpec } from "../build/context";
 
 /** Node image for the prepare step (Debian-based, pinned major; has git for the git facts). */
@@ -23,6 +24,8 @@ export interface TriggerBuildArgs {
     friendlyTag?: string;
     timeoutSeconds: number;
     machineType?: string;
+    /** The program's folder in the repository ("" at its root): both steps run there. */
+    programDir: string;
 }
 
 export interface TriggerBuildStep {
@@ -31,6 +34,8 @@ export interface TriggerBuildStep {
     entrypoint: string;
     args: string[];
     envs?: string[];
+    /** Folder of the checkout the step runs in. */
+    dir?: string;
 }
 
 export interface TriggerBuild {
@@ -56,6 +61,7 @@ export function renderTriggerBuild(a: TriggerBuildArgs, runtimeReference: string
         envs.push(`FW_IMAGE_OVERRIDE=${a.imageOverride}`, `FW_FRIENDLY_TAG=${a.friendlyTag ?? "latest"}`);
     }
     const options: TriggerBuild["options"] = { logging: "CLOUD_LOGGING_ONLY" };
+    const dir = a.programDir === "" ? {} : { dir: a.programDir };
     if (a.machineType) {
         options.machineType = a.machineType;
     }
@@ -70,8 +76,9 @@ export function renderTriggerBuild(a: TriggerBuildArgs, runtimeReference: string
                     "npm ci --no-audit --no-fund --loglevel=error && node --require ts-node/register/transpile-only scripts/trigger-build.ts",
                 ],
                 envs,
+                ...dir,
             },
-            { id: "build", name: DOCKER_IMAGE, entrypoint: "bash", args: [`${TRIGGER_DIR}/build.sh`] },
+            { id: "build", name: DOCKER_IMAGE, entrypoint: "bash", args: [`${TRIGGER_DIR}/build.sh`], ...dir },
         ],
         timeout: `${a.timeoutSeconds}s`,
         options,
@@ -79,19 +86,37 @@ export function renderTriggerBuild(a: TriggerBuildArgs, runtimeReference: string
     };
 }
 
+/** The program's own files: a change to them may change what a trigger builds. */
+export const PROGRAM_FILES = [
+    "Pulumi.yaml",
+    "components/**",
+    "index.ts",
+    "lib/**",
+    "package-lock.json",
+    "package.json",
+    "scripts/**",
+    "tsconfig.json",
+] as const;
+
 /**
- * `includedFiles` globs of a trigger: the files its content hash reads, plus the stack file
- * (settings shape the rendered Dockerfile) and this program's rendering code.
+ * `includedFiles` globs of a trigger, relative to the repository's root (where Cloud Build
+ * matches them): the files its content hash reads, plus `extra` (the stack file and the
+ * program itself). Paths come relative to the program's folder, `programDir` in the repository.
  */
 export function includedFiles(
     context: ContextSpec,
-    extra: string[],
+    extra: readonly string[],
     isDirectory: (projectPath: string) => boolean,
+    programDir = "",
 ): string[] {
-    const under = (dir: string) => (dir === "." ? "**" : `${dir}/**`);
+    const inRepo = (p: string) => {
+        const joined = path.posix.normalize(path.posix.join(programDir, p));
+        return joined === "." ? "" : joined;
+    };
+    const under = (dir: string) => (inRepo(dir) === "" ? "**" : `${inRepo(dir)}/**`);
     const globs =
         context.kind === "directory"
             ? [under(context.dir)]
-            : context.files.map((f) => (isDirectory(f.src) ? under(f.src) : f.src));
-    return [...new Set([...globs, ...extra])].sort();
+            : context.files.map((f) => (isDirectory(f.src) ? under(f.src) : inRepo(f.src)));
+    return [...new Set([...globs, ...extra.map(inRepo)])].sort();
 }

@@ -17,17 +17,30 @@ describe("build triggers (team plan)", () => {
             repo.inputs.parentConnection,
             "projects/example-lab-123456/locations/us-central1/connections/github",
         );
+        // what the content hash reads, and the program itself
         assert.deepEqual(runtime.inputs.includedFiles, [
+            "Pulumi.yaml",
+            "components/**",
             "example/requirements.txt",
+            "index.ts",
             "lib/**",
             "package-lock.json",
+            "package.json",
+            "scripts/**",
             "stacks/Pulumi.team.yaml",
+            "tsconfig.json",
         ]);
         assert.deepEqual(app.inputs.includedFiles, [
+            "Pulumi.yaml",
+            "components/**",
             "example/**",
+            "index.ts",
             "lib/**",
             "package-lock.json",
+            "package.json",
+            "scripts/**",
             "stacks/Pulumi.team.yaml",
+            "tsconfig.json",
         ]);
         for (const t of [runtime, app]) {
             assert.deepEqual((t.inputs.repositoryEventConfig as Record<string, unknown>).push, { branch: "^main$" });

@@ -5,11 +5,14 @@ import * as path from "node:path";
 import type { BuildSpec } from "../../../lib/build/buildSpec";
 import {
     buildScript,
+    deepenHistory,
     prepareTriggerBuild,
     triggerRequestFromEnvironment,
 } from "../../../lib/triggers/prepareTriggerBuild";
 import { TRIGGER_DIR } from "../../../lib/triggers/triggerBuild";
+import { commitAll, git } from "../../support/git";
 import { buildOf, planOf, ROOT } from "../../support/plan";
+import { repoTempDir } from "../../support/tmp";
 
 const spec: BuildSpec = {
     kind: "application",
@@ -89,5 +92,27 @@ describe("preparing a trigger build (lib/triggers/prepareTriggerBuild.ts)", func
                 "docker push us-central1-docker.pkg.dev/example-lab-123456/fireworker-dev/nightly-app:nightly\n",
             ),
         );
+    });
+});
+
+describe("a trigger's shallow checkout", () => {
+    it("is deepened before the git facts are read; a full clone is left as it is", () => {
+        const origin = repoTempDir("origin-");
+        git(origin, ["init", "-q", "-b", "main"]);
+        fs.writeFileSync(path.join(origin, "a.py"), "1\n");
+        commitAll(origin, "one", "2024-01-01T00:00:00Z");
+        fs.writeFileSync(path.join(origin, "b.py"), "2\n");
+        commitAll(origin, "two", "2024-01-02T00:00:00Z");
+        const clone = path.join(repoTempDir("clone-"), "c");
+        git(path.dirname(clone), ["clone", "-q", "--depth=1", `file://${origin}`, "c"]);
+        assert.equal(git(clone, ["rev-parse", "--is-shallow-repository"]), "true");
+        const lines: string[] = [];
+        deepenHistory(clone, (l) => lines.push(l));
+        assert.equal(git(clone, ["rev-parse", "--is-shallow-repository"]), "false");
+        assert.deepEqual(lines, [
+            "trigger-build: the checkout was shallow; fetched its whole history for the git facts",
+        ]);
+        deepenHistory(clone, (l) => lines.push(l));
+        assert.equal(lines.length, 1);
     });
 });

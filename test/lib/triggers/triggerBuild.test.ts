@@ -3,6 +3,7 @@ import {
     DOCKER_IMAGE,
     includedFiles,
     PREPARE_IMAGE,
+    PROGRAM_FILES,
     renderTriggerBuild,
     TRIGGER_DIR,
 } from "../../../lib/triggers/triggerBuild";
@@ -11,7 +12,7 @@ const REF = `r@sha256:${"a".repeat(64)}`;
 
 describe("trigger builds (lib/triggers/triggerBuild.ts)", () => {
     it("prepares with the project's own code, then builds with Docker, FROM the runtime Pulumi knows", () => {
-        const b = renderTriggerBuild({ stack: "team", build: "application", timeoutSeconds: 900 }, REF);
+        const b = renderTriggerBuild({ stack: "team", build: "application", timeoutSeconds: 900, programDir: "" }, REF);
         assert.deepEqual(
             b.steps.map((s) => [s.id, s.name]),
             [
@@ -44,6 +45,7 @@ describe("trigger builds (lib/triggers/triggerBuild.ts)", () => {
                 imageOverride: "h/p/r/nightly-app",
                 timeoutSeconds: 60,
                 machineType: "E2_HIGHCPU_8",
+                programDir: "",
             },
             REF,
         );
@@ -71,6 +73,38 @@ describe("trigger builds (lib/triggers/triggerBuild.ts)", () => {
                 isDir,
             ),
             ["docker/scripts/**", "example/requirements.txt"],
+        );
+    });
+
+    it("with the program at a subfolder of the lab's repository: steps run there, globs are the repository's", () => {
+        const b = renderTriggerBuild({ stack: "team", build: "runtime", timeoutSeconds: 60, programDir: "infra" }, REF);
+        assert.deepEqual(
+            b.steps.map((s) => s.dir),
+            ["infra", "infra"],
+        );
+        assert.deepEqual(
+            includedFiles(
+                { kind: "files", files: [{ src: "../requirements.txt", dest: "requirements.txt" }] },
+                ["stacks/Pulumi.team.yaml", ...PROGRAM_FILES],
+                () => false,
+                "infra",
+            ),
+            [
+                "infra/Pulumi.yaml",
+                "infra/components/**",
+                "infra/index.ts",
+                "infra/lib/**",
+                "infra/package-lock.json",
+                "infra/package.json",
+                "infra/scripts/**",
+                "infra/stacks/Pulumi.team.yaml",
+                "infra/tsconfig.json",
+                "requirements.txt",
+            ],
+        );
+        assert.deepEqual(
+            includedFiles({ kind: "directory", dir: "..", exclude: ["infra"] }, [], () => true, "infra"),
+            ["**"],
         );
     });
 });
