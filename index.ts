@@ -20,13 +20,22 @@ import type { DeveloperSettings, LocalSettings, Settings, TeamSettings } from ".
 import type { TeamOutputs } from "./lib/teamOutputs";
 
 const repository = findRepository(__dirname);
+
+/** Whether Pulumi holds a config key as a secret (set with --secret). */
+function isConfigSecret(key: string): boolean {
+    // exported by the SDK's runtime, not declared in its types
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+    return runtime.isConfigSecret?.(key) ?? false;
+}
 const projectRoot = repository.projectRoot;
 
 export = async (): Promise<Record<string, unknown>> => {
     let settings: Settings;
     let builds: Builds;
     try {
-        settings = loadSettings(pulumi.runtime.allConfig(), { stack: pulumi.getStack(), projectRoot });
+        const config = pulumi.runtime.allConfig();
+        const secretKeys = Object.keys(config).filter(isConfigSecret);
+        settings = loadSettings(config, { stack: pulumi.getStack(), projectRoot, secretKeys });
         builds = await prepareBuilds(settings, repository);
     } catch (err) {
         // one line per problem, no stack trace, and nothing declared yet
@@ -84,12 +93,14 @@ function teamStack(s: TeamSettings, b: Builds): Record<string, unknown> {
         prepared: b.runtime,
         image: runtimeImage,
         base: s.runtime.base,
+        secret: s.secrets.includes("runtime"),
     });
     const application = new ApplicationImage("application", {
         builder,
         prepared: b.application,
         image: teamImage(registry.teamPath, s.application.name),
         runtimeReference: runtime.reference,
+        secret: s.secrets.includes("application"),
     });
     if (s.triggers.repository) {
         new BuildTriggers("triggers", {
@@ -169,6 +180,7 @@ function developerStack(s: DeveloperSettings, b: Builds): Record<string, unknown
               image: repository.apply((r) => developerImage(r, s.developer, s.runtime.name)),
               base: s.runtime.base,
               movingTags,
+              secret: s.secrets.includes("runtime"),
           })
         : undefined;
     const runtimeReference = runtime ? runtime.reference : out("runtimeReference");
@@ -178,6 +190,7 @@ function developerStack(s: DeveloperSettings, b: Builds): Record<string, unknown
         image: repository.apply((r) => developerImage(r, s.developer, s.application.name)),
         runtimeReference,
         movingTags,
+        secret: s.secrets.includes("application"),
     });
     // settings give a developer stack a bake only with an experimental runtime
     const fireworker =
@@ -213,6 +226,7 @@ function localStack(s: LocalSettings, b: Builds): Record<string, unknown> {
         image: localImage(s.localRegistryHost, s.runtime.name),
         base: s.runtime.base,
         movingTags,
+        secret: s.secrets.includes("runtime"),
     });
     const application = new ApplicationImage("application", {
         builder,
@@ -220,6 +234,7 @@ function localStack(s: LocalSettings, b: Builds): Record<string, unknown> {
         image: localImage(s.localRegistryHost, s.application.name),
         runtimeReference: runtime.reference,
         movingTags,
+        secret: s.secrets.includes("application"),
     });
     return {
         runtimeReference: runtime.reference,

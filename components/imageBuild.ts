@@ -45,6 +45,12 @@ export interface ImageBuildArgs {
     movingTags?: string[];
     /** Where the build runs. */
     builder: DockerBuilder | CloudBuilder;
+    /**
+     * Whether its settings hold a secret: the command's environment (build args, labels, the
+     * Dockerfile, the Cloud Build config) is then a secret in its inputs, state and previews.
+     * @default false
+     */
+    secret?: boolean;
 }
 
 /**
@@ -110,7 +116,8 @@ export abstract class ImageBuild extends pulumi.ComponentResource {
             `${name}-build`,
             {
                 create: BUILD_COMMAND,
-                environment,
+                // Pulumi keeps secrets per input: the whole environment is the secret's carrier
+                environment: args.secret ? pulumi.secret(environment) : environment,
                 triggers: [final.contentHash],
                 // stdout is the one-line result; build logs (stderr) show in `pulumi up`
                 logging: "stderr",

@@ -14,6 +14,9 @@ export class SettingsError extends Error {
     }
 }
 
+/** How a secret shows wherever a value would: in plans, diffs and error lines. */
+export const MASK = "[secret]";
+
 /** JSON text of a value as it appears in an error line (`undefined` shows as "unset"). */
 export function show(value: unknown): string {
     if (value === undefined) {

@@ -26,11 +26,38 @@ export function parseImageRef(ref: string): ImageRef {
     return { repository: rest, tag, digest };
 }
 
+/**
+ * The distribution reference grammar (docker/distribution `reference`): an optional registry
+ * host (a domain, `localhost` or an address, with a port), path components of lowercase letters
+ * and digits joined by `.`, `_`, `__` or dashes, an optional tag, an optional digest.
+ */
+const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
+const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const NAME = new RegExp(`^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
+const TAG = /^[\w][\w.-]{0,127}$/;
+/** The longest repository name registries take. */
+const NAME_MAX = 255;
+
+/** Why `ref` is not a reference by the distribution grammar, or undefined when it is one. */
+export function referenceProblem(ref: string): string | undefined {
+    const parsed = parseImageRef(ref);
+    if (
+        !NAME.test(parsed.repository) ||
+        parsed.repository.length > NAME_MAX ||
+        (parsed.tag !== undefined && parsed.tag !== "" && !TAG.test(parsed.tag))
+    ) {
+        return "is not an image reference; use e.g. python:3.11-slim-bookworm";
+    }
+    return undefined;
+}
+
 /** Why a base image reference is unacceptable, or undefined when it is fine. */
 export function baseImageProblem(ref: string): string | undefined {
     const parsed = parseImageRef(ref);
-    if (!/^[a-z0-9][a-z0-9._\-/:]*$/.test(parsed.repository) || parsed.repository.endsWith("/")) {
-        return "is not an image reference; use e.g. python:3.11-slim-bookworm";
+    const grammar = referenceProblem(ref);
+    if (grammar) {
+        return grammar;
     }
     if (isAlpine(ref)) {
         return "is an Alpine image; musl changes floating-point results, use a Debian-based image such as python:3.11-slim-bookworm";

@@ -41,8 +41,17 @@ export const DOCKER_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** An image digest as registries report it. */
 export const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
-/** A GitHub repository `owner/name`. */
-export const GITHUB_REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+/** A GitHub repository `owner/name`: an owner of up to 39 letters, digits and single inner dashes. */
+export const GITHUB_REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}\/[A-Za-z0-9._-]{1,100}$/;
 
 /** A Cloud Build build id. */
 export const BUILD_ID = /^[A-Za-z0-9-]+$/;
+
+/** Whether a text holds a control character (C0, or DEL): a newline, a tab, a NUL... */
+export function hasControlCharacter(text: string): boolean {
+    for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c < 0x20 || c === 0x7f) return true;
+    }
+    return false;
+}

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { planJson, planStack } from "../lib/plan/offlinePlan";
-import { PlanInputError, resolveStackFile, stackConfig } from "../lib/plan/stackFile";
+import { PlanInputError, readStackFile, resolveStackFile } from "../lib/plan/stackFile";
 
 async function main(): Promise<number> {
     const arg = process.argv[2];
@@ -14,7 +14,8 @@ async function main(): Promise<number> {
     }
     try {
         const { stack, file } = resolveStackFile(arg);
-        const plan = await planStack(stack, stackConfig(file));
+        const { config, secretKeys } = readStackFile(file);
+        const plan = await planStack(stack, config, { secretKeys });
         process.stdout.write(planJson(plan));
         return 0;
     } catch (err) {

@@ -2,7 +2,7 @@
  * Lints a Dockerfile (rendered or brought) with a real parser (`dockerfile-ast`) against the
  * source document's rules. Each finding is `file:line: rule: detail`.
  */
-import { type Arg, DockerfileParser, type From, type Instruction } from "dockerfile-ast";
+import { type Arg, DockerfileParser, type Env, type From, type Instruction } from "dockerfile-ast";
 import { baseImageProblem, isAlpine } from "../imageRef";
 
 export interface LintFinding {
@@ -27,6 +27,7 @@ export function lintDockerfile(file: string, text: string, buildArgs: Record<str
     const findings: LintFinding[] = [];
     const at = (ins: Instruction) => ins.getRange().start.line + 1;
     const globalArgs = new Map<string, string>();
+    let pipCacheOff = false;
     const stages = new Set<string>();
     for (const ins of df.getInstructions()) {
         const kw = ins.getKeyword();
@@ -36,6 +37,7 @@ export function lintDockerfile(file: string, text: string, buildArgs: Record<str
                 globalArgs.set(prop.getName(), prop.getValue() ?? "");
             }
         } else if (kw === "FROM") {
+            pipCacheOff = false; // ENV is per stage
             const from = ins as From;
             const image = resolveFrom(from.getImage() ?? "", globalArgs, buildArgs);
             const stage = from.getBuildStage();
@@ -55,30 +57,58 @@ export function lintDockerfile(file: string, text: string, buildArgs: Record<str
                 }
             }
             stages.add(stage ?? `#${stages.size}`);
-        } else if (kw === "RUN") {
-            const body = (ins.getArgumentsContent() ?? "").replace(/\\\r?\n/g, " ");
-            for (const cmd of body.split(/&&|;|\|\|/).map((c) => c.trim())) {
-                if (/\bapt-get\s+(?:\S+\s+)*install\b/.test(cmd) && !/\bapt-get\s+(?:\S+\s+)*update\b/.test(body)) {
-                    findings.push({
-                        file,
-                        line: at(ins),
-                        rule: "apt-install-without-update",
-                        message:
-                            "apt-get install without apt-get update in the same RUN, so the package lists can come stale from the cache",
-                    });
-                }
-                if (/\bpip3?\s+(?:\S+\s+)*install\b/.test(cmd) && !/--no-cache-dir\b/.test(cmd)) {
-                    findings.push({
-                        file,
-                        line: at(ins),
-                        rule: "pip-cache",
-                        message: "pip install without --no-cache-dir keeps the downloads in the layer",
-                    });
-                }
+        } else if (kw === "ENV") {
+            for (const prop of (ins as Env).getProperties()) {
+                if (prop.getName() === "PIP_NO_CACHE_DIR") pipCacheOff = true;
+            }
+        } else if (kw === "RUN" || kw === "ONBUILD") {
+            // ONBUILD RUN runs in every image built FROM this one: the same rules apply
+            const body = runBody(ins);
+            if (body !== undefined) {
+                const rule = kw === "ONBUILD" ? "ONBUILD RUN" : "RUN";
+                findings.push(...runFindings(body, pipCacheOff, rule).map((f) => ({ file, line: at(ins), ...f })));
             }
         }
     }
     return findings;
+}
+
+/** An installer's `install` and `update` commands: apt-get, apt and aptitude. */
+const APT_INSTALL = /\b(apt-get|apt|aptitude)\s+(?:\S+\s+)*install\b/;
+const APT_UPDATE = /\b(?:apt-get|apt|aptitude)\s+(?:\S+\s+)*update\b/;
+/** pip, by any name: pip, pip3, pip3.11, python -m pip, python3.11 -m pip. */
+const PIP_INSTALL = /(?:\bpip(?:\d+(?:\.\d+)*)?|\bpython(?:\d+(?:\.\d+)*)?\s+-m\s+pip)\s+(?:\S+\s+)*install\b/;
+
+/** The shell text a RUN (or an ONBUILD RUN) runs; undefined for other ONBUILD triggers. */
+function runBody(ins: Instruction): string | undefined {
+    let text = ins.getArgumentsContent() ?? "";
+    if (ins.getKeyword() === "ONBUILD") {
+        const m = /^\s*RUN\s+([\s\S]*)$/i.exec(text);
+        if (!m) return undefined;
+        text = m[1];
+    }
+    return text.replace(/\\\r?\n/g, " ");
+}
+
+/** The findings of one RUN's shell text. */
+function runFindings(body: string, pipCacheOff: boolean, what: string): Omit<LintFinding, "file" | "line">[] {
+    const out: Omit<LintFinding, "file" | "line">[] = [];
+    for (const cmd of body.split(/&&|;|\|\|/).map((c) => c.trim())) {
+        const apt = APT_INSTALL.exec(cmd)?.[1];
+        if (apt && !APT_UPDATE.test(body)) {
+            out.push({
+                rule: "apt-install-without-update",
+                message: `${apt} install without ${apt} update in the same ${what}, so the package lists can come stale from the cache`,
+            });
+        }
+        if (PIP_INSTALL.test(cmd) && !/--no-cache-dir\b/.test(cmd) && !pipCacheOff) {
+            out.push({
+                rule: "pip-cache",
+                message: "pip install without --no-cache-dir keeps the downloads in the layer",
+            });
+        }
+    }
+    return out;
 }
 
 /** The image a FROM really uses: variables replaced by build args, else ARG defaults. */

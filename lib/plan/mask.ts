@@ -11,7 +11,9 @@
  * bytes when nothing in it needs masking.
  */
 
-export const MASK = "[secret]";
+import { MASK } from "../errors";
+
+export { MASK };
 
 /** Pulumi's special signature key and the signature of a secret value. */
 export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";

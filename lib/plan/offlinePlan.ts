@@ -35,6 +35,8 @@ export interface PlanOptions {
     execute?: BuildExecutor;
     /** What to plan instead of the program (tests of single components). @default index.ts */
     program?: () => Promise<Record<string, unknown>>;
+    /** Config keys holding secrets, as Pulumi marks them. @default none */
+    secretKeys?: string[];
 }
 
 /** The parts of the SDK's mock monitor the plan hooks into (not in its public types). */
@@ -128,7 +130,7 @@ export async function planStack(
         inputsOf.set(`${args.type}::${args.name}`, args.inputs);
         return origNew(args);
     };
-    pulumi.runtime.setAllConfig(config);
+    pulumi.runtime.setAllConfig(config, options.secretKeys ?? []);
     const program = options.program ?? loadProgram();
     const outputs = await program();
     const resolved = await resolveOutputs(outputs);

@@ -4,7 +4,7 @@
  * Each problem is one line. Pure.
  */
 import { IMAGE_HASH_LENGTH, MAX_FAMILY_LENGTH, MIN_DISK_SIZE_GB } from "../bake/imageName";
-import { show } from "../errors";
+import { MASK, show } from "../errors";
 import { NAMESPACE, type ParsedSettings } from "./schema";
 import type { GcpSettings, StackKind } from "./types";
 
@@ -67,15 +67,15 @@ export function kindLines(input: Record<string, unknown>, mode: StackKind): stri
 }
 
 /** Settings that must agree with each other (or with gcp:region, or the developer id). */
-export function crossCheckLines(s: ParsedSettings, gcp: GcpSettings | undefined, developer?: string): string[] {
+export function crossCheckLines(
+    s: ParsedSettings,
+    gcp: GcpSettings | undefined,
+    developer?: string,
+    isSecret: (top: string) => boolean = () => false,
+): string[] {
     const lines: string[] = [];
-    if (s.mode === "team") {
-        try {
-            new RegExp(s.triggers.branch);
-        } catch {
-            lines.push(`${NAMESPACE}:triggers.branch: ${show(s.triggers.branch)} is not a valid regular expression`);
-        }
-    }
+    // a secret setting's value is never shown
+    const shown = (top: string, value: unknown) => (isSecret(top) ? MASK : show(value));
     if (
         gcp &&
         s.registry.location &&
@@ -83,7 +83,7 @@ export function crossCheckLines(s: ParsedSettings, gcp: GcpSettings | undefined,
         !isMultiRegionOf(s.registry.location, gcp.region)
     ) {
         lines.push(
-            `${NAMESPACE}:registry.location: ${show(s.registry.location)} does not contain gcp:region ${show(gcp.region)}; use the region itself or its multi-region (${gcp.region.split("-")[0]})`,
+            `${NAMESPACE}:registry.location: ${shown("registry", s.registry.location)} does not contain gcp:region ${show(gcp.region)}; use the region itself or its multi-region (${gcp.region.split("-")[0]})`,
         );
     }
     if (s.mode === "local") {
@@ -91,12 +91,12 @@ export function crossCheckLines(s: ParsedSettings, gcp: GcpSettings | undefined,
     }
     if (s.registry.teamRepository === s.registry.developerRepository) {
         lines.push(
-            `${NAMESPACE}:registry.developerRepository: ${show(s.registry.developerRepository)} is also registry.teamRepository; use another id (the team repository's tags are immutable, developers' images need moving tags)`,
+            `${NAMESPACE}:registry.developerRepository: ${shown("registry", s.registry.developerRepository)} is also registry.teamRepository; use another id (the team repository's tags are immutable, developers' images need moving tags)`,
         );
     }
     if (gcp && s.fireworker.zone && !s.fireworker.zone.startsWith(`${gcp.region}-`)) {
         lines.push(
-            `${NAMESPACE}:fireworker.zone: ${show(s.fireworker.zone)} is not in gcp:region ${show(gcp.region)}; use a zone such as ${gcp.region}-b`,
+            `${NAMESPACE}:fireworker.zone: ${shown("fireworker", s.fireworker.zone)} is not in gcp:region ${show(gcp.region)}; use a zone such as ${gcp.region}-b`,
         );
     }
     if (s.mode === "developer" && s.fireworker.enabled && !s.runtime.experimental) {
@@ -112,9 +112,10 @@ export function crossCheckLines(s: ParsedSettings, gcp: GcpSettings | undefined,
     // image names are <family>-<hash>; a developer's family is <family>-<id>
     const bakedFamily = developerFamily(s, developer) ?? s.fireworker.family;
     if (bakedFamily.length > MAX_FAMILY_LENGTH) {
-        const what = bakedFamily === s.fireworker.family ? "" : ` gives the family ${show(bakedFamily)}, which`;
+        const what =
+            bakedFamily === s.fireworker.family ? "" : ` gives the family ${shown("fireworker", bakedFamily)}, which`;
         lines.push(
-            `${NAMESPACE}:fireworker.family: ${show(s.fireworker.family)}${what} is too long for image names (<family>-<${IMAGE_HASH_LENGTH} hex>, at most 63 characters); use at most ${MAX_FAMILY_LENGTH} characters in all`,
+            `${NAMESPACE}:fireworker.family: ${shown("fireworker", s.fireworker.family)}${what} is too long for image names (<family>-<${IMAGE_HASH_LENGTH} hex>, at most 63 characters); use at most ${MAX_FAMILY_LENGTH} characters in all`,
         );
     }
     return lines;

@@ -5,6 +5,7 @@
 import { closest } from "fastest-levenshtein";
 import { z } from "zod";
 import { show } from "../errors";
+import { hasControlCharacter } from "../patterns";
 import { type makeSchema, NAMESPACE, unwrap } from "./schema";
 
 type Issue = z.core.$ZodIssue;
@@ -86,4 +87,63 @@ function allowedKeysAt(schema: z.ZodType, p: (string | number)[]): string[] {
         }
     }
     return cur instanceof z.ZodObject ? Object.keys(cur.shape) : [];
+}
+
+/** Every setting is one line of text, and no value is huge or deeply nested. */
+export const RAW_LIMITS = { text: 4096, items: 1000, keys: 200, depth: 8 } as const;
+
+/**
+ * Values no setting can have, found before the schema reads them: control characters (a
+ * newline would add a line to a rendered Dockerfile), texts, lists and maps past the limits,
+ * nesting past the limit. Each is one line naming the key.
+ */
+export function rawValueProblems(
+    input: Record<string, unknown>,
+    display: Record<string, unknown> = input,
+): { path: (string | number)[]; line: string }[] {
+    const out: { path: (string | number)[]; line: string }[] = [];
+    const at = (p: (string | number)[]) =>
+        `${NAMESPACE}:${joinPath(p.map((k) => (typeof k === "number" ? `[${k}]` : k)))}`;
+    const walk = (value: unknown, p: (string | number)[]): void => {
+        if (p.length > RAW_LIMITS.depth) {
+            out.push({ path: p, line: `${at(p)}: nests deeper than ${RAW_LIMITS.depth} levels; no setting does` });
+            return;
+        }
+        if (typeof value === "string") {
+            if (hasControlCharacter(value)) {
+                out.push({
+                    path: p,
+                    line: `${at(p)}: ${show(valueAt(display, p))} contains a control character (a newline, tab or NUL); settings are single lines of text`,
+                });
+            } else if (value.length > RAW_LIMITS.text) {
+                out.push({ path: p, line: `${at(p)}: is ${value.length} characters long; at most ${RAW_LIMITS.text}` });
+            }
+        } else if (Array.isArray(value)) {
+            if (value.length > RAW_LIMITS.items) {
+                out.push({ path: p, line: `${at(p)}: has ${value.length} items; at most ${RAW_LIMITS.items}` });
+                return;
+            }
+            value.forEach((v, i) => {
+                walk(v, [...p, i]);
+            });
+        } else if (value !== null && typeof value === "object") {
+            const keys = Object.keys(value);
+            if (keys.length > RAW_LIMITS.keys) {
+                out.push({ path: p, line: `${at(p)}: has ${keys.length} keys; at most ${RAW_LIMITS.keys}` });
+                return;
+            }
+            for (const k of keys) {
+                if (hasControlCharacter(k) || k.length > 256) {
+                    out.push({
+                        path: [...p, k],
+                        line: `${at(p)}: has a key ${show(k)} that is not a single short line`,
+                    });
+                } else {
+                    walk((value as Record<string, unknown>)[k], [...p, k]);
+                }
+            }
+        }
+    };
+    for (const [k, v] of Object.entries(input)) walk(v, [k]);
+    return out;
 }

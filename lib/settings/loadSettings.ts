@@ -6,24 +6,34 @@
  */
 import * as path from "node:path";
 import { defaultZone } from "../bake/bakeConfig";
-import { SettingsError, show } from "../errors";
+import { MASK, SettingsError, show } from "../errors";
 import { isName, PROJECT_ID, REGION } from "../patterns";
 import { broughtDockerfileLines, crossCheckLines, developerFamily, kindLines } from "./crossChecks";
 import { DEFAULT_CLEANUP_POLICIES, RUNTIME_DEFAULTS } from "./defaults";
-import { issueLine, unknownKeyLine } from "./issueLines";
+import { issueLine, rawValueProblems, unknownKeyLine } from "./issueLines";
 import { makeSchema, NAMESPACE, OBJECT_KEYS, type ParsedSettings, SIMPLE_KEYS } from "./schema";
 import type { ApplicationSettings, FireworkerSettings, GcpSettings, RuntimeSettings, Settings } from "./types";
+
+/**
+ * Settings that may hold a secret: what they shape (build arguments, environment, labels) is
+ * marked secret in the build commands. Everything else names resources, so it cannot.
+ */
+const SECRET_CAPABLE: readonly string[] = ["runtime", "application"];
 
 /** Where we run: the stack's name and the folder relative paths resolve against. */
 export interface LoadContext {
     stack: string;
     projectRoot: string;
+    /** Config keys Pulumi holds as secrets. @default none */
+    secretKeys?: readonly string[];
 }
 
 /** The settings of a stack from Pulumi's config map (`ns:key` to string; objects as JSON). */
 export function loadSettings(config: Record<string, string>, ctx: LoadContext): Settings {
     const lines: string[] = [];
     const input: Record<string, unknown> = {};
+    /** Top-level settings Pulumi holds as secrets: their values are never shown. */
+    const secretTops = new Set<string>();
     const schema = makeSchema({ projectRoot: ctx.projectRoot });
     const topKeys = Object.keys(schema.shape);
 
@@ -32,8 +42,17 @@ export function loadSettings(config: Record<string, string>, ctx: LoadContext): 
         if (ns !== NAMESPACE) {
             continue;
         }
+        if (ctx.secretKeys?.includes(fullKey)) {
+            secretTops.add(key);
+            if (!SECRET_CAPABLE.includes(key)) {
+                lines.push(
+                    `${NAMESPACE}:${key}: [secret] is set as a secret, but it names resources and identities, which cannot stay secret; set it in plain text (only runtime and application settings may hold secrets)`,
+                );
+                continue;
+            }
+        }
         if (!topKeys.includes(key)) {
-            lines.push(unknownKeyLine([key], parseOrRaw(raw), topKeys));
+            lines.push(unknownKeyLine([key], ctx.secretKeys?.includes(fullKey) ? MASK : parseOrRaw(raw), topKeys));
             continue;
         }
         if ((OBJECT_KEYS as readonly string[]).includes(key)) {
@@ -41,7 +60,7 @@ export function loadSettings(config: Record<string, string>, ctx: LoadContext): 
                 input[key] = JSON.parse(raw);
             } catch {
                 lines.push(
-                    `${NAMESPACE}:${key}: ${show(raw)} is not an object; write it as a YAML mapping in the stack file`,
+                    `${NAMESPACE}:${key}: ${secretTops.has(key) ? MASK : show(raw)} is not an object; write it as a YAML mapping in the stack file`,
                 );
             }
         } else if ((SIMPLE_KEYS as readonly string[]).includes(key)) {
@@ -51,27 +70,50 @@ export function loadSettings(config: Record<string, string>, ctx: LoadContext): 
     if (input.mode === undefined) {
         lines.push(`${NAMESPACE}:mode: unset; allowed: team, developer, local`);
     }
+    // lines show a secret's value as [secret], whatever the problem
+    const display = masked(input, secretTops);
+    // shapes no setting has (control characters, huge or deep values) are one line each, and
+    // their schema problems are not repeated
+    const raw = rawValueProblems(input, display);
+    lines.push(...raw.map((r) => r.line));
+    const reported = (p: PropertyKey[]) => raw.some((r) => r.path.every((k, i) => p[i] === k));
     const parsed = schema.safeParse(input);
     if (!parsed.success) {
         for (const issue of parsed.error.issues) {
             if (input.mode === undefined && issue.path.length === 1 && issue.path[0] === "mode") {
                 continue; // reported above with what is allowed
             }
-            lines.push(issueLine(issue, input, schema));
+            if (!reported(issue.path)) {
+                lines.push(issueLine(issue, display, schema));
+            }
         }
     }
     if (lines.length > 0 || !parsed.success) {
         throw new SettingsError(unique(lines));
     }
     const s = parsed.data;
-    lines.push(...kindLines(input, s.mode));
+    lines.push(...kindLines(display, s.mode));
     const gcp = s.mode === "local" ? undefined : gcpSettings(config, lines);
     const developer = s.mode === "developer" ? developerId(s.developer, ctx.stack, lines) : undefined;
-    lines.push(...crossCheckLines(s, gcp, developer), ...broughtDockerfileLines(input, s));
+    lines.push(
+        ...crossCheckLines(s, gcp, developer, (top) => secretTops.has(top)),
+        ...broughtDockerfileLines(display, s),
+    );
     if (lines.length > 0) {
         throw new SettingsError(lines);
     }
-    return shape(s, ctx.stack, gcp, developer);
+    return shape(s, ctx.stack, gcp, developer, [...secretTops].sort());
+}
+
+/** `input` with every value under a secret top-level key replaced by [secret], its shape kept. */
+function masked(input: Record<string, unknown>, secretTops: Set<string>): Record<string, unknown> {
+    const mask = (v: unknown): unknown =>
+        Array.isArray(v)
+            ? v.map(mask)
+            : v !== null && typeof v === "object"
+              ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(x)]))
+              : MASK;
+    return Object.fromEntries(Object.entries(input).map(([k, v]) => [k, secretTops.has(k) ? mask(v) : v]));
 }
 
 /** The settings of the stack's kind, with the defaults that depend on other settings. */
@@ -80,10 +122,11 @@ function shape(
     stack: string,
     gcp: GcpSettings | undefined,
     developer: string | undefined,
+    secrets: readonly string[],
 ): Settings {
     const { friendlyTag } = s.application;
     const { experimental } = s.runtime;
-    const common = { stack, runtime: runtimeOf(s.runtime), application: applicationOf(s.application) };
+    const common = { stack, secrets, runtime: runtimeOf(s.runtime), application: applicationOf(s.application) };
     if (s.mode === "local" || gcp === undefined) {
         return { mode: "local", ...common, localRegistryHost: s.registry.localHost, movingTag: friendlyTag };
     }

@@ -5,6 +5,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { CronExpressionParser } from "cron-parser";
+import { RE2JS } from "re2js";
 import { z } from "zod";
 import { baseImageProblem } from "../imageRef";
 import {
@@ -15,6 +17,7 @@ import {
     isName,
     LOCATION,
     NAME_MAX,
+    PROJECT_ID,
     REGION,
     USER_OR_GROUP,
     ZONE,
@@ -81,6 +84,57 @@ const baseImage = z.string({ error: "must be an image reference string" }).super
         ctx.addIssue({ code: "custom", message: problem });
     }
 });
+
+/** A path inside the image: absolute, normalized (no `.`, `..` or `//`), not the root itself. */
+function imagePath(what: string) {
+    return z.string().superRefine((p, rc) => {
+        if (!/^\/[A-Za-z0-9._\-/]*$/.test(p)) {
+            rc.addIssue({ code: "custom", message: `is not ${what}` });
+        } else if (
+            p === "/" ||
+            p.split("/").some((part, i) => i > 0 && (part === "" || part === "." || part === ".."))
+        ) {
+            rc.addIssue({
+                code: "custom",
+                message: `is not ${what} written plainly (no /, . or .. parts, not the root)`,
+            });
+        }
+    });
+}
+
+/** A network, by name or resource path. */
+const NETWORK = /^(?:projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/global\/networks\/)?[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+const SUBNETWORK =
+    /^(?:projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/regions\/[a-z]+-[a-z]+\d+\/subnetworks\/)?[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+/** Pulumi's stack reference: `[organization/[project/]]stack`. */
+const STACK_REFERENCE = /^(?:[A-Za-z0-9_-]{1,100}\/(?:[A-Za-z0-9_.-]{1,100}\/)?)?[A-Za-z0-9_.-]{1,100}$/;
+
+/** Why a branch pattern is not an RE2 expression (Cloud Build matches branches with RE2). */
+export function re2Problem(pattern: string): string | undefined {
+    try {
+        RE2JS.compile(pattern);
+        return undefined;
+    } catch (err) {
+        return `is not an RE2 regular expression, which Cloud Build uses (${(err as Error).message.replace(/^error parsing regexp: /, "")})`;
+    }
+}
+
+/** Why a schedule is not a unix-cron schedule of Cloud Scheduler: 5 fields, no Quartz extensions. */
+export function cronProblem(schedule: string): string | undefined {
+    const fields = schedule.trim().split(/\s+/);
+    if (fields.length !== 5) {
+        return `is not a 5-field cron schedule (minute hour day-of-month month day-of-week); it has ${fields.length}`;
+    }
+    if (/[LW#?]/.test(schedule.replace(/[A-Z]{3}/g, ""))) {
+        return "uses L, W, # or ?, which Cloud Scheduler's unix-cron does not have";
+    }
+    try {
+        CronExpressionParser.parse(schedule);
+        return undefined;
+    } catch (err) {
+        return `is not a cron schedule: ${(err as Error).message}`;
+    }
+}
 
 /** A pip option a pip step may use; anything that reads files or URLs is left to the requirements. */
 const PIP_OPTION =
@@ -164,8 +218,6 @@ const repositoryId = z
     .string()
     .regex(GCE_NAME, { error: "is not a repository id (lowercase letters, digits, dashes)" });
 
-const absolutePath = /^\/[A-Za-z0-9._\-/]*$/;
-
 /** A build argument's name, as `ARG` takes it. */
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** An environment variable's name. */
@@ -233,13 +285,7 @@ export function makeSchema(ctx: PathContext) {
                 .array(z.string().regex(/^[a-z0-9][a-z0-9+.\-:=~]*$/, { error: "is not a Debian package name" }))
                 .default([]),
             requirements: existingPath(repo, "file").default(RUNTIME_DEFAULTS.requirements),
-            writableDirs: z
-                .array(
-                    z.string().regex(absolutePath, {
-                        error: "is not an absolute directory path (letters, digits, . _ - /)",
-                    }),
-                )
-                .default([]),
+            writableDirs: z.array(imagePath("an absolute directory path (letters, digits, . _ - /)")).default([]),
             dockerfile: existingPath(repo, "file").optional(),
             /** A brought Dockerfile's build context (its COPY/ADD sources); default: the Dockerfile's folder. */
             context: existingPath(repo, "directory").optional(),
@@ -258,10 +304,7 @@ export function makeSchema(ctx: PathContext) {
             name: imageName("image name").default(APPLICATION_DEFAULTS.name),
             context: existingPath(repo, "directory").default(APPLICATION_DEFAULTS.context),
             dockerfile: existingPath(repo, "file").optional(),
-            workdir: z
-                .string()
-                .regex(absolutePath, { error: "is not an absolute path" })
-                .default(APPLICATION_DEFAULTS.workdir),
+            workdir: imagePath("an absolute path").default(APPLICATION_DEFAULTS.workdir),
             cmd: z
                 .array(z.string())
                 .min(1, { error: "must list at least the program to run" })
@@ -283,17 +326,55 @@ export function makeSchema(ctx: PathContext) {
         })
         .prefault({});
 
-    const cleanupPolicy = z.strictObject({
-        id: z
-            .string()
-            .regex(/^[a-z][a-z0-9-]{0,62}$/, { error: "is not a policy id (lowercase letters, digits, dashes)" }),
-        action: z.enum(["DELETE", "KEEP"], { error: "must be DELETE or KEEP" }),
-        tagState: z.enum(["TAGGED", "UNTAGGED", "ANY"], { error: "must be TAGGED, UNTAGGED or ANY" }).optional(),
-        tagPrefixes: z.array(z.string()).optional(),
-        packageNamePrefixes: z.array(z.string()).optional(),
-        olderThanDays: z.number().int().min(1, { error: "must be at least 1 day" }).optional(),
-        keepCount: z.number().int().min(1, { error: "must be at least 1" }).optional(),
-    });
+    const prefixes = z
+        .array(
+            z.string().regex(/^[A-Za-z0-9_.@+-][A-Za-z0-9_.@+/-]{0,127}$/, { error: "is not a tag or package prefix" }),
+        )
+        .min(1, { error: "is empty; leave it out instead" });
+    // as the Artifact Registry API takes them: nothing is rewritten, so what it would refuse,
+    // or read otherwise than written, is refused here
+    const cleanupPolicy = z
+        .strictObject({
+            id: z
+                .string()
+                .regex(/^[a-z][a-z0-9-]{0,62}$/, { error: "is not a policy id (lowercase letters, digits, dashes)" }),
+            action: z.enum(["DELETE", "KEEP"], { error: "must be DELETE or KEEP" }),
+            tagState: z.enum(["TAGGED", "UNTAGGED", "ANY"], { error: "must be TAGGED, UNTAGGED or ANY" }).optional(),
+            tagPrefixes: prefixes.optional(),
+            packageNamePrefixes: prefixes.optional(),
+            olderThanDays: z.number().int().min(1, { error: "must be at least 1 day" }).max(36500).optional(),
+            keepCount: z.number().int().min(1, { error: "must be at least 1" }).max(10000).optional(),
+        })
+        .superRefine((p, rc) => {
+            const conditions = [p.tagState, p.tagPrefixes, p.olderThanDays].filter((c) => c !== undefined);
+            if (p.keepCount !== undefined && p.action !== "KEEP") {
+                rc.addIssue({
+                    code: "custom",
+                    path: ["keepCount"],
+                    message:
+                        "keeps the newest versions, so it needs action: KEEP; a DELETE policy deletes by tagState, tagPrefixes or olderThanDays",
+                });
+            } else if (p.keepCount !== undefined && conditions.length > 0) {
+                rc.addIssue({
+                    code: "custom",
+                    path: ["keepCount"],
+                    message:
+                        "cannot be combined with tagState, tagPrefixes or olderThanDays in one policy (the API takes either); make two policies",
+                });
+            } else if (p.action === "DELETE" && conditions.length === 0 && p.packageNamePrefixes === undefined) {
+                rc.addIssue({
+                    code: "custom",
+                    message:
+                        "is a DELETE policy without a condition, which would delete every image; give tagState, tagPrefixes, packageNamePrefixes or olderThanDays",
+                });
+            } else if (p.tagPrefixes !== undefined && p.tagState !== "TAGGED") {
+                rc.addIssue({
+                    code: "custom",
+                    path: ["tagPrefixes"],
+                    message: "needs tagState: TAGGED (only tagged versions have tags)",
+                });
+            }
+        });
 
     const registry = z
         .strictObject({
@@ -309,6 +390,16 @@ export function makeSchema(ctx: PathContext) {
             cleanupPolicies: z
                 .array(cleanupPolicy)
                 .max(10, { error: "has more than 10 policies; Artifact Registry allows at most 10 per repository" })
+                .superRefine((policies, rc) => {
+                    const ids = policies.map((p) => p.id);
+                    const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
+                    if (twice.length > 0) {
+                        rc.addIssue({
+                            code: "custom",
+                            message: `has the id ${JSON.stringify(twice[0])} twice; ids must differ`,
+                        });
+                    }
+                })
                 .optional(),
             /** local stack only: a registry host (e.g. 127.0.0.1:5000) to push to; unset keeps images in the engine. */
             localHost: z
@@ -324,6 +415,9 @@ export function makeSchema(ctx: PathContext) {
             repository: z
                 .string()
                 .regex(GITHUB_REPOSITORY, { error: 'is not a GitHub repository "owner/name"' })
+                .refine((r) => ![".", ".."].includes(r.split("/")[1]), {
+                    error: 'is not a GitHub repository "owner/name"',
+                })
                 .optional(),
             /** Cloud Build 2nd-gen connection name (its GitHub App is installed once by hand). */
             connection: z
@@ -331,11 +425,20 @@ export function makeSchema(ctx: PathContext) {
                 .regex(GCE_NAME, { error: "is not a connection name" })
                 .default(TRIGGER_DEFAULTS.connection),
             /** RE2 regex of the branch whose pushes rebuild the team images. */
-            branch: z.string().default(TRIGGER_DEFAULTS.branch),
+            branch: z
+                .string()
+                .superRefine((pattern, rc) => {
+                    const problem = re2Problem(pattern);
+                    if (problem) rc.addIssue({ code: "custom", message: problem });
+                })
+                .default(TRIGGER_DEFAULTS.branch),
             /** Cron schedule (UTC) of the nightly application build; unset: none. */
             nightlySchedule: z
                 .string()
-                .regex(/^(\S+\s+){4}\S+$/, { error: "is not a 5-field cron schedule" })
+                .superRefine((schedule, rc) => {
+                    const problem = cronProblem(schedule);
+                    if (problem) rc.addIssue({ code: "custom", message: problem });
+                })
                 .optional(),
         })
         .prefault({});
@@ -347,7 +450,10 @@ export function makeSchema(ctx: PathContext) {
                 .string()
                 .regex(GCE_NAME, { error: "is not an image family name" })
                 .default(FIREWORKER_DEFAULTS.sourceImageFamily),
-            sourceImageProject: z.string().default(FIREWORKER_DEFAULTS.sourceImageProject),
+            sourceImageProject: z
+                .string()
+                .regex(PROJECT_ID, { error: "is not a project id such as debian-cloud" })
+                .default(FIREWORKER_DEFAULTS.sourceImageProject),
             family: z
                 .string()
                 .regex(GCE_NAME, {
@@ -364,8 +470,14 @@ export function makeSchema(ctx: PathContext) {
                 .string()
                 .regex(/^[a-z0-9]+-[a-z0-9-]+$/, { error: "is not a machine type such as e2-standard-2" })
                 .default(FIREWORKER_DEFAULTS.machineType),
-            network: z.string().default(FIREWORKER_DEFAULTS.network),
-            subnetwork: z.string().optional(),
+            network: z
+                .string()
+                .regex(NETWORK, { error: "is not a network name (or projects/P/global/networks/N)" })
+                .default(FIREWORKER_DEFAULTS.network),
+            subnetwork: z
+                .string()
+                .regex(SUBNETWORK, { error: "is not a subnetwork name (or projects/P/regions/R/subnetworks/S)" })
+                .optional(),
             /** Builder VM gets no external IP (needs Cloud NAT or Private Google Access). */
             internalIpOnly: z.boolean().default(FIREWORKER_DEFAULTS.internalIpOnly),
             keep: z
@@ -392,7 +504,12 @@ export function makeSchema(ctx: PathContext) {
         developer: imageName("developer id").optional(),
         teamStack: z
             .string()
-            .regex(/^[A-Za-z0-9_.\-/]+$/, { error: `is not a stack name such as ${DEFAULT_TEAM_STACK}` })
+            .regex(STACK_REFERENCE, {
+                error: `is not a stack reference [organization/[project/]]stack such as ${DEFAULT_TEAM_STACK}`,
+            })
+            .refine((r) => !r.split("/").some((part) => part === "." || part === ".."), {
+                error: `is not a stack reference [organization/[project/]]stack such as ${DEFAULT_TEAM_STACK}`,
+            })
             .default(DEFAULT_TEAM_STACK),
         registry,
         runtime,

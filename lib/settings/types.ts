@@ -103,6 +103,8 @@ export interface RegistrySettings {
 
 interface CommonSettings {
     stack: string;
+    /** Top-level settings Pulumi holds as secrets (e.g. `application`): what they shape is marked secret. */
+    secrets: readonly string[];
     runtime: RuntimeSettings;
     application: ApplicationSettings;
 }

@@ -86,8 +86,21 @@ const TABLE: [string, RegExp, string[], string[]][] = [
     [
         "GITHUB_REPOSITORY",
         GITHUB_REPOSITORY,
-        ["example-lab/fireworker-images", "A_b/c.d-e", "o/n"],
-        ["example-lab", "a/b/c", "/b", "a/", "a b/c", "https://github.com/a/b", ""],
+        ["example-lab/fireworker-images", "Ab/c.d-e_f", "o/n", `${"a".repeat(39)}/x`],
+        [
+            "example-lab",
+            "a/b/c",
+            "/b",
+            "a/",
+            "a b/c",
+            "https://github.com/a/b",
+            "",
+            "A_b/c",
+            "-a/b",
+            "a-/b",
+            "a--b/c",
+            `${"a".repeat(40)}/x`,
+        ],
     ],
     [
         "BUILD_ID",

@@ -55,4 +55,77 @@ describe("npm run plan (the CLI)", function () {
         assert.equal(r.stdout, "");
         assert.match(r.stderr, /^plan: no stack file for "nope" \(looked for .*Pulumi\.nope\.yaml\)\n$/);
     });
+
+    /** A stack file with `text` in a fresh folder, planned by the CLI. */
+    const planText = (text: string, name = "Pulumi.t.yaml") => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-plan-"));
+        fs.writeFileSync(path.join(dir, name), text);
+        return planCli(path.join(dir, name));
+    };
+
+    it("a stack file YAML cannot read is one line with its line number, never a stack trace", () => {
+        const cases: [string, RegExp][] = [
+            ["config:\n  a: 1\n  a: 2\n", /^plan: Pulumi\.t\.yaml:3: Map keys must be unique/],
+            [
+                "config:\n  fireworker-images:runtime:\n    base: x\n    base: y\n",
+                /^plan: Pulumi\.t\.yaml:4: Map keys must be unique/,
+            ],
+            ["config: [\n", /^plan: Pulumi\.t\.yaml:2: /],
+            [
+                `a: &a [x]\n${Array.from({ length: 200 }, (_, i) => `b${i}: *a`).join("\n")}\n`,
+                /^plan: Pulumi\.t\.yaml(:\d+)?: .*alias/i,
+            ],
+            [`config:\n  x: ${"[".repeat(3000)}${"]".repeat(3000)}\n`, /^plan: Pulumi\.t\.yaml(:\d+)?: /],
+            ["- a\n- b\n", /^plan: Pulumi\.t\.yaml: is not a YAML mapping with a config: section\n$/],
+        ];
+        for (const [text, expected] of cases) {
+            const r = planText(text);
+            assert.equal(r.status, 2, `${text.slice(0, 40)}: ${r.stderr}`);
+            assert.equal(r.stdout, "");
+            assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+            assert.match(r.stderr, expected);
+        }
+    });
+
+    it("a stack file that is a folder is one line", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-plan-"));
+        fs.mkdirSync(path.join(dir, "Pulumi.d.yaml"));
+        const r = planCli(path.join(dir, "Pulumi.d.yaml"));
+        assert.equal(r.status, 2);
+        assert.equal(r.stderr, "plan: Pulumi.d.yaml: is a directory, not a file\n");
+    });
+
+    it("plans a stack with secrets: other tools' secrets untouched, a build's secret setting masked", () => {
+        const r = planText(
+            [
+                "config:",
+                "  gcp:credentials:",
+                "    secure: v1:AAAA",
+                "  fireworker-images:mode: local",
+                "  fireworker-images:application:",
+                "    buildArgs:",
+                "      TOKEN:",
+                "        secure: v1:BBBB",
+                "",
+            ].join("\n"),
+        );
+        assert.equal(r.status, 0, r.stderr);
+        assert.ok(!r.stdout.includes("v1:"), "a ciphertext reached the plan");
+        const plan = JSON.parse(r.stdout);
+        const app = plan.resources.find((x: { name: string }) => x.name === "application-build");
+        assert.equal(app.inputs.environment, "[secret]");
+        const runtime = plan.resources.find((x: { name: string }) => x.name === "runtime-build");
+        assert.notEqual(runtime.inputs.environment, "[secret]");
+    });
+
+    it("a secret where a setting names resources is refused with one line that never shows it", () => {
+        const r = planText(
+            "config:\n  fireworker-images:mode: local\n  fireworker-images:registry:\n    localHost:\n      secure: v1:CCCC\n",
+        );
+        assert.equal(r.status, 2);
+        assert.equal(
+            r.stderr,
+            "fireworker-images:registry: [secret] is set as a secret, but it names resources and identities, which cannot stay secret; set it in plain text (only runtime and application settings may hold secrets)\n",
+        );
+    });
 });

@@ -125,3 +125,26 @@ describe("Dockerfile lint", () => {
         ]);
     });
 });
+
+describe("Dockerfile lint: every spelling of the tools", () => {
+    const rules = (text: string) => lintDockerfile("D", `FROM python:3.11-slim-bookworm\n${text}\n`).map((f) => f.rule);
+    it("apt and aptitude as well as apt-get; pip by any name; ONBUILD RUN too", () => {
+        assert.deepEqual(rules("RUN apt install -y swig"), ["apt-install-without-update"]);
+        assert.deepEqual(rules("RUN apt update && apt install -y swig"), []);
+        assert.deepEqual(rules("RUN pip3.11 install numpy"), ["pip-cache"]);
+        assert.deepEqual(rules("RUN python3.11 -m pip install numpy"), ["pip-cache"]);
+        assert.deepEqual(rules("RUN python -m pip install --no-cache-dir numpy"), []);
+        assert.deepEqual(rules("ONBUILD RUN apt-get install -y swig"), ["apt-install-without-update"]);
+        assert.deepEqual(rules("ONBUILD COPY . /app"), []);
+        assert.match(
+            lintDockerfile("D", "FROM python:3.11-slim-bookworm\nONBUILD RUN apt-get install -y x\n").map(
+                formatFinding,
+            )[0],
+            /^D:2: apt-install-without-update: apt-get install without apt-get update in the same ONBUILD RUN/,
+        );
+    });
+
+    it("ENV PIP_NO_CACHE_DIR turns pip's cache off for every RUN after it", () => {
+        assert.deepEqual(rules("ENV PIP_NO_CACHE_DIR=1\nRUN pip install numpy"), []);
+    });
+});

@@ -253,7 +253,86 @@ describe("settings", () => {
         [
             "branch regex that does not compile",
             { ...team, [`${NS}:triggers`]: json({ branch: "^(main" }) },
-            `${NS}:triggers.branch: "^(main" is not a valid regular expression`,
+            `${NS}:triggers.branch: "^(main" is not an RE2 regular expression, which Cloud Build uses (missing closing ): \`^(main\`)`,
+        ],
+        [
+            "a branch pattern JavaScript takes but RE2 does not",
+            { ...team, [`${NS}:triggers`]: json({ branch: "^(?!dev).*$" }) },
+            `${NS}:triggers.branch: "^(?!dev).*$" is not an RE2 regular expression, which Cloud Build uses (invalid or unsupported Perl syntax: \`(?!\`)`,
+        ],
+        [
+            "a schedule of separators",
+            { ...team, [`${NS}:triggers`]: json({ repository: "a/b", nightlySchedule: "; ; ; ; ;" }) },
+            `${NS}:triggers.nightlySchedule: "; ; ; ; ;" is not a cron schedule: Invalid characters, got value: ;`,
+        ],
+        [
+            "a Quartz schedule",
+            { ...team, [`${NS}:triggers`]: json({ repository: "a/b", nightlySchedule: "0 0 L * *" }) },
+            `${NS}:triggers.nightlySchedule: "0 0 L * *" uses L, W, # or ?, which Cloud Scheduler's unix-cron does not have`,
+        ],
+        [
+            "a 6-field schedule",
+            { ...team, [`${NS}:triggers`]: json({ repository: "a/b", nightlySchedule: "0 0 3 * * *" }) },
+            `${NS}:triggers.nightlySchedule: "0 0 3 * * *" is not a 5-field cron schedule (minute hour day-of-month month day-of-week); it has 6`,
+        ],
+        [
+            "a trigger repository that walks up",
+            { ...team, [`${NS}:triggers`]: json({ repository: "../.." }) },
+            `${NS}:triggers.repository: "../.." is not a GitHub repository "owner/name"`,
+        ],
+        [
+            "a team stack reference that walks up",
+            { ...cloud, [`${NS}:mode`]: "developer", [`${NS}:teamStack`]: "../../../etc" },
+            `${NS}:teamStack: "../../../etc" is not a stack reference [organization/[project/]]stack such as organization/fireworker-images/team`,
+            "dev-ann",
+        ],
+        [
+            "a workdir that walks up",
+            { ...team, [`${NS}:application`]: json({ workdir: "/../etc" }) },
+            `${NS}:application.workdir: "/../etc" is not an absolute path written plainly (no /, . or .. parts, not the root)`,
+        ],
+        [
+            "a writable dir that is the root",
+            { ...team, [`${NS}:runtime`]: json({ writableDirs: ["/"] }) },
+            `${NS}:runtime.writableDirs[0]: "/" is not an absolute directory path (letters, digits, . _ - /) written plainly (no /, . or .. parts, not the root)`,
+        ],
+        [
+            "a DELETE cleanup policy that keeps",
+            { ...team, [`${NS}:registry`]: json({ cleanupPolicies: [{ id: "x", action: "DELETE", keepCount: 5 }] }) },
+            `${NS}:registry.cleanupPolicies[0].keepCount: 5 keeps the newest versions, so it needs action: KEEP; a DELETE policy deletes by tagState, tagPrefixes or olderThanDays`,
+        ],
+        [
+            "a DELETE cleanup policy without a condition",
+            { ...team, [`${NS}:registry`]: json({ cleanupPolicies: [{ id: "x", action: "DELETE" }] }) },
+            `${NS}:registry.cleanupPolicies[0]: {"id":"x","action":"DELETE"} is a DELETE policy without a condition, which would delete every image; give tagState, tagPrefixes, packageNamePrefixes or olderThanDays`,
+        ],
+        [
+            "two cleanup policies with one id",
+            {
+                ...team,
+                [`${NS}:registry`]: json({
+                    cleanupPolicies: [
+                        { id: "x", action: "KEEP", keepCount: 1 },
+                        { id: "x", action: "DELETE", olderThanDays: 3 },
+                    ],
+                }),
+            },
+            `${NS}:registry.cleanupPolicies: [{"id":"x","action":"KEEP","keepCount":1},{"id":"x","action":"DELETE","olderThanDays":3}] has the id "x" twice; ids must differ`,
+        ],
+        [
+            "a base image with an instruction after a newline",
+            { ...team, [`${NS}:runtime`]: json({ base: "python:3.11-slim-bookworm\nRUN curl x|sh" }) },
+            `${NS}:runtime.base: "python:3.11-slim-bookworm\\nRUN curl x|sh" contains a control character (a newline, tab or NUL); settings are single lines of text`,
+        ],
+        [
+            "a base image with a stage name",
+            { ...team, [`${NS}:runtime`]: json({ base: "python:3.11-slim AS y" }) },
+            `${NS}:runtime.base: "python:3.11-slim AS y" is not an image reference; use e.g. python:3.11-slim-bookworm`,
+        ],
+        [
+            "a value of megabytes",
+            { ...team, [`${NS}:application`]: json({ labels: { application: "x".repeat(5000) } }) },
+            `${NS}:application.labels.application: is 5000 characters long; at most 4096`,
         ],
         [
             "more than 10 cleanup policies",
