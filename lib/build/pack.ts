@@ -5,6 +5,7 @@
  * (and itself) out of the image; the context's own ignore rules were applied already.
  */
 import * as fs from "node:fs";
+import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import * as zlib from "node:zlib";
 import * as tar from "tar-stream";
@@ -69,4 +70,17 @@ export async function writeContextFile(entries: ContextEntry[], dockerfile: stri
     } else {
         await pipeline(packContext(entries, dockerfile), out);
     }
+}
+
+/** The byte size of the packed context (the tar, before any gzip): what a build sends, measured by packing it. */
+export async function packedSize(entries: ContextEntry[], dockerfile: string): Promise<number> {
+    let bytes = 0;
+    const count = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+            bytes += chunk.length;
+            done();
+        },
+    });
+    await pipeline(packContext(entries, dockerfile), count);
+    return bytes;
 }
