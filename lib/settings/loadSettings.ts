@@ -5,13 +5,14 @@
  * stack's kind (types.ts).
  */
 import { defaultZone } from "../bake/bakeConfig";
+import { sortKeys } from "../canonical";
 import { SettingsError, show } from "../errors";
 import { isName, PROJECT_ID, REGION } from "../patterns";
-import { crossCheckLines, developerFamily, kindLines } from "./crossChecks";
+import { crossCheckLines, developerFamily, KIND_RULES, kindLines } from "./crossChecks";
 import { DEFAULT_CLEANUP_POLICIES } from "./defaults";
 import { issueLine, unknownKeyLine } from "./issueLines";
-import { makeSchema, NAMESPACE, OBJECT_KEYS, type ParsedSettings, SIMPLE_KEYS } from "./schema";
-import type { FireworkerSettings, GcpSettings, Settings } from "./types";
+import { makeSchema, NAMESPACE, OBJECT_KEYS, type ParsedSettings, SIMPLE_KEYS, settingKeys } from "./schema";
+import type { FireworkerSettings, GcpSettings, Settings, StackKind } from "./types";
 
 /** Where we run: the stack's name and the folder relative paths resolve against. */
 export interface LoadContext {
@@ -21,6 +22,69 @@ export interface LoadContext {
 
 /** The settings of a stack from Pulumi's config map (`ns:key` to string; objects as JSON). */
 export function loadSettings(config: Record<string, string>, ctx: LoadContext): Settings {
+    const { s, gcp, developer } = parseSettings(config, ctx);
+    return shape(s, ctx.stack, gcp, developer);
+}
+
+/**
+ * Every setting the stack's kind uses, by its key as stack files and the README name it
+ * (`runtime.aptPackages`, `gcp:project`), with its effective value: defaults applied, those that
+ * follow from other settings too (a region, a zone, a developer's family, whether it bakes).
+ * Unset optional settings are left out, and so are the bake's settings when it does not bake.
+ * Sorted by key. Throws a SettingsError as loadSettings does.
+ */
+export function effectiveSettings(config: Record<string, string>, ctx: LoadContext): Record<string, unknown> {
+    const { s, gcp, developer } = parseSettings(config, ctx);
+    const shaped = shape(s, ctx.stack, gcp, developer);
+    const out: Record<string, unknown> = {};
+    const parsed = s as unknown as Record<string, unknown>;
+    for (const key of settingKeys(makeSchema({ projectRoot: ctx.projectRoot }))) {
+        const [top, nested] = key.split(".");
+        if ((nested === undefined && (OBJECT_KEYS as readonly string[]).includes(top)) || !usedBy(key, s.mode)) {
+            continue;
+        }
+        const value = nested === undefined ? parsed[top] : (parsed[top] as Record<string, unknown>)[nested];
+        if (value !== undefined) {
+            out[key] = value;
+        }
+    }
+    if (shaped.mode !== "local") {
+        out["gcp:project"] = shaped.gcp.project;
+        out["gcp:region"] = shaped.gcp.region;
+        out["registry.location"] = shaped.registry.location;
+        out["cloudBuild.region"] = shaped.cloudBuild.region;
+        out["fireworker.enabled"] = shaped.fireworker !== undefined;
+        if (shaped.fireworker) {
+            out["fireworker.zone"] = shaped.fireworker.zone;
+            out["fireworker.family"] = shaped.fireworker.family;
+        } else {
+            for (const k of Object.keys(out))
+                if (k.startsWith("fireworker.") && k !== "fireworker.enabled") delete out[k];
+        }
+    }
+    if (shaped.mode === "team") {
+        out["registry.cleanupPolicies"] = shaped.registry.cleanupPolicies;
+    }
+    if (shaped.mode === "developer") {
+        out.developer = shaped.developer;
+    }
+    return sortKeys(out) as Record<string, unknown>;
+}
+
+/** Whether a stack of this kind uses the setting (crossChecks.ts's KIND_RULES). */
+function usedBy(key: string, mode: StackKind): boolean {
+    const rule = KIND_RULES.find((r) => r.key === key) ?? KIND_RULES.find((r) => r.key === key.split(".")[0]);
+    return rule === undefined || rule.kinds.includes(mode);
+}
+
+interface ParsedStack {
+    s: ParsedSettings;
+    gcp: GcpSettings | undefined;
+    developer: string | undefined;
+}
+
+/** Every setting parsed and checked, before it is shaped for the stack's kind. */
+function parseSettings(config: Record<string, string>, ctx: LoadContext): ParsedStack {
     const lines: string[] = [];
     const input: Record<string, unknown> = {};
     const schema = makeSchema({ projectRoot: ctx.projectRoot });
@@ -70,7 +134,7 @@ export function loadSettings(config: Record<string, string>, ctx: LoadContext): 
     if (lines.length > 0) {
         throw new SettingsError(lines);
     }
-    return shape(s, ctx.stack, gcp, developer);
+    return { s, gcp, developer };
 }
 
 /** The settings of the stack's kind, with the defaults that depend on other settings. */
