@@ -16,7 +16,15 @@ import type { ContextEntry } from "./context";
 const FIXED_MTIME = new Date(946684800 * 1000);
 
 export function packContext(entries: ContextEntry[], dockerfile: string): tar.Pack {
-    const pack = tar.pack();
+    return pack(entries, dockerfile, true);
+}
+
+/**
+ * The tar of a context; without `contents`, every file is packed empty: the same headers
+ * (their size never depends on the file's size), no data blocks.
+ */
+function pack(entries: ContextEntry[], dockerfile: string, contents: boolean): tar.Pack {
+    const tarPack = tar.pack();
     const header = (name: string, size: number, mode: number) => ({
         name,
         size,
@@ -41,25 +49,29 @@ export function packContext(entries: ContextEntry[], dockerfile: string): tar.Pa
         for (const item of all) {
             if ("text" in item && item.text !== undefined) {
                 const body = Buffer.from(item.text, "utf8");
-                pack.entry(header(item.name, body.length, 0o644), body);
+                tarPack.entry(header(item.name, body.length, 0o644), body);
                 continue;
             }
             const e = (item as { entry: ContextEntry }).entry;
             if (e.kind === "symlink") {
-                pack.entry({ ...header(e.path, 0, 0o777), type: "symlink", linkname: e.linkTarget });
+                tarPack.entry({ ...header(e.path, 0, 0o777), type: "symlink", linkname: e.linkTarget });
+                continue;
+            }
+            if (!contents) {
+                tarPack.entry(header(e.path, 0, e.executable ? 0o755 : 0o644), Buffer.alloc(0));
                 continue;
             }
             const size = fs.statSync(e.abs).size;
             await new Promise<void>((resolve, reject) => {
-                const sink = pack.entry(header(e.path, size, e.executable ? 0o755 : 0o644), (err) =>
+                const sink = tarPack.entry(header(e.path, size, e.executable ? 0o755 : 0o644), (err) =>
                     err ? reject(err) : resolve(),
                 );
                 fs.createReadStream(e.abs).on("error", reject).pipe(sink);
             });
         }
-        pack.finalize();
-    })().catch((err) => pack.destroy(err));
-    return pack;
+        tarPack.finalize();
+    })().catch((err) => tarPack.destroy(err));
+    return tarPack;
 }
 
 /** Writes the packed context to `file`, gzipped when the name ends in `.tgz` or `.tar.gz`. */
@@ -72,7 +84,11 @@ export async function writeContextFile(entries: ContextEntry[], dockerfile: stri
     }
 }
 
-/** The byte size of the packed context (the tar, before any gzip): what a build sends, measured by packing it. */
+/**
+ * The byte size of the packed context (the tar, before any gzip): what a build sends. The tar
+ * library packs every header (long names and symlinks included) without reading a file; each
+ * file's content then takes its size rounded up to whole 512-byte blocks, as tar stores it.
+ */
 export async function packedSize(entries: ContextEntry[], dockerfile: string): Promise<number> {
     let bytes = 0;
     const count = new Writable({
@@ -81,6 +97,12 @@ export async function packedSize(entries: ContextEntry[], dockerfile: string): P
             done();
         },
     });
-    await pipeline(packContext(entries, dockerfile), count);
-    return bytes;
+    await pipeline(pack(entries, dockerfile, false), count);
+    const packed = entries.filter(
+        (e) => e.kind === "file" && e.path !== ".dockerignore" && e.path !== DOCKERFILE_IN_CONTEXT,
+    );
+    return bytes + packed.reduce((n, e) => n + Math.ceil(e.size / BLOCK) * BLOCK, 0);
 }
+
+/** A tar's block: headers and contents take whole blocks. */
+const BLOCK = 512;

@@ -98,7 +98,7 @@ export const plannedBuildSchema = z.object({
 }) satisfies z.ZodType<PlannedBuild>;
 
 /** Lines (files and folders) a context manifest lists at most before it lists folders instead of their files. */
-export const MANIFEST_LIMIT = 1000;
+export const MANIFEST_LIMIT = 500;
 
 /** Hex digits of a content hash kept in a manifest line: 48 bits, so a changed file shows as changed. */
 const SHORT_HASH = 12;

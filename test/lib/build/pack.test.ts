@@ -266,7 +266,7 @@ describe("packing a build context (lib/build/pack.ts)", () => {
         assert.notEqual(sha256(c), sha256(path.join(work, "a.tar")));
     });
 
-    it("packedSize is the byte count of the packed tar, long names, symlinks and empty contexts included", async () => {
+    it("packedSize is the byte count of the packed tar (without reading a file), long names, symlinks and empty contexts included", async () => {
         const streamed = await streamBytes(packContext(entriesA, DOCKERFILE));
         assert.equal(await packedSize(entriesA, DOCKERFILE), streamed.length);
         assert.equal(await packedSize(entriesB, DOCKERFILE), streamed.length);
@@ -275,6 +275,17 @@ describe("packing a build context (lib/build/pack.ts)", () => {
         assert.equal(
             await packedSize([], "FROM scratch\n"),
             (await streamBytes(packContext([], "FROM scratch\n"))).length,
+        );
+        // contents of every size: none, one block less one byte, exactly one, one more, many
+        const sizes = fs.mkdtempSync(path.join(work, "sizes-"));
+        for (const n of [0, 511, 512, 513, 3 * 1024 * 1024 + 7]) {
+            fs.writeFileSync(path.join(sizes, `f${n}.bin`), Buffer.alloc(n, 1));
+        }
+        fs.symlinkSync("f512.bin", path.join(sizes, "link"));
+        const entries = collectContext({ kind: "directory", dir: sizes }, "/");
+        assert.equal(
+            await packedSize(entries, DOCKERFILE),
+            (await streamBytes(packContext(entries, DOCKERFILE))).length,
         );
     });
 
