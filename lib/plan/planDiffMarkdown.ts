@@ -106,7 +106,11 @@ export function renderPlanDiff(oldPlan: Plan | null, nextPlan: Plan | null): str
         diff.removed.length ? `${diff.removed.length} removed` : "",
         diff.unchanged ? `${diff.unchanged} unchanged` : "",
     ].filter(Boolean);
-    const outputs = diff.outputs.length ? `; outputs: ${diff.outputs.length} changed` : "";
+    const outputCounts = (["added", "changed", "removed"] as const)
+        .map((k) => [diff.outputs.filter((c) => c.kind === k).length, k] as const)
+        .filter(([n]) => n > 0)
+        .map(([n, k]) => `${n} ${k}`);
+    const outputs = outputCounts.length ? `; outputs: ${outputCounts.join(", ")}` : "";
     out.push("<details>", `<summary>Full plan diff (resources: ${counts.join(", ")}${outputs})</summary>`, "");
     out.push(...details, "</details>");
     return `${out.join("\n").trimEnd()}\n`;
@@ -149,24 +153,20 @@ function cost(b: PlannedBuild | undefined): string {
     return ` (${plural(b.layers, "layer")}; ${b.builder === "cloudbuild" ? `uploads ${bytes}` : `sends ${bytes} to the engine`})`;
 }
 
+/** What an application build goes FROM, when the summary can say. */
+function fromText(i: ImageSummary, runtime: ImageSummary | undefined): string {
+    if (i.kind !== "application") return "";
+    if (!runtime) return " FROM the team runtime";
+    if (i.fromNewRuntime || runtime.status === "builds") return " FROM the new runtime";
+    return runtime.status === "unchanged" ? " FROM the unchanged runtime" : "";
+}
+
 /** The builds that will run, in order, and what each costs. */
 function willRun(s: StackSummary): string {
     const runs = (i: ImageSummary) => i.status === "builds" || i.status === "rebuilds";
     const running = s.images.filter(runs);
     const runtime = s.images.find((i) => i.kind === "runtime");
-    const items = running.map((i) => {
-        let from = "";
-        if (i.kind === "application") {
-            from = i.fromNewRuntime
-                ? " FROM the new runtime"
-                : runtime
-                  ? runtime.status === "unchanged"
-                      ? " FROM the unchanged runtime"
-                      : ""
-                  : " FROM the team runtime";
-        }
-        return `the ${imageName(i)} build${from}${cost(i.build)}`;
-    });
+    const items = running.map((i) => `the ${imageName(i)} build${fromText(i, runtime)}${cost(i.build)}`);
     for (const b of s.bakes.filter((x) => x.status === "bakes" || x.status === "re-bakes")) {
         items.push(
             `the Fireworker bake${b.newRuntime ? " of the new runtime" : ""} (server-side: a builder VM pulls the runtime into a disk image of family ${code(b.family)}; nothing uploaded)`,

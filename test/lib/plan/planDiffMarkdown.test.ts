@@ -121,6 +121,29 @@ describe("plan diff Markdown (lib/plan/planDiffMarkdown.ts)", function () {
             );
         });
 
+        it("a new stack: everything builds, in order; a removed one: nothing builds", () => {
+            const text = renderPlanDiff(null, base);
+            assert.match(
+                summaryOf(text),
+                /^## Stack `team` \(new stack\): builds runtime, application and Fireworker disk image\n\n\*\*Will run, on Cloud Build, in order:\*\* the runtime build \(4 layers; uploads [\d.]+ kB\), then the application build FROM the new runtime \(1 layer; uploads [\d.]+ kB\), then the Fireworker bake \(/,
+            );
+            const n = base.resources.length;
+            const outputs = Object.keys(base.outputs).length;
+            assert.ok(
+                text.includes(
+                    `\n<summary>Full plan diff (resources: ${n} added; outputs: ${outputs} added)</summary>\n`,
+                ),
+            );
+            const gone = renderPlanDiff(base, null);
+            assert.ok(
+                gone.startsWith(
+                    `## Stack \`team\` (stack removed): ${n} resources removed, nothing builds\n\n- **runtime** removed: `,
+                ),
+                gone,
+            );
+            assert.doesNotMatch(gone, /Will run/);
+        });
+
         it("no change", async () => {
             const text = await golden("no-change", planned);
             assert.equal(text, `## Stack \`team\`: no changes (${base.resources.length} resources)\n`);
