@@ -43,6 +43,24 @@ describe("README", () => {
         assert.deepEqual(blocks[0].split("\n"), ["npm ci && npm run local", "npm test"]);
     });
 
+    it("shows real plan-diff summaries in the pull-request section: the golden diffs' (a one-line and a requirements change)", () => {
+        // the section ends at the next heading outside a code block (the examples hold headings)
+        const lines = readme.split("\n## Pull requests\n")[1].split("\n");
+        let fenced = false;
+        const end = lines.findIndex((l) => {
+            if (l.startsWith("```")) fenced = !fenced;
+            return !fenced && l.startsWith("## ");
+        });
+        const section = `${lines.slice(0, end).join("\n")}\n`;
+        const examples = [...section.matchAll(/```markdown\n([\s\S]*?)\n```\n/g)].map((m) => m[1]);
+        const summaryOf = (name: string) =>
+            fs
+                .readFileSync(path.join(ROOT, "test", "golden", "plan-diff", `${name}.md`), "utf8")
+                .split("\n<details>\n")[0]
+                .trimEnd();
+        assert.deepEqual(examples, [summaryOf("one-line-change"), summaryOf("requirements-change")]);
+    });
+
     it("names the test command that .ci/run calls", () => {
         const tests = readme.split("## Tests")[1];
         assert.match(tests, /```sh\nnpm test\n```/);

@@ -267,6 +267,8 @@ describe("GitHub workflows", function () {
                     "config:\n  fireworker-images:mode: local\n  fireworker-images:runtime:\n    base: python:3.11-alpine\n",
                 );
                 const summary = path.join(tmp, "summary.md");
+                // a job summary holds 1 MiB: a lower limit here, so that the summaries must go alone
+                const limit = 6000;
                 const env: NodeJS.ProcessEnv = {
                     ...process.env,
                     ...step.env,
@@ -274,6 +276,7 @@ describe("GitHub workflows", function () {
                     HEAD_SHA: "c".repeat(40),
                     OUT: path.join(tmp, "out"),
                     GITHUB_STEP_SUMMARY: summary,
+                    SUMMARY_LIMIT: String(limit),
                 };
                 delete env.FW_GIT_COMMIT;
                 delete env.FW_GIT_BRANCH;
@@ -287,7 +290,8 @@ describe("GitHub workflows", function () {
                     r.stdout,
                     /::error title=Invalid stack settings::stacks\/Pulumi\.broken\.yaml: plan exit status 2/,
                 );
-                const text = fs.readFileSync(summary, "utf8");
+                // the whole report (the artifact): each stack's summary, then its full diff folded
+                const text = fs.readFileSync(path.join(tmp, "out", "plan-diff.md"), "utf8");
                 assert.ok(text.startsWith("# Offline plan diff\n"), text);
                 assert.ok(
                     text.includes(
@@ -296,7 +300,14 @@ describe("GitHub workflows", function () {
                     text,
                 );
                 assert.ok(text.includes("## Stack `dev-new` (new stack): "), text);
-                assert.ok(text.includes("## Stack `local`: 1 changed, "), text);
+                assert.ok(
+                    text.includes(
+                        "## Stack `local`: application rebuilds\n\n**Will run, on the local Docker engine:** only the application build FROM the unchanged runtime (1 layer; ",
+                    ),
+                    text,
+                );
+                assert.ok(text.includes("\n  - 1 file changed: `main.py` (+16 B)\n"), text);
+                assert.ok(text.includes("<details>\n<summary>Full plan diff (resources: 1 changed, 3 unchanged"), text);
                 assert.ok(text.includes("- `command:local:Command application-build (application)`"), text);
                 assert.ok(text.includes("## Stack `dev-example`: "), text);
                 assert.ok(text.includes("## Stack `team`: "), text);
@@ -315,7 +326,13 @@ describe("GitHub workflows", function () {
                         .sort(),
                     ["broken.json", "dev-example.json", "dev-new.json", "local.json", "team.json"],
                 );
-                assert.equal(fs.readFileSync(path.join(tmp, "out", "plan-diff.md"), "utf8"), text);
+                // the job summary: too long for the limit, so the summaries without the folded diffs
+                const summaries = text.replace(/^<details>\n[\s\S]*?^<\/details>\n/gm, "");
+                assert.ok(text.length > limit && summaries.length < limit, `${text.length} ${summaries.length}`);
+                assert.equal(
+                    fs.readFileSync(summary, "utf8"),
+                    `${summaries}\n\n**Too long for a job summary**: the full diffs are in plan-diff.md in the \`plan-diff\` artifact.\n`,
+                );
             } finally {
                 fs.rmSync(tmp, { recursive: true, force: true });
             }

@@ -218,7 +218,11 @@ export async function openRegularFile(abs: string): Promise<fs.promises.FileHand
 
 /** The context's digest: one line per entry (path, kind, exec bit, content hash). */
 export async function hashContext(entries: ContextEntry[]): Promise<string> {
-    const contents = await hashEntries(entries);
+    return contextDigest(entries, await hashEntries(entries));
+}
+
+/** The context's digest from its entries and their content hashes (`hashEntries`), in entry order. */
+export function contextDigest(entries: ContextEntry[], contents: string[]): string {
     const h = createHash("sha256");
     entries.forEach((e, i) => {
         h.update(`${e.path}\0${e.kind}\0${e.executable ? "x" : "-"}\0${contents[i]}\n`);

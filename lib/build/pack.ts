@@ -5,6 +5,7 @@
  * (and itself) out of the image; the context's own ignore rules were applied already.
  */
 import * as fs from "node:fs";
+import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import * as zlib from "node:zlib";
 import * as tar from "tar-stream";
@@ -21,7 +22,15 @@ export interface GeneratedFile {
 }
 
 export function packContext(entries: ContextEntry[], dockerfile: string, extra: GeneratedFile[] = []): tar.Pack {
-    const pack = tar.pack();
+    return pack(entries, dockerfile, extra, true);
+}
+
+/**
+ * The tar of a context; without `contents`, every file is packed empty: the same headers
+ * (their size never depends on the file's size), no data blocks.
+ */
+function pack(entries: ContextEntry[], dockerfile: string, extra: GeneratedFile[], contents: boolean): tar.Pack {
+    const tarPack = tar.pack();
     const header = (name: string, size: number, mode: number) => ({
         name,
         size,
@@ -46,19 +55,23 @@ export function packContext(entries: ContextEntry[], dockerfile: string, extra: 
         for (const item of all) {
             if ("text" in item && item.text !== undefined) {
                 const body = Buffer.from(item.text, "utf8");
-                pack.entry(header(item.name, body.length, 0o644), body);
+                tarPack.entry(header(item.name, body.length, 0o644), body);
                 continue;
             }
             const e = (item as { entry: ContextEntry }).entry;
             if (e.kind === "symlink") {
-                pack.entry({ ...header(e.path, 0, 0o777), type: "symlink", linkname: e.linkTarget });
+                tarPack.entry({ ...header(e.path, 0, 0o777), type: "symlink", linkname: e.linkTarget });
+                continue;
+            }
+            if (!contents) {
+                tarPack.entry(header(e.path, 0, e.executable ? 0o755 : 0o644), Buffer.alloc(0));
                 continue;
             }
             const file = await openRegularFile(e.abs);
             try {
                 const { size } = await file.stat();
                 await new Promise<void>((resolve, reject) => {
-                    const sink = pack.entry(header(e.path, size, e.executable ? 0o755 : 0o644), (err) =>
+                    const sink = tarPack.entry(header(e.path, size, e.executable ? 0o755 : 0o644), (err) =>
                         err ? reject(err) : resolve(),
                     );
                     file.createReadStream({ autoClose: false }).on("error", reject).pipe(sink);
@@ -67,9 +80,9 @@ export function packContext(entries: ContextEntry[], dockerfile: string, extra: 
                 await file.close();
             }
         }
-        pack.finalize();
-    })().catch((err) => pack.destroy(err));
-    return pack;
+        tarPack.finalize();
+    })().catch((err) => tarPack.destroy(err));
+    return tarPack;
 }
 
 /** Writes the packed context to `file`, gzipped when the name ends in `.tgz` or `.tar.gz`. */
@@ -86,3 +99,29 @@ export async function writeContextFile(
         await pipeline(packContext(entries, dockerfile, extra), out);
     }
 }
+
+/**
+ * The byte size of the packed context (the tar, before any gzip): what a build sends. The tar
+ * library packs every header (long names and symlinks included) without reading a file; each
+ * file's content then takes its size rounded up to whole 512-byte blocks, as tar stores it.
+ */
+export async function packedSize(
+    entries: ContextEntry[],
+    dockerfile: string,
+    extra: GeneratedFile[] = [],
+): Promise<number> {
+    let bytes = 0;
+    const count = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+            bytes += chunk.length;
+            done();
+        },
+    });
+    await pipeline(pack(entries, dockerfile, extra, false), count);
+    const names = new Set([DOCKERFILE_IN_CONTEXT, ".dockerignore", ...extra.map((f) => f.path)]);
+    const packed = entries.filter((e) => e.kind === "file" && !names.has(e.path));
+    return bytes + packed.reduce((n, e) => n + Math.ceil(e.size / BLOCK) * BLOCK, 0);
+}
+
+/** A tar's block: headers and contents take whole blocks. */
+const BLOCK = 512;

@@ -5,9 +5,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { compareOrdinal, sortKeys } from "../canonical";
+import { type Placeholder, placeholderIn } from "../placeholders";
+import { effectiveSettings } from "../settings/loadSettings";
+import { type BuildKind, type PlannedBuild, recordBuild } from "./buildInputs";
 import { maskSecrets } from "./mask";
-import { mockState } from "./planMocks";
-import { PROJECT } from "./stackFile";
+import { mockPlaceholders, mockState } from "./planMocks";
+import { PROJECT, PROJECT_ROOT } from "./stackFile";
 
 export interface PlannedResource {
     type: string;
@@ -22,6 +25,12 @@ export interface Plan {
     stack: string;
     resources: PlannedResource[];
     outputs: Record<string, unknown>;
+    /** Every setting the stack uses, by its key, with defaults applied (plans of the program only). */
+    settings?: Record<string, unknown>;
+    /** What each image build reads and uploads (lib/plan/buildInputs.ts), in the order of `resources`. */
+    builds?: PlannedBuild[];
+    /** The values that stand in for ones known only at `pulumi up` (lib/placeholders.ts), sorted by value. */
+    placeholders?: Placeholder[];
 }
 
 /**
@@ -72,6 +81,7 @@ export async function planStack(
     options: PlanOptions = {},
 ): Promise<Plan> {
     const records: PlannedResource[] = [];
+    const placeholders: Placeholder[] = [];
     await pulumi.runtime.setMocks(
         {
             newResource: async (args) => {
@@ -87,6 +97,7 @@ export async function planStack(
                     };
                 }
                 const state = mockState(args.type, args.name, args.inputs, config);
+                placeholders.push(...mockPlaceholders(args.type, state));
                 return { id: `${args.name}-id`, state };
             },
             call: (args) => args.inputs,
@@ -143,12 +154,82 @@ export async function planStack(
             ? compareOrdinal(a.name, b.name) || compareOrdinal(a.parent ?? "", b.parent ?? "")
             : compareOrdinal(a.type, b.type),
     );
-    // secrets never reach a plan, a diff or a pull-request summary
-    return maskSecrets({
+    const plan: Plan = {
         stack,
         resources: records.map((r) => sortKeys(r) as PlannedResource),
         outputs: sortKeys(resolved) as Record<string, unknown>,
-    });
+    };
+    if (!options.program) {
+        plan.settings = effectiveSettings(config, { stack, projectRoot: PROJECT_ROOT, secretKeys: options.secretKeys });
+    }
+    plan.builds = [];
+    for (const r of plan.resources) {
+        const kind = buildKind(r, plan.resources);
+        if (kind) {
+            const environment = (r.inputs.environment ?? {}) as Record<string, string>;
+            plan.builds.push(
+                sortKeys(
+                    await recordBuild({ name: r.name, parent: r.parent, kind, environment }, PROJECT_ROOT),
+                ) as PlannedBuild,
+            );
+        }
+    }
+    plan.placeholders = sortedPlaceholders([...placeholders, ...derivedPlaceholders(plan.resources, placeholders)]);
+    // secrets never reach a plan, a diff or a pull-request summary
+    return maskSecrets(plan);
+}
+
+const COMPONENT_KINDS: Record<string, BuildKind> = {
+    "fireworker-images:images:RuntimeImage": "runtime",
+    "fireworker-images:images:ApplicationImage": "application",
+};
+
+/** The kind of image a resource builds, from the component declaring it; undefined if it is no image build. */
+function buildKind(r: PlannedResource, all: PlannedResource[]): BuildKind | undefined {
+    const env = r.inputs.environment as Record<string, unknown> | undefined;
+    if (r.type !== "command:local:Command" || env?.FW_BUILDER === undefined) return undefined;
+    const parent = all.find((p) => p.name === r.parent && p.type in COMPONENT_KINDS);
+    return parent ? COMPONENT_KINDS[parent.type] : "image";
+}
+
+/**
+ * Values the program computes from a placeholder, so placeholders too: the content tag of an
+ * image built FROM a placeholder digest, and the name of a disk image baked from one.
+ */
+function derivedPlaceholders(resources: PlannedResource[], known: Placeholder[]): Placeholder[] {
+    const out: Placeholder[] = [];
+    for (const r of resources) {
+        const env = (r.inputs.environment ?? {}) as Record<string, unknown>;
+        if (r.type !== "command:local:Command") continue;
+        if (typeof env.FW_BUILD_ARGS === "string" && typeof env.FW_TAGS === "string") {
+            const from = (JSON.parse(env.FW_BUILD_ARGS) as Record<string, string>).from ?? "";
+            const source = placeholderIn(from, known);
+            if (source) {
+                const meaning = `content tag of ${env.FW_IMAGE}; follows the ${source.meaning}`;
+                out.push({ value: env.FW_TAGS.split(",")[0], meaning });
+                const trigger = (r.inputs.triggers as unknown[] | undefined)?.[0];
+                if (typeof trigger === "string") out.push({ value: trigger, meaning });
+            }
+        }
+        if (typeof env.FW_BAKE_IMAGE === "string" && typeof env.FW_BAKE_CONFIG === "string") {
+            const source = placeholderIn(env.FW_BAKE_CONFIG, known);
+            if (source) {
+                out.push({
+                    value: env.FW_BAKE_IMAGE,
+                    meaning: `disk image name; follows the ${source.meaning}`,
+                });
+            }
+        }
+    }
+    return out;
+}
+
+function sortedPlaceholders(list: Placeholder[]): Placeholder[] {
+    const byValue = new Map<string, Placeholder>();
+    for (const p of list) if (!byValue.has(p.value)) byValue.set(p.value, p);
+    return [...byValue.values()]
+        .sort((a, b) => compareOrdinal(a.value, b.value))
+        .map((p) => sortKeys(p) as Placeholder);
 }
 
 async function resolveOutputs(outputs: Record<string, unknown>): Promise<Record<string, unknown>> {

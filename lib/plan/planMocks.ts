@@ -1,15 +1,12 @@
 /**
  * What the offline plan's mocks answer for the resources the program reads back: deterministic
  * stand-ins (account e-mails, trigger ids, image digests, the team stack's outputs), so two
- * machines plan the same bytes.
+ * machines plan the same bytes. Image digests and team outputs are placeholders
+ * (lib/placeholders.ts), and `mockPlaceholders` says what each stands for.
  */
-import { createHash } from "node:crypto";
 import { serviceAccountEmail, serviceAccountResource } from "../names";
+import { type Placeholder, placeholderDigest } from "../placeholders";
 import { teamOutputPlaceholders } from "../teamOutputs";
-
-function fakeDigest(seed: unknown): string {
-    return `sha256:${createHash("sha256").update(JSON.stringify(seed)).digest("hex")}`;
-}
 
 /** Deterministic provider outputs for the resources we read back. */
 export function mockState(
@@ -28,7 +25,7 @@ export function mockState(
                 const result = { image: env.FW_BAKE_IMAGE, family: env.FW_BAKE_FAMILY, build: "offline-plan" };
                 return { ...inputs, stdout: JSON.stringify(result), stderr: "" };
             }
-            const digest = fakeDigest({ triggers: inputs.triggers, image: env.FW_IMAGE });
+            const digest = placeholderDigest({ triggers: inputs.triggers, image: env.FW_IMAGE });
             // as the real build reports it: a registry digest when pushed, else the local image id
             const reference = env.FW_PUSH === "true" ? `${env.FW_IMAGE}@${digest}` : digest;
             return { ...inputs, stdout: JSON.stringify({ digest, reference }), stderr: "" };
@@ -53,4 +50,22 @@ export function mockState(
         default:
             return { ...inputs, name: text("name") ?? name };
     }
+}
+
+/** The placeholders in a mocked answer (`mockState`), with what each stands for. */
+export function mockPlaceholders(type: string, state: Record<string, unknown>): Placeholder[] {
+    if (type === "pulumi:pulumi:StackReference") {
+        const outputs = (state.outputs ?? {}) as Record<string, string>;
+        return Object.entries(outputs).map(([k, value]) => ({
+            value,
+            meaning: `team stack output ${k}, read at pulumi up`,
+        }));
+    }
+    const env = (state.environment ?? {}) as Record<string, string | undefined>;
+    if (type === "command:local:Command" && env.FW_BUILDER !== undefined && typeof state.stdout === "string") {
+        const { digest } = JSON.parse(state.stdout) as { digest: string };
+        const what = env.FW_PUSH === "true" ? `registry digest of ${env.FW_IMAGE}` : `image id of ${env.FW_IMAGE}`;
+        return [{ value: digest, meaning: `${what}, known after the build` }];
+    }
+    return [];
 }

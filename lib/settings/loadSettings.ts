@@ -6,13 +6,21 @@
  */
 import * as path from "node:path";
 import { defaultZone } from "../bake/bakeConfig";
+import { sortKeys } from "../canonical";
 import { MASK, SettingsError, show } from "../errors";
 import { isName, PROJECT_ID, REGION } from "../patterns";
-import { broughtDockerfileLines, crossCheckLines, developerFamily, kindLines } from "./crossChecks";
+import { broughtDockerfileLines, crossCheckLines, developerFamily, KIND_RULES, kindLines } from "./crossChecks";
 import { DEFAULT_CLEANUP_POLICIES, RUNTIME_DEFAULTS } from "./defaults";
 import { issueLine, rawValueProblems, unknownKeyLine } from "./issueLines";
-import { makeSchema, NAMESPACE, OBJECT_KEYS, type ParsedSettings, SIMPLE_KEYS } from "./schema";
-import type { ApplicationSettings, FireworkerSettings, GcpSettings, RuntimeSettings, Settings } from "./types";
+import { makeSchema, NAMESPACE, OBJECT_KEYS, type ParsedSettings, SIMPLE_KEYS, settingKeys } from "./schema";
+import type {
+    ApplicationSettings,
+    FireworkerSettings,
+    GcpSettings,
+    RuntimeSettings,
+    Settings,
+    StackKind,
+} from "./types";
 
 /**
  * Settings that may hold a secret: what they shape (build arguments, environment, labels) is
@@ -30,6 +38,77 @@ export interface LoadContext {
 
 /** The settings of a stack from Pulumi's config map (`ns:key` to string; objects as JSON). */
 export function loadSettings(config: Record<string, string>, ctx: LoadContext): Settings {
+    const { s, gcp, developer, secrets } = parseSettings(config, ctx);
+    return shape(s, ctx.stack, gcp, developer, secrets);
+}
+
+/**
+ * Every setting the stack's kind uses, by its key as stack files and the README name it
+ * (`runtime.aptPackages`, `gcp:project`), with its effective value: defaults applied, those that
+ * follow from other settings too (a region, a zone, a developer's family, whether it bakes).
+ * Unset optional settings are left out, and so are the bake's settings when it does not bake.
+ * Sorted by key. Throws a SettingsError as loadSettings does.
+ */
+export function effectiveSettings(config: Record<string, string>, ctx: LoadContext): Record<string, unknown> {
+    const { s, gcp, developer, secrets } = parseSettings(config, ctx);
+    const shaped = shape(s, ctx.stack, gcp, developer, secrets);
+    const out: Record<string, unknown> = {};
+    // The runtime and application as shaped: a brought Dockerfile's context, the default base.
+    const parsed: Record<string, unknown> = {
+        ...s,
+        runtime: { ...s.runtime, ...shaped.runtime },
+        application: { ...s.application, ...shaped.application },
+    };
+    for (const key of settingKeys(makeSchema({ projectRoot: ctx.projectRoot }))) {
+        const [top, nested] = key.split(".");
+        if ((nested === undefined && (OBJECT_KEYS as readonly string[]).includes(top)) || !usedBy(key, s.mode)) {
+            continue;
+        }
+        const value = nested === undefined ? parsed[top] : (parsed[top] as Record<string, unknown>)[nested];
+        if (value !== undefined) {
+            // A secret's value never reaches the plan, only its shape.
+            out[key] = secrets.includes(top) ? maskAll(value) : value;
+        }
+    }
+    if (shaped.mode !== "local") {
+        out["gcp:project"] = shaped.gcp.project;
+        out["gcp:region"] = shaped.gcp.region;
+        out["registry.location"] = shaped.registry.location;
+        out["cloudBuild.region"] = shaped.cloudBuild.region;
+        out["fireworker.enabled"] = shaped.fireworker !== undefined;
+        if (shaped.fireworker) {
+            out["fireworker.zone"] = shaped.fireworker.zone;
+            out["fireworker.family"] = shaped.fireworker.family;
+        } else {
+            for (const k of Object.keys(out))
+                if (k.startsWith("fireworker.") && k !== "fireworker.enabled") delete out[k];
+        }
+    }
+    if (shaped.mode === "team") {
+        out["registry.cleanupPolicies"] = shaped.registry.cleanupPolicies;
+    }
+    if (shaped.mode === "developer") {
+        out.developer = shaped.developer;
+    }
+    return sortKeys(out) as Record<string, unknown>;
+}
+
+/** Whether a stack of this kind uses the setting (crossChecks.ts's KIND_RULES). */
+function usedBy(key: string, mode: StackKind): boolean {
+    const rule = KIND_RULES.find((r) => r.key === key) ?? KIND_RULES.find((r) => r.key === key.split(".")[0]);
+    return rule === undefined || rule.kinds.includes(mode);
+}
+
+interface ParsedStack {
+    s: ParsedSettings;
+    gcp: GcpSettings | undefined;
+    developer: string | undefined;
+    /** Top-level settings Pulumi holds as secrets, sorted. */
+    secrets: string[];
+}
+
+/** Every setting parsed and checked, before it is shaped for the stack's kind. */
+function parseSettings(config: Record<string, string>, ctx: LoadContext): ParsedStack {
     const lines: string[] = [];
     const input: Record<string, unknown> = {};
     /** Top-level settings Pulumi holds as secrets: their values are never shown. */
@@ -102,18 +181,21 @@ export function loadSettings(config: Record<string, string>, ctx: LoadContext): 
     if (lines.length > 0) {
         throw new SettingsError(lines);
     }
-    return shape(s, ctx.stack, gcp, developer, [...secretTops].sort());
+    return { s, gcp, developer, secrets: [...secretTops].sort() };
+}
+
+/** A value with every leaf replaced by [secret], its shape kept. */
+function maskAll(v: unknown): unknown {
+    return Array.isArray(v)
+        ? v.map(maskAll)
+        : v !== null && typeof v === "object"
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskAll(x)]))
+          : MASK;
 }
 
 /** `input` with every value under a secret top-level key replaced by [secret], its shape kept. */
 function masked(input: Record<string, unknown>, secretTops: Set<string>): Record<string, unknown> {
-    const mask = (v: unknown): unknown =>
-        Array.isArray(v)
-            ? v.map(mask)
-            : v !== null && typeof v === "object"
-              ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(x)]))
-              : MASK;
-    return Object.fromEntries(Object.entries(input).map(([k, v]) => [k, secretTops.has(k) ? mask(v) : v]));
+    return Object.fromEntries(Object.entries(input).map(([k, v]) => [k, secretTops.has(k) ? maskAll(v) : v]));
 }
 
 /** The settings of the stack's kind, with the defaults that depend on other settings. */

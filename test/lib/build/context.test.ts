@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type ContextSpec, collectContext, hashContext } from "../../../lib/build/context";
+import { type ContextSpec, collectContext, contextDigest, hashContext, hashEntries } from "../../../lib/build/context";
 
 function tree(files: Record<string, string>, mode?: Record<string, number>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-ctx-"));
@@ -116,6 +117,26 @@ describe("build context: hashing", () => {
     it("does not change when an ignored file changes", async () => {
         const ig = { ...files, ".dockerignore": "*.log\n", ".gcloudignore": "#!include:.dockerignore\n" };
         assert.equal(await digest(tree({ ...ig, "a.log": "1" })), await digest(tree({ ...ig, "a.log": "2" })));
+    });
+
+    it("contextDigest of the entries' content hashes is hashContext's digest; each content hash is the file's sha256", async () => {
+        const dir = tree(files, { "main.py": 0o755 });
+        fs.symlinkSync("main.py", path.join(dir, "link"));
+        const entries = collectContext({ kind: "directory", dir }, "/");
+        const contents = await hashEntries(entries);
+        assert.equal(contextDigest(entries, contents), await hashContext(entries));
+        const main = entries.findIndex((e) => e.path === "main.py");
+        const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+        assert.equal(contents[main], sha(fs.readFileSync(path.join(dir, "main.py"), "utf8")));
+        assert.equal(contents[entries.findIndex((e) => e.path === "link")], sha("symlink:main.py"));
+        // a different content hash list gives a different digest
+        assert.notEqual(
+            contextDigest(
+                entries,
+                contents.map((c, i) => (i === main ? "0".repeat(64) : c)),
+            ),
+            await hashContext(entries),
+        );
     });
 
     it("streams large files to the same digest as reading them whole", async () => {

@@ -9,7 +9,7 @@ import * as zlib from "node:zlib";
 import * as tar from "tar-stream";
 import { DOCKERFILE_IN_CONTEXT } from "../../../lib/build/cloudBuildConfig";
 import { type ContextEntry, collectContext } from "../../../lib/build/context";
-import { packContext, writeContextFile } from "../../../lib/build/pack";
+import { packContext, packedSize, writeContextFile } from "../../../lib/build/pack";
 
 interface Unpacked {
     name: string;
@@ -264,6 +264,29 @@ describe("packing a build context (lib/build/pack.ts)", () => {
         const c = path.join(work, "c.tar");
         await writeContextFile(entriesA, `${DOCKERFILE}USER 1000\n`, c);
         assert.notEqual(sha256(c), sha256(path.join(work, "a.tar")));
+    });
+
+    it("packedSize is the byte count of the packed tar (without reading a file), long names, symlinks and empty contexts included", async () => {
+        const streamed = await streamBytes(packContext(entriesA, DOCKERFILE));
+        assert.equal(await packedSize(entriesA, DOCKERFILE), streamed.length);
+        assert.equal(await packedSize(entriesB, DOCKERFILE), streamed.length);
+        // the Dockerfile rides along: 47 + 601 bytes take one 512-byte block more than 47
+        assert.equal(await packedSize(entriesA, `${DOCKERFILE}${"#".repeat(600)}\n`), streamed.length + 512);
+        assert.equal(
+            await packedSize([], "FROM scratch\n"),
+            (await streamBytes(packContext([], "FROM scratch\n"))).length,
+        );
+        // contents of every size: none, one block less one byte, exactly one, one more, many
+        const sizes = fs.mkdtempSync(path.join(work, "sizes-"));
+        for (const n of [0, 511, 512, 513, 3 * 1024 * 1024 + 7]) {
+            fs.writeFileSync(path.join(sizes, `f${n}.bin`), Buffer.alloc(n, 1));
+        }
+        fs.symlinkSync("f512.bin", path.join(sizes, "link"));
+        const entries = collectContext({ kind: "directory", dir: sizes }, "/");
+        assert.equal(
+            await packedSize(entries, DOCKERFILE),
+            (await streamBytes(packContext(entries, DOCKERFILE))).length,
+        );
     });
 
     it("writeContextFile writes the packed stream: plain for .tar, gzip of the same bytes for .tgz", async () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { MASK, maskSecrets, SECRET_SIG, SECRET_SIG_KEY } from "../../../lib/plan/mask";
 import type { Plan } from "../../../lib/plan/offlinePlan";
 import { diffPlans } from "../../../lib/plan/planDiff";
-import { renderDiff } from "../../../lib/plan/planDiffMarkdown";
+import { renderPlanDiff } from "../../../lib/plan/planDiffMarkdown";
 
 function plan(stack: string, resources: Plan["resources"], outputs: Record<string, unknown> = {}): Plan {
     return { stack, resources, outputs };
@@ -97,7 +97,15 @@ describe("masking secrets (lib/plan/mask.ts)", () => {
                 { dbPassword: pw },
             );
         const diff = diffPlans(mk("old-pass", "old-tok"), mk("new-pass-2", "new-tok"));
-        const text = renderDiff(diff);
+        // a settings section holding a secret (a hand-made plan: the offline plan masks its own)
+        const withSettings = (p: Plan, tok: string): Plan => ({
+            ...p,
+            settings: { "triggers.apiToken": tok, mode: "team" },
+        });
+        const text = renderPlanDiff(
+            withSettings(mk("old-pass", "old-tok"), "old-tok"),
+            withSettings(mk("new-pass-2", "new-tok"), "new-tok"),
+        );
         for (const s of ["old-pass", "new-pass-2", "old-tok", "new-tok"])
             assert.ok(!text.includes(s), `${s} leaks: ${text}`);
         // secrets compare masked: only the non-secret change shows
@@ -106,7 +114,7 @@ describe("masking secrets (lib/plan/mask.ts)", () => {
             ["n"],
         );
         assert.deepEqual(diff.outputs, []);
-        const added = renderDiff(diffPlans(null, mk("p", "t")));
+        const added = renderPlanDiff(null, mk("p", "t"));
         assert.ok(!/"p"|"t"/.test(added));
     });
 });

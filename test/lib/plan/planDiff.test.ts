@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Plan } from "../../../lib/plan/offlinePlan";
 import { diffPlans } from "../../../lib/plan/planDiff";
-import { renderDiff, resourceLabel } from "../../../lib/plan/planDiffMarkdown";
+import { renderPlanDiff, resourceLabel } from "../../../lib/plan/planDiffMarkdown";
 import { patchSetting, planOf, ROOT } from "../../support/plan";
 import { repoTempDir } from "../../support/tmp";
 
@@ -59,9 +59,15 @@ describe("plan diff", function () {
             assert.match(String(tags.old), /^[0-9a-f]{20},latest$/);
             assert.match(String(tags.new), /^[0-9a-f]{20},latest$/);
 
-            const text = renderDiff(diff);
-            assert.equal(text, renderDiff(diffPlans(before, after)), "not deterministic");
-            assert.ok(text.startsWith("## Stack `local`: 1 changed, 3 unchanged\n"), text);
+            const text = renderPlanDiff(before, after);
+            assert.equal(text, renderPlanDiff(before, after), "not deterministic");
+            assert.ok(text.startsWith("## Stack `local`: application rebuilds\n"), text);
+            assert.ok(
+                text.includes(
+                    "<summary>Full plan diff (resources: 1 changed, 3 unchanged; outputs: 3 changed)</summary>",
+                ),
+                text,
+            );
             assert.ok(text.includes(`- \`${APP_BUILD}\``));
             assert.ok(text.includes(`~ environment.FW_TAGS: "${tags.old}" → "${tags.new}"`));
             assert.ok(!text.includes("### Added") && !text.includes("### Removed"));
@@ -115,7 +121,7 @@ describe("plan diff", function () {
             { op: "-", text: 'CMD ["python","main.py"]' },
             { op: "+", text: 'CMD ["python","other.py"]' },
         ]);
-        const text = renderDiff(diff);
+        const text = renderPlanDiff(before, after);
         assert.ok(text.includes("~ environment.FW_DOCKERFILE: (changed, line diff)\n"), text);
         assert.ok(text.includes('\n  -   CMD ["python","main.py"]\n  +   CMD ["python","other.py"]\n'), text);
         assert.ok(!text.includes("\\nCOPY"), "the Dockerfile is shown as one blob");
@@ -127,17 +133,19 @@ describe("plan diff", function () {
         assert.equal(added.status, "added");
         assert.equal(added.added.length, p.resources.length);
         assert.deepEqual(added.changed, []);
-        assert.ok(renderDiff(added).startsWith(`## Stack \`dev-example\` (new stack): ${p.resources.length} added\n`));
-        assert.ok(renderDiff(added).includes("- `pulumi:pulumi:StackReference team`\n"));
+        assert.ok(renderPlanDiff(null, p).startsWith("## Stack `dev-example` (new stack): builds application\n"));
+        assert.ok(renderPlanDiff(null, p).includes("- `pulumi:pulumi:StackReference team`\n"));
         const removed = diffPlans(p, null);
         assert.equal(removed.status, "removed");
         assert.equal(removed.removed.length, p.resources.length);
         assert.ok(
-            renderDiff(removed).startsWith(`## Stack \`dev-example\` (stack removed): ${p.resources.length} removed\n`),
+            renderPlanDiff(p, null).startsWith(
+                `## Stack \`dev-example\` (stack removed): ${p.resources.length} resources removed, nothing builds\n`,
+            ),
         );
         const same = diffPlans(p, p);
         assert.equal(same.status, "unchanged");
-        assert.equal(renderDiff(same), `## Stack \`dev-example\`: no changes (${p.resources.length} resources)\n`);
+        assert.equal(renderPlanDiff(p, p), `## Stack \`dev-example\`: no changes (${p.resources.length} resources)\n`);
         assert.throws(() => diffPlans(null, null), /no plan/);
     });
 
@@ -168,7 +176,7 @@ describe("plan diff", function () {
         assert.deepEqual(diff.changed.map(resourceLabel), ["d:x:Y prot"]);
         assert.deepEqual(diff.changed[0].options, [{ path: "protect", kind: "removed", old: true }]);
         assert.equal(diff.unchanged, 1);
-        const text = renderDiff(diff);
+        const text = renderPlanDiff(old, next);
         assert.ok(text.includes("- `a:x:Y new1 (p)` (protect)\n"));
         assert.ok(text.includes("- protect (resource option): true\n"));
         assert.ok(

@@ -3,13 +3,16 @@ import { createHash } from "node:crypto";
 import { bakeResultSchema } from "../../../lib/bake/bakeSpec";
 import { buildResultSchema } from "../../../lib/build/buildSpec";
 import { parseResultLine } from "../../../lib/commands/handoff";
-import { mockState } from "../../../lib/plan/planMocks";
+import { placeholderDigest } from "../../../lib/placeholders";
+import { mockPlaceholders, mockState } from "../../../lib/plan/planMocks";
 import { teamOutputPlaceholders } from "../../../lib/teamOutputs";
 
 const CONFIG = { "gcp:project": "example-lab-123456", "gcp:region": "europe-west4" };
 const COMMAND = "command:local:Command";
 
-const sha = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
+/** sha256:, 32 zeros, then 32 hex of the seed's JSON: a placeholder digest (lib/placeholders.ts). */
+const placeholder = (json: string) =>
+    `sha256:${"0".repeat(32)}${createHash("sha256").update(json).digest("hex").slice(0, 32)}`;
 
 describe("the offline plan's mocks (lib/plan/planMocks.ts)", () => {
     describe("build commands", () => {
@@ -19,10 +22,11 @@ describe("the offline plan's mocks (lib/plan/planMocks.ts)", () => {
             environment: { FW_BUILDER: "docker", FW_IMAGE: image, FW_PUSH: String(push) },
         });
 
-        it("a pushed build answers a registry reference image@digest, the digest from triggers and image", () => {
+        it("a pushed build answers a registry reference image@digest, a placeholder digest of triggers and image", () => {
             const i = inputs("us-docker.pkg.dev/p/r/app", true);
             const state = mockState(COMMAND, "application-build", i, CONFIG);
-            const digest = sha('{"triggers":["abc"],"image":"us-docker.pkg.dev/p/r/app"}');
+            const digest = placeholder('{"triggers":["abc"],"image":"us-docker.pkg.dev/p/r/app"}');
+            assert.equal(digest, placeholderDigest({ triggers: ["abc"], image: "us-docker.pkg.dev/p/r/app" }));
             assert.deepEqual(state, {
                 ...i,
                 stdout: `{"digest":"${digest}","reference":"us-docker.pkg.dev/p/r/app@${digest}"}`,
@@ -37,7 +41,7 @@ describe("the offline plan's mocks (lib/plan/planMocks.ts)", () => {
         it("a local build answers the digest as its own reference (an image id)", () => {
             const i = inputs("fireworker/app", false);
             const state = mockState(COMMAND, "application-build", i, CONFIG);
-            const digest = sha('{"triggers":["abc"],"image":"fireworker/app"}');
+            const digest = placeholder('{"triggers":["abc"],"image":"fireworker/app"}');
             assert.equal(state.stdout, `{"digest":"${digest}","reference":"${digest}"}`);
             assert.equal(state.stderr, "");
         });
@@ -54,6 +58,57 @@ describe("the offline plan's mocks (lib/plan/planMocks.ts)", () => {
             assert.equal(digestOf(inputs("fireworker/app", true)), base);
             assert.notEqual(digestOf(inputs("fireworker/app", false, ["abd"])), base);
             assert.notEqual(digestOf(inputs("fireworker/runtime", false)), base);
+        });
+    });
+
+    describe("the placeholders of an answer (mockPlaceholders)", () => {
+        it("a build's digest: a registry digest when pushed, else an image id, known after the build", () => {
+            const pushed = mockState(
+                COMMAND,
+                "b",
+                { triggers: ["t"], environment: { FW_BUILDER: "cloudbuild", FW_IMAGE: "r/app", FW_PUSH: "true" } },
+                CONFIG,
+            );
+            assert.deepEqual(mockPlaceholders(COMMAND, pushed), [
+                {
+                    value: JSON.parse(pushed.stdout as string).digest,
+                    meaning: "registry digest of r/app, known after the build",
+                },
+            ]);
+            const local = mockState(
+                COMMAND,
+                "b",
+                {
+                    triggers: ["t"],
+                    environment: { FW_BUILDER: "docker", FW_IMAGE: "fireworker/app", FW_PUSH: "false" },
+                },
+                CONFIG,
+            );
+            assert.equal(
+                mockPlaceholders(COMMAND, local)[0].meaning,
+                "image id of fireworker/app, known after the build",
+            );
+        });
+
+        it("every team stack output a StackReference answers; nothing for bakes and other resources", () => {
+            const state = mockState("pulumi:pulumi:StackReference", "team", { name: "t" }, CONFIG);
+            const list = mockPlaceholders("pulumi:pulumi:StackReference", state);
+            assert.equal(list.length, Object.keys(teamOutputPlaceholders("example-lab-123456", "europe-west4")).length);
+            assert.deepEqual(
+                list.find((p) => p.meaning.startsWith("team stack output runtimeReference")),
+                {
+                    value: "europe-west4-docker.pkg.dev/example-lab-123456/fireworker/runtime@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+                    meaning: "team stack output runtimeReference, read at pulumi up",
+                },
+            );
+            const bake = mockState(
+                COMMAND,
+                "fireworker-bake",
+                { environment: { FW_BAKE_IMAGE: "f-1", FW_BAKE_FAMILY: "f" } },
+                CONFIG,
+            );
+            assert.deepEqual(mockPlaceholders(COMMAND, bake), []);
+            assert.deepEqual(mockPlaceholders("gcp:storage/bucket:Bucket", { name: "b" }), []);
         });
     });
 

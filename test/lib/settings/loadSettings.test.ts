@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { SettingsError } from "../../../lib/errors";
-import { loadSettings } from "../../../lib/settings/loadSettings";
+import { effectiveSettings, loadSettings } from "../../../lib/settings/loadSettings";
+import { makeSchema, OBJECT_KEYS, settingKeys } from "../../../lib/settings/schema";
 import { ROOT } from "../../support/plan";
 
 const NS = "fireworker-images";
@@ -486,5 +487,136 @@ describe("settings", () => {
             [`${NS}:runtime`]: json({ base: "alpine:3" }),
         });
         assert.equal(got.length, 2);
+    });
+});
+
+describe("effective settings (the plan's settings section)", () => {
+    const ctx = (stack: string) => ({ stack, projectRoot: ROOT });
+
+    it("shows a secret setting's shape, never its value", () => {
+        const e = effectiveSettings(
+            {
+                ...team,
+                [`${NS}:runtime`]: json({ env: { TOKEN: "hunter2" }, aptPackages: ["swig"] }),
+            },
+            { ...ctx("team"), secretKeys: [`${NS}:runtime`] },
+        );
+        assert.deepEqual(e["runtime.env"], { TOKEN: "[secret]" });
+        assert.deepEqual(e["runtime.aptPackages"], ["[secret]"]);
+        assert.doesNotMatch(JSON.stringify(e), /hunter2/);
+    });
+
+    it("names every setting a team stack uses by its key, with defaults, those from other settings too", () => {
+        const e = effectiveSettings(
+            { ...team, [`${NS}:runtime`]: json({ aptPackages: ["swig"], timeout: "2h" }) },
+            ctx("team"),
+        );
+        assert.deepEqual(Object.keys(e), [...Object.keys(e)].sort());
+        assert.equal(e.mode, "team");
+        assert.deepEqual(e["runtime.aptPackages"], ["swig"]);
+        assert.equal(e["runtime.timeout"], 7200);
+        assert.equal(e["runtime.base"], "python:3.11-slim-bookworm");
+        assert.equal(e["gcp:project"], "example-lab-123456");
+        // defaults that follow from other settings
+        assert.equal(e["registry.location"], "us-central1");
+        assert.equal(e["cloudBuild.region"], "us-central1");
+        assert.equal(e["fireworker.enabled"], true);
+        assert.equal(e["fireworker.zone"], "us-central1-b");
+        assert.deepEqual(
+            (e["registry.cleanupPolicies"] as { id: string }[]).map((p) => p.id),
+            ["delete-untagged", "delete-old", "keep-recent"],
+        );
+        // unset optional settings and what a team stack does not use are left out
+        for (const absent of [
+            "runtime.dockerfile",
+            "runtime.machineType",
+            "triggers.repository",
+            "application.friendlyTag",
+            "runtime.experimental",
+            "registry.localHost",
+            "developer",
+            "teamStack",
+            "registry",
+            "runtime",
+        ]) {
+            assert.ok(!(absent in e), absent);
+        }
+    });
+
+    it("every setting the schema has shows in some kind of stack's effective settings (none is forgotten)", () => {
+        const all = new Set([
+            ...Object.keys(
+                effectiveSettings(
+                    {
+                        ...team,
+                        [`${NS}:runtime`]: json({
+                            machineType: "E2_HIGHCPU_8",
+                            dockerfile: "test/golden/runtime.Dockerfile",
+                        }),
+                        [`${NS}:application`]: json({
+                            machineType: "E2_MEDIUM",
+                            dockerfile: "test/golden/application.Dockerfile",
+                        }),
+                        [`${NS}:triggers`]: json({ repository: "o/r", nightlySchedule: "0 3 * * *" }),
+                        [`${NS}:fireworker`]: json({ subnetwork: "s" }),
+                    },
+                    ctx("team"),
+                ),
+            ),
+            ...Object.keys(
+                effectiveSettings(
+                    {
+                        ...cloud,
+                        [`${NS}:mode`]: "developer",
+                        [`${NS}:runtime`]: json({ experimental: true }),
+                        [`${NS}:fireworker`]: json({ enabled: true }),
+                    },
+                    ctx("dev-ann"),
+                ),
+            ),
+            ...Object.keys(
+                effectiveSettings(
+                    { [`${NS}:mode`]: "local", [`${NS}:registry`]: json({ localHost: "127.0.0.1:5000" }) },
+                    ctx("local"),
+                ),
+            ),
+        ]);
+        const keys = settingKeys(makeSchema({ projectRoot: ROOT })).filter(
+            (k) => !(OBJECT_KEYS as readonly string[]).includes(k),
+        );
+        assert.deepEqual(
+            keys.filter((k) => !all.has(k)),
+            [],
+        );
+    });
+
+    it("a developer stack: its id, its own family only when it bakes, the bake's settings only then", () => {
+        const dev = { ...cloud, [`${NS}:mode`]: "developer" };
+        const plain = effectiveSettings(dev, ctx("dev-ann"));
+        assert.equal(plain.developer, "ann");
+        assert.equal(plain["fireworker.enabled"], false);
+        assert.ok(!Object.keys(plain).some((k) => k.startsWith("fireworker.") && k !== "fireworker.enabled"));
+        const baking = effectiveSettings(
+            { ...dev, [`${NS}:runtime`]: json({ experimental: true }), [`${NS}:fireworker`]: json({ enabled: true }) },
+            ctx("dev-ann"),
+        );
+        assert.equal(baking["fireworker.enabled"], true);
+        assert.equal(baking["fireworker.family"], "fireworker-ann");
+        assert.equal(baking["runtime.experimental"], true);
+    });
+
+    it("a local stack: no Google settings at all", () => {
+        const e = effectiveSettings({ [`${NS}:mode`]: "local" }, ctx("local"));
+        assert.equal(e.mode, "local");
+        assert.equal(e["application.friendlyTag"], "latest");
+        assert.ok(
+            !Object.keys(e).some(
+                (k) => k.startsWith("gcp:") || k.startsWith("fireworker.") || k.startsWith("cloudBuild."),
+            ),
+        );
+    });
+
+    it("invalid settings fail as loadSettings does", () => {
+        assert.throws(() => effectiveSettings({ [`${NS}:mode`]: "teem" }, ctx("x")), SettingsError);
     });
 });
