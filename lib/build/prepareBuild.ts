@@ -372,6 +372,40 @@ function sortedRecord(r: Record<string, string>): Record<string, string> {
     return Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** The longest environment variable Linux passes to a command (MAX_ARG_STRLEN: 32 pages). */
+export const MAX_ENV_VALUE = 131072;
+/** What a command's whole environment may take here (Linux allows 2 MiB with its arguments). */
+export const MAX_ENV_TOTAL = 1 << 20;
+
+/**
+ * The build command carries the build in its environment: a value past MAX_ARG_STRLEN, or a
+ * whole past the budget, would fail only at `pulumi up` (E2BIG), so it is refused here.
+ */
+export function checkCommandSize(p: PreparedBuild): void {
+    const bytes = (v: unknown) => Buffer.byteLength(typeof v === "string" ? v : JSON.stringify(v));
+    const values: [string, number][] = [
+        ["FW_DOCKERFILE", bytes(p.dockerfile)],
+        ["FW_BUILD_ARGS", bytes(p.buildArgs)],
+        ["FW_LABELS", bytes(p.labels)],
+        ["FW_CONTEXT", bytes(p.context)],
+        // the Cloud Build config repeats every build arg and label as a docker flag
+        ["FW_CLOUDBUILD_CONFIG", 2 * (bytes(p.buildArgs) + bytes(p.labels)) + 4096],
+    ];
+    const setting = `${NAMESPACE}:${p.kind}`;
+    const [key, size] = values.reduce((a, b) => (b[1] > a[1] ? b : a));
+    if (size + key.length + 1 > MAX_ENV_VALUE) {
+        throw new SettingsError(
+            `${setting}: the build's command would carry ${key} of ${size} bytes; a command's environment variable holds at most ${MAX_ENV_VALUE} bytes (Linux's MAX_ARG_STRLEN); make the Dockerfile, build args or labels smaller`,
+        );
+    }
+    const total = values.reduce((n, [k, v]) => n + k.length + v + 2, 0);
+    if (total > MAX_ENV_TOTAL) {
+        throw new SettingsError(
+            `${setting}: the build's command environment would take ${total} bytes; at most ${MAX_ENV_TOTAL}; make the Dockerfile, build args or labels smaller`,
+        );
+    }
+}
+
 /**
  * The runtime repository as far as settings alone tell (a developer stack learns the real
  * one from the team stack): the default of the application Dockerfile's `ARG from`, which
@@ -409,11 +443,13 @@ export async function prepareBuilds(
     repo: Repository,
 ): Promise<{ runtime: PreparedBuild; application: PreparedBuild }> {
     const runtime = await prepareRuntime(s.runtime, repo);
+    checkCommandSize(runtime);
     const application = await prepareApplication(
         s.application,
         { runtimeRepository: runtimeRepositoryHint(s), sourceUrl: sourceUrl(s) },
         repo,
     );
+    checkCommandSize(application);
     return { runtime, application };
 }
 

@@ -338,3 +338,16 @@ describe("the program's own folder and the payload's git diff", function () {
         ]);
     });
 });
+
+describe("the size of a build's command", function () {
+    this.timeout(60000);
+
+    it("a Dockerfile past what a command's environment variable holds is refused at plan time, not at pulumi up", async () => {
+        const { rel } = folder({
+            Dockerfile: `ARG from=python:3.11-slim-bookworm\nFROM \${from}\n${"# padding\n".repeat(14000)}`,
+        });
+        assert.deepEqual(await lines(planOf("team", runtime({ dockerfile: `${rel}/Dockerfile` }))), [
+            "fireworker-images:runtime: the build's command would carry FW_DOCKERFILE of 140048 bytes; a command's environment variable holds at most 131072 bytes (Linux's MAX_ARG_STRLEN); make the Dockerfile, build args or labels smaller",
+        ]);
+    });
+});
