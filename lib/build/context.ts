@@ -156,7 +156,7 @@ function statOrProblem(projectRoot: string, abs: string, stat: (p: string) => fs
 /** A name as UTF-8, or undefined when its bytes are not UTF-8. */
 function utf8Name(bytes: Buffer): string | undefined {
     try {
-        return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+        return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes); // a name may start with U+FEFF
     } catch {
         return undefined;
     }
