@@ -93,8 +93,8 @@ export function readGcloudIgnore(dir: string, repo: Repository, shown: (abs: str
         if (files.exists(".gcloudignore")) {
             return GcloudIgnore.parse(shown(files.abs(".gcloudignore")), files.readTop(".gcloudignore"), files.read);
         }
-        if (files.exists(".git") || files.exists(".gitignore")) {
-            return GcloudIgnore.defaults(shown(dir), files.exists(".gitignore"), files.read);
+        if (files.leadsAnywhere(".git") || files.leadsAnywhere(".gitignore")) {
+            return GcloudIgnore.defaults(shown(dir), files.leadsAnywhere(".gitignore"), files.read);
         }
         return GcloudIgnore.NONE;
     } catch (err) {
@@ -141,7 +141,20 @@ class IgnoreFiles {
         }
     }
 
-    /** Does the name lead anywhere (symlinks followed)? A symlink to nothing does not, for both tools. */
+    /** os.path.exists, which gcloud asks of `.git` and `.gitignore`: false on any error, a loop too. */
+    leadsAnywhere(name: string): boolean {
+        try {
+            fs.statSync(this.abs(name));
+            return true;
+        } catch {
+            return false;
+        }
+    }
+
+    /**
+     * Is there an ignore file to read (symlinks followed)? A symlink to nothing is none, for both
+     * tools; a loop or a folder we may not look into is a problem.
+     */
     exists(name: string): boolean {
         try {
             fs.statSync(this.abs(name));

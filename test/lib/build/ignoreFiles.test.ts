@@ -232,7 +232,7 @@ describe("ignore files are read safely: regular files in the repository, each pr
         );
     });
 
-    it("a .dockerignore that is a symlink to a device or a FIFO inside the repository", () => {
+    it("a .dockerignore that is a symlink to a FIFO inside the repository", () => {
         const a = repo({ "main.py": "" });
         fs.symlinkSync("../fifo", path.join(a.dir, ".dockerignore"));
         assert.equal(spawnSync("mkfifo", [path.join(a.root, "fifo")]).status, 0);
@@ -249,6 +249,15 @@ describe("ignore files are read safely: regular files in the repository, each pr
             collectContext({ kind: "directory", dir: "payload" }, a.root).map((e) => e.path),
             [".gcloudignore", "shared/ignore"],
         );
+    });
+
+    it("a symlink loop: no .git or .gitignore for gcloud's defaults (os.path.exists), a problem as an ignore file", () => {
+        const a = repo({ "main.py": "" });
+        fs.symlinkSync(".gitignore", path.join(a.dir, ".gitignore"));
+        fs.symlinkSync(".git", path.join(a.dir, ".git"));
+        assert.equal(refused(a.root), "accepted");
+        fs.symlinkSync(".dockerignore", path.join(a.dir, ".dockerignore"));
+        assert.equal(refused(a.root), "payload/.dockerignore is a symlink loop");
     });
 
     it("#!include: of a missing file, of a folder, with a /, or of a symlink leaving the repository", () => {
