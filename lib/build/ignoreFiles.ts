@@ -53,8 +53,8 @@ export const NO_FILTER: ContextFilter = {
 /** Both tools' filters, as one. The walk enters only folders that gcloud includes. */
 export class IgnoreFilter implements ContextFilter {
     constructor(
-        readonly gcloud: GcloudIgnore,
-        readonly docker: DockerIgnore,
+        private readonly gcloud: GcloudIgnore,
+        private readonly docker: DockerIgnore,
     ) {}
 
     takes(dir: WalkedDir, name: string, kind: EntryKind): boolean {
