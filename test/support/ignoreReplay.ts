@@ -42,9 +42,21 @@ export const OUR_REFUSALS: Record<string, { tool: "gcloud" | "docker"; line: str
     },
 };
 
+const made: string[] = [];
+process.on("exit", () => {
+    for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new temporary folder, removed when the tests end. */
+export function tempDir(prefix: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    made.push(dir);
+    return dir;
+}
+
 /** The case's tree in a new temporary folder. */
 export function caseTree(c: IgnoreCase): string {
-    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fw-ignore-case-")), "ctx");
+    const dir = path.join(tempDir("fw-ignore-case-"), "ctx");
     materialise(c.tree, dir);
     return dir;
 }

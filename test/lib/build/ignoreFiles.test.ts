@@ -4,16 +4,15 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { collectContext } from "../../../lib/build/context";
 import { IGNORE_CASES, readGolden, type Selection, treeJson } from "../../support/ignoreCases";
-import { assertSameSelection, caseTree, expectedOfBoth, OUR_REFUSALS } from "../../support/ignoreReplay";
+import { assertSameSelection, caseTree, expectedOfBoth, OUR_REFUSALS, tempDir } from "../../support/ignoreReplay";
 import { patchSetting, planCli, planOf, ROOT } from "../../support/plan";
 import { repoTempDir } from "../../support/tmp";
 
 function tree(files: Record<string, string>): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-ignore-"));
+    const dir = tempDir("fw-ignore-");
     for (const [rel, text] of Object.entries(files)) {
         fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
         fs.writeFileSync(path.join(dir, rel), text);
@@ -186,7 +185,7 @@ function selection(dir: string): Selection {
 
 /** A context folder `payload` in a fresh repository (a folder holding .git) with `files`. */
 function repo(files: Record<string, string>): { root: string; dir: string } {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "fw-ignore-repo-"));
+    const root = tempDir("fw-ignore-repo-");
     fs.mkdirSync(path.join(root, ".git"));
     const dir = path.join(root, "payload");
     fs.mkdirSync(dir);
@@ -223,7 +222,7 @@ describe("ignore files are read safely: regular files in the repository, each pr
             "payload/.dockerignore leads outside the repository through a symlink; paths must stay inside it",
         );
         const b = repo({ "main.py": "" });
-        const outside = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fw-outside-")), "ignore");
+        const outside = path.join(tempDir("fw-outside-"), "ignore");
         fs.writeFileSync(outside, "x\n");
         fs.symlinkSync(outside, path.join(b.dir, ".gcloudignore"));
         assert.equal(
@@ -330,7 +329,7 @@ describe("ignore-file problems through the plan", function () {
     it("a .dockerignore that is a symlink to /dev/zero: exit 2 and one line, at once", () => {
         const { dir, rel } = payload({ "main.py": "" });
         fs.symlinkSync("/dev/zero", path.join(dir, ".dockerignore"));
-        const stack = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fw-plan-")), "Pulumi.t.yaml");
+        const stack = path.join(tempDir("fw-plan-"), "Pulumi.t.yaml");
         fs.writeFileSync(
             stack,
             `config:\n  fireworker-images:mode: local\n  fireworker-images:application:\n    context: ${rel}\n`,
