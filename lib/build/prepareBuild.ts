@@ -95,22 +95,35 @@ function lintOrThrow(name: string, text: string, buildArgs: Record<string, strin
 /** A digest placeholder for linting: our build always passes `from` as `repository@sha256:...`. */
 const LINT_DIGEST = `sha256:${"0".repeat(64)}`;
 
-/** Runs `read`, turning an input problem into one settings line. */
+/**
+ * Runs `read`, turning an input problem into one settings line; an async `read` fails later,
+ * so its rejection is turned the same way.
+ */
 function reading<T>(setting: string, value: string, read: () => T): T {
-    try {
-        return read();
-    } catch (err) {
+    const lineOf = (err: unknown): unknown => {
         if (err instanceof InputProblem) {
-            throw new SettingsError(`${NAMESPACE}:${setting}: ${show(value)} ${err.message}`);
+            return new SettingsError(`${NAMESPACE}:${setting}: ${show(value)} ${err.message}`);
         }
         if (err instanceof ContextProblem || err instanceof GitProblem) {
-            throw new SettingsError(`${NAMESPACE}:${setting}: ${err.message}`);
+            return new SettingsError(`${NAMESPACE}:${setting}: ${err.message}`);
         }
         if (err instanceof RequirementsProblem) {
-            throw new SettingsError(err.message);
+            return new SettingsError(err.message);
         }
-        throw err;
+        return err;
+    };
+    let result: T;
+    try {
+        result = read();
+    } catch (err) {
+        throw lineOf(err);
     }
+    if (result instanceof Promise) {
+        return result.catch((err: unknown) => {
+            throw lineOf(err);
+        }) as T;
+    }
+    return result;
 }
 
 /** A Dockerfile the stack brings: read safely, from inside the repository. */
