@@ -24,12 +24,14 @@ import * as path from "node:path";
 import { announceOnce, parseExports, REQUIRE_TOOLS, STATE_DIR, toolsRequired } from "./tools";
 
 export interface TestEnv {
-    /** process.env plus DOCKER_HOST, FW_TEST_REGISTRY, FW_TEST_BASE_IMAGE, DOCKER_BUILDKIT: pass to child processes. */
+    /** process.env plus DOCKER_HOST, FW_TEST_REGISTRY, FW_TEST_*_IMAGE, DOCKER_BUILDKIT and the engine's: pass to child processes. */
     env: NodeJS.ProcessEnv;
     /** The test registry, "127.0.0.1:PORT" (plain HTTP, no auth). */
     registry: string;
     /** A local base image to build FROM, e.g. "fireworker-test/debian:bookworm". */
     baseImage: string;
+    /** A local Python base image (pip first on PATH), e.g. "fireworker-test/python:3.11-bookworm". */
+    pythonImage: string;
 }
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -81,8 +83,13 @@ type Found = TestEnv | { missing: string };
 
 async function findTestEnv(): Promise<Found> {
     const complete = (env: NodeJS.ProcessEnv): TestEnv | null =>
-        env.FW_TEST_REGISTRY && env.FW_TEST_BASE_IMAGE
-            ? { env, registry: env.FW_TEST_REGISTRY, baseImage: env.FW_TEST_BASE_IMAGE }
+        env.FW_TEST_REGISTRY && env.FW_TEST_BASE_IMAGE && env.FW_TEST_PYTHON_IMAGE
+            ? {
+                  env,
+                  registry: env.FW_TEST_REGISTRY,
+                  baseImage: env.FW_TEST_BASE_IMAGE,
+                  pythonImage: env.FW_TEST_PYTHON_IMAGE,
+              }
             : null;
     const version = await run("docker", ["--version"], process.env, 20_000);
     if (version.code === 127) {
@@ -129,7 +136,7 @@ let cached: Promise<Found> | undefined;
 
 /**
  * The test environment, or null when there is none (no engine answers, or none is provisioned).
- * Uses DOCKER_HOST / FW_TEST_REGISTRY / FW_TEST_BASE_IMAGE from process.env when set; else, only
+ * Uses DOCKER_HOST / FW_TEST_REGISTRY / FW_TEST_*_IMAGE from process.env when set; else, only
  * when scripts/test-env provisioned an environment before, its export lines (the state's env file,
  * or `scripts/test-env env` when that file's engine does not answer). Looked up once per process.
  */
