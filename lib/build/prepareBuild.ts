@@ -85,7 +85,11 @@ function lintOrThrow(name: string, text: string, buildArgs: Record<string, strin
 /** A digest placeholder for linting: our build always passes `from` as `repository@sha256:...`. */
 const LINT_DIGEST = `sha256:${"0".repeat(64)}`;
 
-export async function prepareRuntime(runtime: RuntimeSettings, root: string): Promise<PreparedBuild> {
+/**
+ * The runtime's build, read, linted and hashed. `local`: it runs on this machine's Docker engine
+ * (the local stack), so its pip step takes the machine's pip configuration through the relay.
+ */
+export async function prepareRuntime(runtime: RuntimeSettings, root: string, local = false): Promise<PreparedBuild> {
     let dockerfile: string;
     let dockerfileSource: string;
     let context: ContextSpec;
@@ -102,6 +106,7 @@ export async function prepareRuntime(runtime: RuntimeSettings, root: string): Pr
             aptPackages: runtime.aptPackages,
             hasRequirements: withPip,
             writableDirs: runtime.writableDirs,
+            pipRelay: local,
         });
         context = { kind: "files", files: withPip ? [{ src: runtime.requirements, dest: "requirements.txt" }] : [] };
     }
@@ -219,7 +224,7 @@ export async function prepareBuilds(
     s: Settings,
     root: string,
 ): Promise<{ runtime: PreparedBuild; application: PreparedBuild }> {
-    const runtime = await prepareRuntime(s.runtime, root);
+    const runtime = await prepareRuntime(s.runtime, root, s.mode === "local");
     const repository = s.mode === "team" ? s.triggers.repository : undefined;
     const application = await prepareApplication(
         s.application,

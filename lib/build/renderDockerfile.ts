@@ -3,6 +3,7 @@
  * document's rules (ARG from / FROM ${from}; one apt layer with update and install; one pip
  * layer without cache; world-writable dirs made under umask 000; COPY, WORKDIR, CMD).
  */
+import { PIP_RELAY_HOST, PIP_RELAY_INDEX } from "../pip/pipRelay";
 
 export interface RuntimeDockerfileArgs {
     /** Default of `ARG from` (the build always passes it too). */
@@ -11,6 +12,12 @@ export interface RuntimeDockerfileArgs {
     /** Whether requirements.txt lists anything (an empty one needs no pip, nor pip itself). */
     hasRequirements: boolean;
     writableDirs: string[];
+    /**
+     * The build runs on the Docker engine of the machine that runs the program (the local stack):
+     * pip reaches that machine's pip configuration through its relay (lib/pip/pipRelay.ts) when
+     * the build is given one. Cloud Build never is. @default false
+     */
+    pipRelay?: boolean;
 }
 
 export interface ApplicationDockerfileArgs {
@@ -53,7 +60,19 @@ export function renderRuntimeDockerfile(a: RuntimeDockerfileArgs): string {
             "",
         );
     }
-    if (a.hasRequirements) {
+    if (a.hasRequirements && a.pipRelay) {
+        lines.push(
+            "# all pips in one layer, without keeping downloads. When the machine that builds has a pip",
+            "# configuration (its index, certificates), it relays it under a name that resolves in its",
+            "# builds only; nothing of it stays in the image",
+            "COPY requirements.txt /tmp/requirements.txt",
+            `RUN if getent hosts ${PIP_RELAY_HOST} >/dev/null; then \\`,
+            `        export PIP_INDEX_URL=${PIP_RELAY_INDEX} PIP_TRUSTED_HOST=${PIP_RELAY_HOST}; \\`,
+            "    fi \\",
+            "    && pip install --no-cache-dir -r /tmp/requirements.txt",
+            "",
+        );
+    } else if (a.hasRequirements) {
         lines.push(
             "# all pips in one layer, without keeping downloads",
             "COPY requirements.txt /tmp/requirements.txt",

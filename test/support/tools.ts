@@ -45,6 +45,16 @@ export const TOOLS = {
         install:
             "https://cloud.google.com/sdk/docs/install (apt-get install google-cloud-cli from Google's apt repository)",
     },
+    pip: {
+        probe: ["python3", "-m", "pip", "--version"],
+        what: "pip (Python's package installer: the tests of this machine's pip configuration and the relay)",
+        install: "apt-get install python3-pip, or https://pip.pypa.io/en/stable/installation/",
+    },
+    openssl: {
+        probe: ["openssl", "version"],
+        what: "the openssl command (makes the certificates of the relay's test index)",
+        install: "apt-get install openssl, or brew install openssl",
+    },
     pulumi: {
         probe: ["pulumi", "version"],
         what: "the Pulumi CLI",

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { PIP_RELAY_HOST } from "../../../lib/pip/pipRelay";
 import { buildOf, patchSetting, planOf, ROOT } from "../../support/plan";
 
 /** A folder outside the project, referenced relative to the project root as settings are. */
@@ -67,5 +68,24 @@ describe("brought Dockerfiles", () => {
         await assert.rejects(planOf("team", patchSetting("team", "runtime", { dockerfile: `${rel}/Dockerfile` })), {
             message: `${rel}/Dockerfile: COPY source "missing.txt" does not exist in ${rel}`,
         });
+    });
+});
+
+describe("the rendered runtime's pip step", () => {
+    it("reaches for the building machine's pip relay in the local stack only: Cloud Build never has one", async () => {
+        const local = buildOf(await planOf("local"), "runtime").FW_DOCKERFILE;
+        assert.match(
+            local,
+            new RegExp(`^RUN if getent hosts ${PIP_RELAY_HOST.replace(/\./g, "\\.")} >/dev/null; then`, "m"),
+        );
+        for (const stack of ["team", "dev-example"]) {
+            const plan = await planOf(
+                stack,
+                stack === "dev-example" ? patchSetting(stack, "runtime", { experimental: true }) : {},
+            );
+            const cloud = buildOf(plan, "runtime").FW_DOCKERFILE;
+            assert.match(cloud, /^RUN pip install --no-cache-dir -r \/tmp\/requirements\.txt$/m, stack);
+            assert.doesNotMatch(cloud, /pip-relay/, stack);
+        }
     });
 });

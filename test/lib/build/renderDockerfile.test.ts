@@ -5,6 +5,7 @@ import {
     renderApplicationDockerfile,
     renderRuntimeDockerfile,
 } from "../../../lib/build/renderDockerfile";
+import { PIP_RELAY_HOST, PIP_RELAY_INDEX } from "../../../lib/pip/pipRelay";
 import { assertGolden } from "../../support/golden";
 
 describe("rendering", () => {
@@ -17,6 +18,33 @@ describe("rendering", () => {
         });
         assertGolden("runtime.Dockerfile", text);
         assert.deepEqual(lintDockerfile("runtime.Dockerfile", text, { from: "python:3.11-slim-bookworm" }), []);
+    });
+
+    it("lets pip of a local build take the building machine's pip configuration through its relay", () => {
+        const args = {
+            base: "python:3.11-slim-bookworm",
+            aptPackages: [],
+            hasRequirements: true,
+            writableDirs: [],
+        };
+        const local = renderRuntimeDockerfile({ ...args, pipRelay: true });
+        const pip = local.slice(local.indexOf("COPY requirements.txt"));
+        assert.equal(
+            pip,
+            [
+                "COPY requirements.txt /tmp/requirements.txt",
+                `RUN if getent hosts ${PIP_RELAY_HOST} >/dev/null; then \\`,
+                `        export PIP_INDEX_URL=${PIP_RELAY_INDEX} PIP_TRUSTED_HOST=${PIP_RELAY_HOST}; \\`,
+                "    fi \\",
+                "    && pip install --no-cache-dir -r /tmp/requirements.txt",
+                "",
+            ].join("\n"),
+        );
+        assert.deepEqual(lintDockerfile("runtime.Dockerfile", local, { from: args.base }), []);
+        // Cloud Build never has the relay: its Dockerfile does not mention it
+        assert.doesNotMatch(renderRuntimeDockerfile(args), /pip-relay|getent/);
+        assert.equal(renderRuntimeDockerfile({ ...args, pipRelay: false }), renderRuntimeDockerfile(args));
+        assert.doesNotMatch(renderRuntimeDockerfile({ ...args, hasRequirements: false, pipRelay: true }), /pip/);
     });
 
     it("leaves out apt, pip and writable dirs when there are none", () => {
