@@ -29,11 +29,15 @@ export function dockerOk(t: TestEnv, args: string[]): string {
     return r.stdout.trim();
 }
 
-/** Removes every local image of a repository (only that repository's; best effort). */
+/**
+ * Removes every tag of a repository (best effort): by tag, never by image id, so an image that
+ * another repository shares (others use the same engine) only loses this repository's tags.
+ */
 export function removeImages(t: TestEnv, repository: string): void {
-    const ids = docker(t, ["image", "ls", "-q", "--no-trunc", repository]).stdout.split("\n").filter(Boolean);
-    for (const id of new Set(ids)) {
-        docker(t, ["rmi", "-f", id]);
+    const tags = docker(t, ["image", "ls", "--format", "{{.Repository}}:{{.Tag}}", repository]).stdout;
+    const refs = [...new Set(tags.split("\n").filter((r) => r && !r.endsWith(":<none>")))];
+    if (refs.length > 0) {
+        docker(t, ["rmi", ...refs]);
     }
 }
 
