@@ -206,11 +206,10 @@ describe("npm run local on the real Pulumi engine (end to end)", function () {
             /npm run local: the last run \(pid \d+\) was killed; unlocking the stack and clearing the build it interrupted/,
         );
         assert.match(runCommand(), new RegExp(`^IMAGE_GIT_HASH=${commit}$`, "m"));
+        // and the run after it is clean: nothing to do, no interrupted operation left in the state
         const next = local("after the recovery");
         assert.deepEqual(stack.lastChanges(), { same: 5 });
         assert.doesNotMatch(`${next.stdout}${next.stderr}`, /pending operations/);
-        const preview = stack.pulumi(["preview", "--expect-no-changes"]);
-        assert.equal(preview.status, 0, tail(preview));
     });
 
     it("pulumi destroy completes and leaves the images, and says so", () => {
