@@ -145,7 +145,15 @@ function checkDeclared(file: string, declared: Set<string>, setting: string, arg
     }
 }
 
-export async function prepareRuntime(runtime: RuntimeSettings, repo: Repository): Promise<PreparedBuild> {
+/**
+ * The runtime's build, read, linted and hashed. `local`: it runs on this machine's Docker engine
+ * (the local stack), so its pip steps take the machine's pip configuration through the relay.
+ */
+export async function prepareRuntime(
+    runtime: RuntimeSettings,
+    repo: Repository,
+    local = false,
+): Promise<PreparedBuild> {
     const root = repo.projectRoot;
     const common = { timeoutSeconds: runtime.timeout, machineType: runtime.machineType, labels: {}, notes: [] };
     if (runtime.dockerfile !== undefined) {
@@ -187,6 +195,7 @@ export async function prepareRuntime(runtime: RuntimeSettings, repo: Repository)
               ? { layout: "file" }
               : { layout: "folder", main: reqs.main },
         writableDirs: runtime.writableDirs,
+        pipRelay: local,
     });
     const context: ContextSpec = {
         kind: "files",
@@ -455,7 +464,7 @@ export async function prepareBuilds(
     s: Settings,
     repo: Repository,
 ): Promise<{ runtime: PreparedBuild; application: PreparedBuild }> {
-    const runtime = await prepareRuntime(s.runtime, repo);
+    const runtime = await prepareRuntime(s.runtime, repo, s.mode === "local");
     checkCommandSize(runtime);
     const application = await prepareApplication(
         s.application,

@@ -2,7 +2,7 @@
  * The real tools as oracles for the ignore files: gcloud's own Python code (in one process, or
  * the `gcloud meta list-files-for-upload` command) and real Docker builds that list their context.
  *
- *     const g = await requireGcloudOrSkip(this);   // skips (or fails with FW_REQUIRE_GCLOUD=1)
+ *     const g = await requireGcloudOrSkip(this);   // pending (or fails with FW_REQUIRE_TOOLS=1)
  *     const answers = await gcloudSelection(g, dirs, "snapshot");
  *     const listed = await dockerSelection(t, dir);   // t from requireDockerOrSkip
  */
@@ -12,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Selection } from "./ignoreCases";
 import type { TestEnv } from "./testEnv";
+import { requireTool } from "./tools";
 
 export type { Selection };
 
@@ -45,29 +46,20 @@ function findGcloud(): Gcloud | null {
 }
 
 let cached: Gcloud | null | undefined;
-let skipLinePrinted = false;
 
 /**
- * For a `before` hook: gcloud, or without it one loud line (once) and a skip; a failure when
- * FW_REQUIRE_GCLOUD=1 (CI).
+ * For a `before` hook: gcloud, or (through `requireTool`) one loud line and a pending suite;
+ * a failure when FW_REQUIRE_TOOLS=1 (CI).
  */
 export function requireGcloudOrSkip(ctx: Mocha.Context): Gcloud {
+    requireTool(ctx, "gcloud");
     if (cached === undefined) {
         cached = findGcloud();
     }
-    if (cached) {
-        return cached;
+    if (!cached) {
+        throw new Error("gcloud answers, but its SDK's lib/googlecloudsdk was not found beside it");
     }
-    if (process.env.FW_REQUIRE_GCLOUD === "1") {
-        throw new Error("no gcloud for the ignore-file tests (FW_REQUIRE_GCLOUD=1): install google-cloud-cli");
-    }
-    if (!skipLinePrinted) {
-        skipLinePrinted = true;
-        process.stderr.write(
-            "SKIPPED gcloud differential tests: no gcloud (install google-cloud-cli, or set FW_REQUIRE_GCLOUD=1 to make this an error)\n",
-        );
-    }
-    ctx.skip();
+    return cached;
 }
 
 /** gcloud's selection of each directory, from its own code in one process (thousands a second). */

@@ -4,8 +4,8 @@
 //    test/golden/ignore-cases.json, which the unit tests replay (UPDATE_GOLDEN=1 re-records them).
 // 2. Random trees and ignore files from fixed seeds: our selection equals what `gcloud builds
 //    submit` uploads, and what `docker build` then takes of that upload.
-// Without gcloud (or Docker) these are skipped with one loud line; FW_REQUIRE_GCLOUD=1 and
-// FW_REQUIRE_DOCKER=1 (CI) make that a failure.
+// Without gcloud (or Docker) these are pending with one loud line; FW_REQUIRE_TOOLS=1 (CI)
+// makes that a failure.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
