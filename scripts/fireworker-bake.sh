@@ -43,7 +43,7 @@
 #   FW_SOURCE_IMAGE_FAMILY   (default debian-12)      FW_SOURCE_IMAGE_PROJECT (default debian-cloud)
 #   FW_MACHINE_TYPE          (default e2-standard-2)  FW_DISK_SIZE_GB (default 20)
 #   FW_NETWORK               (default default)        FW_SUBNETWORK (default none)
-#   FW_INTERNAL_IP_ONLY      true: no external IP (needs Cloud NAT / Private Google Access)
+#   FW_INTERNAL_IP_ONLY      true: no external IP (needs Cloud NAT: apt reaches Debian's mirrors)
 #                            (default false)
 #   FW_KEEP                  newest images of the family left active (default 2)
 #   FW_DELETE_BEYOND         this program's images ranked beyond it are deleted (default KEEP+3)

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { buildOf, byType, find, planOf } from "./support/plan";
+import { planStack } from "../lib/plan/offlinePlan";
+import { resolveStackFile, stackConfig } from "../lib/plan/stackFile";
+import { buildOf, byType, find, planOf, ROOT } from "./support/plan";
 
 const SHARED_TYPES = [
     "gcp:artifactregistry/repository:Repository",
@@ -50,6 +52,22 @@ describe("stacks (offline plan under mocks)", () => {
             /^us-central1-docker\.pkg\.dev\/example-lab-123456\/fireworker\/runtime@sha256:0{64}$/,
         );
         assert.equal(app.FW_GCP_PROJECT, "example-lab-123456");
+    });
+
+    it("a developer stack reads stack team of this project in its own Pulumi organization, unless teamStack says", async () => {
+        const { file } = resolveStackFile("dev-example", ROOT);
+        const config = stackConfig(file);
+        assert.equal(config["fireworker-images:teamStack"], undefined, "the example leaves the default");
+        const read = async (c: Record<string, string>, organization?: string) =>
+            find(await planStack("dev-example", c, { organization }), "pulumi:pulumi:StackReference", "team").inputs
+                .name;
+        // Pulumi Cloud: the user's organization; a self-managed backend reports "organization"
+        assert.equal(await read(config, "my-lab"), "my-lab/fireworker-images/team");
+        assert.equal(await read(config), "organization/fireworker-images/team");
+        assert.equal(
+            await read({ ...config, "fireworker-images:teamStack": "other-org/fireworker-images/lab-team" }, "my-lab"),
+            "other-org/fireworker-images/lab-team",
+        );
     });
 
     it("an experimental developer runtime is the developer's own and never the team's", async () => {

@@ -17,7 +17,7 @@ import { serviceAccountResource } from "../names";
 import { type BakeScripts, bakeImageName, recipeHash, runtimeLine } from "./imageName";
 
 /** Google's Cloud SDK image (gcloud + bash); the bake needs nothing else. */
-export const BAKE_STEP_IMAGE = "gcr.io/google.com/cloudsdktool/cloud-sdk:slim";
+export const BAKE_STEP_IMAGE = "gcr.io/google.com/cloudsdktool/google-cloud-cli:slim";
 /** Images of this program ranked beyond keep + this are deleted, not only deprecated. */
 export const DELETE_BEYOND_KEEP = 3;
 /** Deprecation sets a delete date this many days ahead; the next bake past it deletes. */
@@ -39,7 +39,10 @@ export interface BakeOptions {
     network: string;
     /** Builder VM subnetwork. @default unset */
     subnetwork?: string;
-    /** No external IP (needs Cloud NAT for apt). @default false */
+    /**
+     * No external IP. Needs Cloud NAT: the builder installs Docker with apt from Debian's
+     * mirrors, which Private Google Access does not reach. @default false
+     */
     internalIpOnly: boolean;
     /** Images kept in the family; older ones are deprecated, then deleted. @default 2 */
     keep: number;

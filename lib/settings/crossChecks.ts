@@ -3,8 +3,10 @@
  * would do nothing there, so they are refused), and settings that must agree with each other.
  * Each problem is one line. Pure.
  */
+
 import { IMAGE_HASH_LENGTH, MAX_FAMILY_LENGTH, MIN_DISK_SIZE_GB } from "../bake/imageName";
 import { show } from "../errors";
+import { literalBranch } from "../triggers/triggerBuild";
 import { NAMESPACE, type ParsedSettings } from "./schema";
 import type { GcpSettings, StackKind } from "./types";
 
@@ -74,6 +76,11 @@ export function crossCheckLines(s: ParsedSettings, gcp: GcpSettings | undefined,
             new RegExp(s.triggers.branch);
         } catch {
             lines.push(`${NAMESPACE}:triggers.branch: ${show(s.triggers.branch)} is not a valid regular expression`);
+        }
+        if (s.triggers.nightlySchedule !== undefined && literalBranch(s.triggers.branch) === undefined) {
+            lines.push(
+                `${NAMESPACE}:triggers.branch: ${show(s.triggers.branch)} matches more than one branch; the nightly build (triggers.nightlySchedule) builds the head of one branch, so use a literal one such as ^main$`,
+            );
         }
     }
     if (

@@ -21,7 +21,6 @@ import {
 } from "../patterns";
 import {
     APPLICATION_DEFAULTS,
-    DEFAULT_TEAM_STACK,
     FIREWORKER_DEFAULTS,
     REGISTRY_DEFAULTS,
     RUNTIME_DEFAULTS,
@@ -248,7 +247,7 @@ export function makeSchema(ctx: PathContext) {
                 .default(FIREWORKER_DEFAULTS.machineType),
             network: z.string().default(FIREWORKER_DEFAULTS.network),
             subnetwork: z.string().optional(),
-            /** Builder VM gets no external IP (needs Cloud NAT or Private Google Access). */
+            /** Builder VM gets no external IP (needs Cloud NAT: apt reaches Debian's mirrors, Private Google Access does not). */
             internalIpOnly: z.boolean().default(FIREWORKER_DEFAULTS.internalIpOnly),
             keep: z
                 .number()
@@ -274,8 +273,8 @@ export function makeSchema(ctx: PathContext) {
         developer: imageName("developer id").optional(),
         teamStack: z
             .string()
-            .regex(/^[A-Za-z0-9_.\-/]+$/, { error: `is not a stack name such as ${DEFAULT_TEAM_STACK}` })
-            .default(DEFAULT_TEAM_STACK),
+            .regex(/^[A-Za-z0-9_.\-/]+$/, { error: "is not a stack name such as my-org/fireworker-images/team" })
+            .optional(),
         registry,
         runtime,
         application,

@@ -226,6 +226,14 @@ describe("settings", () => {
             `${NS}:triggers.branch: "^(main" is not a valid regular expression`,
         ],
         [
+            "a nightly schedule with a branch pattern (the nightly builds one branch's head)",
+            {
+                ...team,
+                [`${NS}:triggers`]: json({ repository: "a/b", branch: "^(main|dev)$", nightlySchedule: "0 3 * * *" }),
+            },
+            `${NS}:triggers.branch: "^(main|dev)$" matches more than one branch; the nightly build (triggers.nightlySchedule) builds the head of one branch, so use a literal one such as ^main$`,
+        ],
+        [
             "more than 10 cleanup policies",
             {
                 ...team,
