@@ -45,6 +45,12 @@
 #   FW_SYSTEM_CLEANUP      1: on success run `apt-get clean` and vacuum the journal; 0: leave the
 #                          machine alone (tests set 0) (default 1)
 #   FW_PULL_TIMEOUT        seconds allowed for each `docker pull` (default 3600)
+#   FW_PULL_RETRY_SECONDS  a pull denied by the registry (the VM account's pull grant may still be
+#                          propagating on a fresh project) is retried this long (default 420)
+#
+# On success the disk is also made ready to be copied into every worker: $FW_CONFIG_ROOT/etc/
+# machine-id is emptied (systemd makes a new one at each worker's first boot) and
+# /var/lib/dbus/machine-id removed, so no two workers share a machine id.
 set -euo pipefail
 set -o errtrace
 
@@ -58,6 +64,7 @@ config_root="${config_root%/}" # "" stands for /
 prune_other="${FW_PRUNE_OTHER_IMAGES:-1}"
 system_cleanup="${FW_SYSTEM_CLEANUP:-1}"
 pull_timeout="${FW_PULL_TIMEOUT:-3600}"
+pull_retry="${FW_PULL_RETRY_SECONDS:-420}"
 
 # Small, bounded curl settings: a dead endpoint fails in a few seconds. The metadata server is
 # never reached through a proxy.
@@ -115,6 +122,14 @@ rollback() {
     done
 }
 
+# Every worker boots a copy of this disk: an empty machine-id makes systemd give each its own.
+reset_machine_id() {
+    if [ -f "$config_root/etc/machine-id" ]; then
+        : >"$config_root/etc/machine-id" || log "could not empty $config_root/etc/machine-id"
+    fi
+    rm -f -- "$config_root/var/lib/dbus/machine-id" || log "could not remove $config_root/var/lib/dbus/machine-id"
+}
+
 clean_system() {
     if command -v apt-get >/dev/null 2>&1; then
         apt-get clean || log "apt-get clean failed (ignored)"
@@ -141,6 +156,7 @@ finish() {
         if [ "$system_cleanup" = 1 ]; then
             clean_system
         fi
+        reset_machine_id
     else
         line="FIREWORKER-PRELOAD: failed: $reason"
         # The reason goes first: whoever polls the status finds it already there.
@@ -324,9 +340,21 @@ preload_image() {
     pre_id="$(docker image inspect --format '{{.Id}}' "$pinned" 2>/dev/null)" || pre_id=""
 
     log "pulling $pinned"
-    if ! timeout "$pull_timeout" docker pull -q "$pinned" >&2; then
+    local out deadline
+    deadline=$(($(date -u +%s) + pull_retry))
+    while ! out="$(timeout "$pull_timeout" docker pull -q "$pinned" 2>&1)"; do
+        printf '%s\n' "$out" >&2
+        case "$out" in
+        *denied* | *403* | *unauthorized* | *PERMISSION_DENIED*)
+            if [ "$(date -u +%s)" -lt "$deadline" ]; then
+                log "pull of $pinned denied; the pull grant may still be propagating, retrying"
+                sleep 10
+                continue
+            fi
+            ;;
+        esac
         fail "pull failed: $pinned"
-    fi
+    done
     id="$(docker image inspect --format '{{.Id}}' "$pinned")" || fail "pull failed: $pinned not in the engine"
     if [ -z "$pre_id" ]; then
         pulled_ids+=("$id")
@@ -406,6 +434,7 @@ main() {
     *[!01]*) fail "bad setting: FW_DOCKER_INSTALL, FW_PRUNE_OTHER_IMAGES and FW_SYSTEM_CLEANUP take 0 or 1" ;;
     esac
     [[ "$pull_timeout" =~ ^[1-9][0-9]*$ ]] || fail "bad setting: FW_PULL_TIMEOUT=$pull_timeout (seconds)"
+    [[ "$pull_retry" =~ ^[0-9]+$ ]] || fail "bad setting: FW_PULL_RETRY_SECONDS=$pull_retry (seconds)"
     [[ "$metadata_url" =~ ^https?://[A-Za-z0-9._:/-]+$ ]] || fail "bad setting: FW_METADATA_URL=$metadata_url"
 
     log "starting: metadata $metadata_url, config root ${config_root:-/}"

@@ -158,6 +158,8 @@ export function unescapeDollars(text: string): string {
 
 /** The runtime Pulumi knows; the trigger overrides it from the push message. */
 export const RUNTIME_SUBSTITUTIONS = { reference: "_RUNTIME_REF", tag: "_RUNTIME_TAG" } as const;
+/** The push message's action: empty in Pulumi's own bake, set by the re-bake trigger. */
+export const TRIGGER_ACTION = "_ACTION";
 
 export function renderBake(inputs: BakeInputs, scripts: BakeScripts): Bake {
     const o = inputs.options;
@@ -193,6 +195,8 @@ export function renderBake(inputs: BakeInputs, scripts: BakeScripts): Bake {
         `FW_RUNTIME_REF=\${${RUNTIME_SUBSTITUTIONS.reference}}`,
         `FW_RUNTIME_TAG=\${${RUNTIME_SUBSTITUTIONS.tag}}`,
         "FW_BUILD_ID=$BUILD_ID",
+        // set only by the re-bake trigger: a runtime failing the check is then ignored, not an error
+        `FW_TRIGGER_ACTION=\${${TRIGGER_ACTION}}`,
         ...literal.map(([k, v]) => `${k}=${escapeDollars(v)}`),
     ];
     const config: BakeConfig = {
@@ -209,9 +213,9 @@ export function renderBake(inputs: BakeInputs, scripts: BakeScripts): Bake {
         substitutions: {
             [RUNTIME_SUBSTITUTIONS.reference]: inputs.runtimeReference,
             [RUNTIME_SUBSTITUTIONS.tag]: inputs.runtimeTaggedReference,
+            [TRIGGER_ACTION]: "",
         },
         timeout: `${t.buildTimeout}s`,
-        // ALLOW_LOOSE: the trigger passes _ACTION, which the build does not use
         options: { logging: "CLOUD_LOGGING_ONLY", substitutionOption: "ALLOW_LOOSE" },
         tags: ["fireworker-bake", inputs.family],
         ...(inputs.bakerServiceAccount
@@ -248,9 +252,9 @@ export function triggerBuildOf(config: BakeConfig) {
  */
 export function rebakeTrigger(runtimeImage: string): { filter: string; substitutions: Record<string, string> } {
     return {
-        filter: `_ACTION == "INSERT" && ${RUNTIME_SUBSTITUTIONS.tag}.startsWith(${JSON.stringify(`${runtimeImage}:`)})`,
+        filter: `${TRIGGER_ACTION} == "INSERT" && ${RUNTIME_SUBSTITUTIONS.tag}.startsWith(${JSON.stringify(`${runtimeImage}:`)})`,
         substitutions: {
-            _ACTION: "$(body.message.data.action)",
+            [TRIGGER_ACTION]: "$(body.message.data.action)",
             [RUNTIME_SUBSTITUTIONS.reference]: "$(body.message.data.digest)",
             [RUNTIME_SUBSTITUTIONS.tag]: "$(body.message.data.tag)",
         },

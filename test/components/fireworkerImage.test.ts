@@ -49,10 +49,12 @@ describe("FireworkerImage (team plan)", () => {
 
     it("takes the runtime from substitutions whose defaults are the runtime Pulumi knows", () => {
         assert.deepEqual(config.substitutions, {
+            _ACTION: "",
             _RUNTIME_REF: plan.outputs.runtimeReference,
             _RUNTIME_TAG: plan.outputs.runtimeTaggedReference,
         });
         const env = config.steps[0].env;
+        assert.ok(env.includes("FW_TRIGGER_ACTION=${_ACTION}"));
         assert.ok(env.includes("FW_RUNTIME_REF=${_RUNTIME_REF}"));
         assert.ok(env.includes("FW_RUNTIME_TAG=${_RUNTIME_TAG}"));
         assert.ok(env.includes("FW_BUILD_ID=$BUILD_ID"));

@@ -323,11 +323,23 @@ describe("fireworker-preload.sh (integration: Docker engine, registry, metadata 
             },
             { FW_WORKER_USERS: undefined }, // unset: the attribute applies
             // The home must exist under FW_CONFIG_ROOT: the script never creates home directories.
-            (root) => daemonHome && mkdirSync(path.join(root, daemonHome), { recursive: true }),
+            (root) => {
+                if (daemonHome) mkdirSync(path.join(root, daemonHome), { recursive: true });
+                // the builder's own machine id, which every worker would otherwise share
+                mkdirSync(path.join(root, "etc"), { recursive: true });
+                writeFileSync(path.join(root, "etc", "machine-id"), "0123456789abcdef0123456789abcdef\n");
+                mkdirSync(path.join(root, "var", "lib", "dbus"), { recursive: true });
+                writeFileSync(
+                    path.join(root, "var", "lib", "dbus", "machine-id"),
+                    "0123456789abcdef0123456789abcdef\n",
+                );
+            },
         );
         assert.equal(r.code, 0, output(r));
         assert.equal(stub.guest.status, "ok");
         assert.equal(stub.guest.reason, undefined);
+        assert.equal(readFileSync(path.join(r.root, "etc", "machine-id"), "utf8"), "", "machine-id emptied");
+        assert.ok(!existsSync(path.join(r.root, "var", "lib", "dbus", "machine-id")));
         assert.match(r.stdout, /^FIREWORKER-PRELOAD: ok$/m);
         assert.equal(readFileSync(r.serial, "utf8"), "FIREWORKER-PRELOAD: ok\n");
         assert.ok(existsSync(r.poweroff), "power-off command did not run");

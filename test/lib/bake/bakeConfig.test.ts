@@ -71,6 +71,8 @@ describe("the bake's Cloud Build config (lib/bake/bakeConfig.ts)", () => {
         assert.equal(env.FW_RECIPE, bake.recipe);
         assert.equal(Buffer.from(env.FW_PRELOAD_B64, "base64").toString("utf8"), scripts.preload);
         assert.deepEqual(bake.config.substitutions, {
+            // empty in Pulumi's own bake; the re-bake trigger sets it from the push message
+            _ACTION: "",
             _RUNTIME_REF: inputs.runtimeReference,
             _RUNTIME_TAG: inputs.runtimeTaggedReference,
         });
