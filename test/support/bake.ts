@@ -57,6 +57,10 @@ not_found() {
 }
 case "$1 $2" in
 "builds submit")
+    if [ "$(count submit)" -lt "$((FAKE_DENY_SUBMIT + 0))" ]; then
+        echo "ERROR: (gcloud.builds.submit) PERMISSION_DENIED: caller does not have permission to act as service account" >&2
+        exit 1
+    fi
     for a in "$@"; do
         case "$a" in --config=*) cp "$(printf '%s' "$a" | cut -d= -f2-)" "$state/submitted.yaml" ;; esac
     done
