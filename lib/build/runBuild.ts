@@ -224,15 +224,14 @@ async function cloudPublish(spec: BuildSpec, entries: ContextEntry[], opts: RunO
             continue;
         }
         // of builds submitted at once, the oldest goes on; the others cancel themselves and wait for
-        // it (or adopt its image, when it ended meanwhile)
-        const done = await describeTag(spec, opts);
-        if (done) {
+        // it (or adopt its image, when it ended meanwhile). A build of ours that ended already is followed.
+        const now = await ongoingBuilds(buildTag, where, opts);
+        const mine = now.find((b) => b.id === id);
+        if (mine && (await describeTag(spec, opts))) {
             note(opts, `${ref} was pushed by another builder meanwhile; cancelling ${id}`);
             await run("gcloud", ["builds", "cancel", id, ...where], { ...opts, log: SILENT }).catch(() => undefined);
             continue;
         }
-        const now = await ongoingBuilds(buildTag, where, opts);
-        const mine = now.find((b) => b.id === id);
         const older = mine && now.find((b) => b.id !== id && olderThan(b, mine));
         if (older) {
             note(opts, `Cloud Build ${older.id} started ${ref} first; cancelling ${id} and waiting for it`);

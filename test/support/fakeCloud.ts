@@ -74,7 +74,9 @@ function fail(msg, code) { process.stderr.write("ERROR: " + msg + "\n"); process
 const cmd = pos.slice(0, 2).join(" ");
 const view = (b) => ({ id: b.id, status: b.status, createTime: b.createTime, tags: b.tags, results: b.results, failureInfo: b.failureInfo });
 if (cmd === "builds submit") {
-    if (Date.now() < Number(process.env.FAKE_DENY_UNTIL_MS || 0)) {
+    // the first FAKE_DENY_SUBMITS submissions are denied (grants still propagating)
+    const denied = locked((state) => (state.denied = (state.denied || 0) + 1) <= Number(process.env.FAKE_DENY_SUBMITS || 0));
+    if (denied) {
         fail("(gcloud.builds.submit) PERMISSION_DENIED: The caller does not have permission");
     }
     const config = yaml.parse(fs.readFileSync(flags.config, "utf8"));
@@ -102,7 +104,8 @@ if (cmd === "builds describe" || cmd === "builds log" || cmd === "builds cancel"
         sleep(Math.max(0, due - Date.now()));
         const n = Number(process.env.FAKE_LOG_BYTES || 200);
         const line = "Step #0 - build: " + "x".repeat(60) + "\n";
-        process.stdout.write(line.repeat(Math.ceil(n / line.length)));
+        // synchronously: process.exit would cut an asynchronous pipe write short
+        fs.writeSync(1, line.repeat(Math.ceil(n / line.length)));
     }
     const b = locked((state) => {
         settle(state);

