@@ -104,6 +104,16 @@ describe("stacks (offline plan under mocks)", () => {
         assert.equal(app.FW_PUSH, "true");
     });
 
+    it("no command gets its previous output back in its environment (E2BIG on update): every stack", async () => {
+        for (const stack of ["team", "dev-example", "local"]) {
+            const commands = byType(await planOf(stack), "command:local:Command");
+            assert.ok(commands.length > 0, stack);
+            for (const c of commands) {
+                assert.equal(c.inputs.addPreviousOutputInEnv, false, `${stack}: ${c.name}`);
+            }
+        }
+    });
+
     it("invalid settings declare nothing", async () => {
         await assert.rejects(
             planOf("team", { "fireworker-images:runtime": JSON.stringify({ base: "python:3.11-alpine" }) }),
