@@ -115,6 +115,39 @@ describe("pipeline accounts (team plan): identities and their grants", () => {
         assert.ok(!JSON.stringify(plan.resources).includes("roles/cloudbuild."));
     });
 
+    it("through every grant they hold or can act as, developers cannot write the team repository or publish to gcr", () => {
+        const developers = ["user:ann@example.org", "group:lab-developers@example.org"];
+        const all = grants(plan).map((g) => g.split(" ") as [string, string, string]);
+        // the accounts developers can run as (actAs), and what those can act as in turn
+        const reach = new Set(developers);
+        for (let grew = true; grew; ) {
+            grew = false;
+            for (const [member, role, on] of all) {
+                const sa = `serviceAccount:${on.slice(3)}`;
+                if (reach.has(member) && role === "roles/iam.serviceAccountUser" && !reach.has(sa)) {
+                    reach.add(sa);
+                    grew = true;
+                }
+            }
+        }
+        assert.deepEqual(
+            [...reach].sort(),
+            [...developers, "serviceAccount:fw-dev-build@example-lab-123456.iam.gserviceaccount.com"].sort(),
+        );
+        const custom = new Map(CUSTOM_ROLES.map((r) => [`projects/example-lab-123456/roles/${r.roleId}`, r]));
+        for (const [member, role, on] of all.filter(([m]) => reach.has(m))) {
+            const g = `${member} ${role} ${on}`;
+            if (on === "repo:fireworker") assert.equal(role, "roles/artifactregistry.reader", g);
+            assert.ok(!role.startsWith("roles/pubsub."), g);
+            if (on.startsWith("project:")) {
+                // project-wide: only writing logs, or a custom role without registry or Pub/Sub permissions
+                const perms = custom.get(role)?.permissions;
+                assert.ok(role === "roles/logging.logWriter" || perms, g);
+                for (const p of perms ?? []) assert.ok(!/^(artifactregistry|pubsub|iam)\./.test(p), `${g}: ${p}`);
+            }
+        }
+    });
+
     it("builds wait for the build account's grants and the APIs they call", () => {
         for (const name of ["runtime-build", "application-build"]) {
             const cmd = plan.resources.find((r) => r.type === "command:local:Command" && r.name === name)!;
