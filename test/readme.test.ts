@@ -115,6 +115,17 @@ describe("README", () => {
         assert.deepEqual([...listed].sort(), projectRoles);
     });
 
+    it("docs/pull-requests.md lets the deploy account read the build and bake logs it follows, and enable the APIs", () => {
+        const doc = fs.readFileSync(path.join(ROOT, "docs", "pull-requests.md"), "utf8");
+        const loop = doc.split('DEPLOY="fw-deploy@')[1].split("; do")[0];
+        const roles = [...loop.matchAll(/roles\/[\w.]+/g)].map((m) => m[0]);
+        // CLOUD_LOGGING_ONLY builds stream their log from Cloud Logging
+        assert.ok(roles.includes("roles/logging.viewer"), roles.join(" "));
+        assert.ok(roles.includes("roles/serviceusage.serviceUsageAdmin"), roles.join(" "));
+        assert.ok(roles.includes("roles/iam.roleAdmin"), roles.join(" "));
+        assert.ok(!roles.some((r) => ["roles/owner", "roles/editor"].includes(r)), roles.join(" "));
+    });
+
     it("Pulumi.yaml declares the project, the stack folder and a schema for the simple keys", () => {
         const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
         assert.equal(project.name, "fireworker-images");
