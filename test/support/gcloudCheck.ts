@@ -5,9 +5,11 @@
  * test/support/bake.ts for the bake and its script, in every scenario the tests use), and
  * collects each gcloud argv exactly. It adds the commands the README and docs/pull-requests.md
  * tell people to run, and every rendered Cloud Build config (image builds, the bake, the trigger
- * builds). Each then goes through the real gcloud with an empty CLOUDSDK_CONFIG: a valid one
- * fails only with "You do not currently have an active account selected"; an unknown flag, a
- * bad value or an unknown config field fails with gcloud's own message.
+ * builds). The preload (scripts/fireworker-preload.sh) runs no gcloud: it logs in with
+ * `docker login` and the metadata server's token. Each then goes through the real gcloud with an
+ * empty CLOUDSDK_CONFIG: a valid one fails only with "You do not currently have an active
+ * account selected"; an unknown flag, a bad value or an unknown config field fails with
+ * gcloud's own message.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -285,7 +287,13 @@ function expand(text: string): string {
 /** Every item of every example stack and document. */
 export async function collectAll(work: string): Promise<GcloudItem[]> {
     const items: GcloudItem[] = [];
-    for (const stack of ["team", "dev-example", "local"]) {
+    // every example stack of stacks/, so a new one is checked too
+    const stacks = fs
+        .readdirSync(path.join(ROOT, "stacks"))
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+    for (const stack of stacks) {
         items.push(...(await collectStack(stack, work)));
     }
     for (const doc of ["README.md", path.join("docs", "pull-requests.md")]) {
