@@ -71,7 +71,15 @@ case "$1 $2" in
     if [ -n "$FAKE_BUILD_STATUS" ]; then echo "$FAKE_BUILD_STATUS"; else echo SUCCESS; fi
     exit 0
     ;;
-"builds log") echo "Step #0 - bake: fireworker-bake: FAILED: preload failed"; exit 0 ;;
+"builds log")
+    # FAKE_LOG_LINES long lines first (a bake's log can be megabytes)
+    if [ -n "$FAKE_LOG_LINES" ]; then
+        line="Step #0 - bake: $(printf '%0400d' 0)"
+        for _ in $(seq "$FAKE_LOG_LINES"); do printf '%s\n' "$line"; done
+    fi
+    echo "Step #0 - bake: fireworker-bake: FAILED: preload failed"
+    exit 0
+    ;;
 "artifacts docker")
     # what the registry says the runtime's tag names (default: the digest given)
     if [ -n "$FAKE_TAG_DIGEST" ]; then echo "$FAKE_TAG_DIGEST"; else printf '%s\n' "$FW_RUNTIME_REF" | sed 's/.*@//'; fi
