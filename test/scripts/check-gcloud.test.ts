@@ -21,6 +21,16 @@ import { ROOT } from "../support/plan";
 describe("npm run check-gcloud without gcloud", function () {
     this.timeout(60_000);
 
+    it("is required in CI: .ci/run exports FW_REQUIRE_GCLOUD=1 before npm test, which runs it", () => {
+        const ci = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
+        const exported = ci.search(/^export .*\bFW_REQUIRE_GCLOUD=1\b/m);
+        assert.ok(exported >= 0, "FW_REQUIRE_GCLOUD=1 is not exported");
+        assert.ok(ci.indexOf("\nnpm test", exported) > exported, "npm test does not come after it");
+        // npm test's mocha glob takes this file
+        const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+        assert.match(pkg.scripts.test, /mocha "test\/\*\*\/\*\.test\.ts"/);
+    });
+
     it("is pending with one loud line, and fails with FW_REQUIRE_GCLOUD=1", () => {
         // a PATH with sh and node only: no gcloud
         const bin = fs.mkdtempSync(path.join(os.tmpdir(), "fw-no-gcloud-"));
