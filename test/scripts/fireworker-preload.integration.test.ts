@@ -124,6 +124,56 @@ async function startMetadataStub(): Promise<MetadataStub> {
 
 // ------------------------------------------------------------------------------ helpers ----
 
+/**
+ * A loopback proxy to the test registry that denies the first `denials` manifest reads with
+ * Artifact Registry's 403 (a pull grant still propagating), then forwards everything.
+ */
+async function denyingRegistry(
+    upstream: string,
+    denials: number,
+): Promise<{ host: string; denied: () => number; close(): Promise<void> }> {
+    const [upHost, upPort] = upstream.split(":");
+    let denied = 0;
+    const server = http.createServer((req, res) => {
+        if (req.method === "GET" && /^\/v2\/.+\/manifests\//.test(req.url ?? "") && denied < denials) {
+            denied++;
+            req.resume();
+            res.writeHead(403, { "Content-Type": "application/json" }).end(
+                JSON.stringify({
+                    errors: [
+                        {
+                            code: "DENIED",
+                            message:
+                                'Permission "artifactregistry.repositories.downloadArtifacts" denied on resource (or it may not exist)',
+                        },
+                    ],
+                }),
+            );
+            return;
+        }
+        const up = http.request(
+            { host: upHost, port: Number(upPort), method: req.method, path: req.url, headers: req.headers },
+            (r) => {
+                res.writeHead(r.statusCode ?? 502, r.headers);
+                r.pipe(res);
+            },
+        );
+        up.on("error", () => res.writeHead(502).end());
+        req.pipe(up);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    return {
+        host: `127.0.0.1:${port}`,
+        denied: () => denied,
+        close: () =>
+            new Promise<void>((r) => {
+                server.closeAllConnections();
+                server.close(() => r());
+            }),
+    };
+}
+
 interface RunResult {
     code: number | null;
     stdout: string;
@@ -507,6 +557,37 @@ describe("fireworker-preload.sh (integration: Docker engine, registry, metadata 
         assert.deepEqual(readdirSync(r.tmp), []);
         assert.deepEqual(readdirSync(r.secrets), []);
         assert.ok(r.ms < 30_000, `took ${r.ms} ms`);
+    });
+
+    it("retries a pull the registry denies while the pull grant propagates, for FW_PULL_RETRY_SECONDS only", async () => {
+        const { c } = images;
+        const proxy = await denyingRegistry(t.registry, 1);
+        try {
+            const line = c.line.replace(t.registry, proxy.host);
+            const attributes = { "fw-registry-host": proxy.host, "fw-images": `${line}\n` };
+            const r = await preload("pull-denied-then-granted", attributes, { FW_PULL_RETRY_SECONDS: "60" });
+            assert.equal(r.code, 0, output(r));
+            assert.equal(proxy.denied(), 1);
+            assert.match(r.stderr, /denied; the pull grant may still be propagating, retrying/);
+            assert.equal(stub.guest.status, "ok");
+            // the proxy's names of the image go again (untagging its only tag deletes it)
+            docker(t, ["rmi", c.tagged.replace(t.registry, proxy.host)]);
+
+            const again = await denyingRegistry(t.registry, 1000);
+            try {
+                const denied = await preload(
+                    "pull-denied",
+                    { "fw-registry-host": again.host, "fw-images": `${c.line.replace(t.registry, again.host)}\n` },
+                    { FW_PULL_RETRY_SECONDS: "0" },
+                );
+                assertFailed(denied, /^pull failed: /);
+                assert.equal(again.denied(), 1, "retried without a retry budget");
+            } finally {
+                await again.close();
+            }
+        } finally {
+            await proxy.close();
+        }
     });
 
     it("keeps the login token only on a tmpfs: refuses a FW_SECRET_DIR on disk before asking for a token", async () => {
