@@ -66,6 +66,7 @@ describe("scripts/build-image.ts (the image build commands)", function () {
         const logFile = path.join(ROOT, ".fireworker", "logs", `build-state-size-${tag}.log`);
         assert.match(r.stderr, /the rest of this log is in .*build-state-size-fffffffffffff0123456\.log/);
         assert.ok(fs.statSync(logFile).size > 2 * 1024 * 1024);
+        fs.rmSync(logFile, { force: true });
     });
 
     it("refuses a missing or malformed key with one line, before running anything", () => {
