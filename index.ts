@@ -10,11 +10,14 @@ import { FireworkerImage } from "./components/fireworkerImage";
 import type { CloudBuilder } from "./components/imageBuild";
 import { ImageRegistry } from "./components/imageRegistry";
 import { PipelineAccounts } from "./components/pipelineAccounts";
+import { ProjectApis } from "./components/projectApis";
 import { RuntimeImage } from "./components/runtimeImage";
 import { type PreparedBuild, prepareBuilds } from "./lib/build/prepareBuild";
 import { SettingsError } from "./lib/errors";
 import { developerImage, localImage, nightlyImage, teamImage } from "./lib/names";
+import { apisFor } from "./lib/project/apis";
 import { findRepository } from "./lib/repository";
+import { defaultTeamStack } from "./lib/settings/defaults";
 import { loadSettings } from "./lib/settings/loadSettings";
 import type { DeveloperSettings, LocalSettings, Settings, TeamSettings } from "./lib/settings/types";
 import type { TeamOutputs } from "./lib/teamOutputs";
@@ -65,20 +68,36 @@ interface Builds {
 /** Everything shared: registry, identities, team images, triggers and the Fireworker disk image. */
 function teamStack(s: TeamSettings, b: Builds): Record<string, unknown> {
     const { project, region } = s.gcp;
+    const nightlySchedule = s.triggers.repository ? s.triggers.nightlySchedule : undefined;
+    const apis = new ProjectApis("apis", {
+        project,
+        apis: apisFor({
+            fireworker: s.fireworker !== undefined,
+            triggers: s.triggers.repository !== undefined,
+            nightly: nightlySchedule !== undefined,
+        }),
+    });
     const registry = new ImageRegistry("registry", {
         project,
         location: s.registry.location,
         teamRepositoryId: s.registry.teamRepository,
         developerRepositoryId: s.registry.developerRepository,
         cleanupPolicies: s.registry.cleanupPolicies,
+        dependsOn: apis.need("artifactregistry.googleapis.com"),
     });
-    const nightlySchedule = s.triggers.repository ? s.triggers.nightlySchedule : undefined;
     const accounts = new PipelineAccounts("accounts", {
         project,
         region,
         registry,
         developers: s.registry.developers,
         nightly: nightlySchedule !== undefined,
+        bake: s.fireworker ? { zones: [s.fireworker.zone] } : undefined,
+        dependsOn: apis.need(
+            "iam.googleapis.com",
+            "cloudresourcemanager.googleapis.com",
+            "storage.googleapis.com",
+            "artifactregistry.googleapis.com",
+        ),
     });
     const builder: CloudBuilder = {
         kind: "cloudbuild",
@@ -86,6 +105,7 @@ function teamStack(s: TeamSettings, b: Builds): Record<string, unknown> {
         region: s.cloudBuild.region,
         serviceAccountEmail: accounts.build.email,
         sourceBucket: accounts.sourceBucket.name,
+        dependsOn: [...apis.need("cloudbuild.googleapis.com", "logging.googleapis.com"), ...accounts.buildGrants],
     };
     const runtimeImage = teamImage(registry.teamPath, s.runtime.name);
     const runtime = new RuntimeImage("runtime", {
@@ -117,18 +137,27 @@ function teamStack(s: TeamSettings, b: Builds): Record<string, unknown> {
             application: b.application,
             runtimeReference: runtime.reference,
             serviceAccountEmail: accounts.build.email,
+            dependsOn: [
+                ...apis.need("cloudbuild.googleapis.com", "secretmanager.googleapis.com"),
+                ...accounts.buildGrants,
+            ],
             nightly:
                 nightlySchedule !== undefined && accounts.nightly
                     ? {
                           schedule: nightlySchedule,
                           image: nightlyImage(registry.developerPath, s.application.name),
                           schedulerServiceAccountEmail: accounts.nightly.email,
+                          dependsOn: [...apis.need("cloudscheduler.googleapis.com"), ...accounts.nightlyGrants],
                       }
                     : undefined,
         });
     }
     // Artifact Registry publishes pushes to `gcr`; protected and kept (an existing one: pulumi import)
-    const gcrTopic = new pubsub.Topic("gcr", { project, name: "gcr" }, { protect: true, retainOnDelete: true });
+    const gcrTopic = new pubsub.Topic(
+        "gcr",
+        { project, name: "gcr" },
+        { protect: true, retainOnDelete: true, dependsOn: apis.need("pubsub.googleapis.com") },
+    );
     const fireworker = s.fireworker
         ? new FireworkerImage("fireworker", {
               project,
@@ -140,7 +169,10 @@ function teamStack(s: TeamSettings, b: Builds): Record<string, unknown> {
               workerServiceAccountEmail: accounts.fireworker.email,
               bakerServiceAccountEmail: accounts.baker.email,
               rebake: { topic: pulumi.interpolate`projects/${project}/topics/${gcrTopic.name}`, runtimeImage },
-              bakeAfter: [accounts],
+              bakeAfter: [
+                  ...apis.need("cloudbuild.googleapis.com", "compute.googleapis.com", "logging.googleapis.com"),
+                  ...accounts.bakeGrants,
+              ],
           })
         : undefined;
     const outputs: TeamOutputs = {
@@ -162,7 +194,9 @@ function teamStack(s: TeamSettings, b: Builds): Record<string, unknown> {
 
 /** Only the developer's own `<id>-*` images; shared things come from the team stack. */
 function developerStack(s: DeveloperSettings, b: Builds): Record<string, unknown> {
-    const team = new pulumi.StackReference("team", { name: s.teamStack });
+    const team = new pulumi.StackReference("team", {
+        name: s.teamStack ?? defaultTeamStack(pulumi.getOrganization(), pulumi.getProject()),
+    });
     const out = (k: keyof TeamOutputs) => team.requireOutput(k) as pulumi.Output<string>;
     const repository = out("developerRepository");
     const builder: CloudBuilder = {

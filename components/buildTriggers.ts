@@ -5,7 +5,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PreparedBuild } from "../lib/build/prepareBuild";
 import { serviceAccountResource } from "../lib/names";
 import { TRIGGER_DEFAULTS } from "../lib/settings/defaults";
-import { includedFiles, PROGRAM_FILES, renderTriggerBuild, type TriggerBuild } from "../lib/triggers/triggerBuild";
+import {
+    includedFiles,
+    literalBranch,
+    PROGRAM_FILES,
+    renderTriggerBuild,
+    runTriggerBody,
+    type TriggerBuild,
+} from "../lib/triggers/triggerBuild";
 
 export interface BuildTriggersArgs {
     project: string;
@@ -36,8 +43,23 @@ export interface BuildTriggersArgs {
     runtimeReference: pulumi.Input<string>;
     /** Service account email the builds run as (the team's Cloud Build account). */
     serviceAccountEmail: pulumi.Input<string>;
-    /** Nightly application build: cron schedule (UTC) and the image it pushes (`nightly-<app>`). @default none */
-    nightly?: { schedule: string; image: pulumi.Input<string>; schedulerServiceAccountEmail: pulumi.Input<string> };
+    /**
+     * What the repository link and the triggers wait for: the Cloud Build and Secret Manager
+     * APIs, and the grants of the account the builds run as. @default none
+     */
+    dependsOn?: pulumi.Resource[];
+    /**
+     * Nightly application build: cron schedule (UTC), the image it pushes (`nightly-<app>`), the
+     * account Cloud Scheduler runs it as, and what the schedule waits for (its API and that
+     * account's grants). It builds the head of `branch`, which must then be a literal name
+     * (`^main$`). @default none
+     */
+    nightly?: {
+        schedule: string;
+        image: pulumi.Input<string>;
+        schedulerServiceAccountEmail: pulumi.Input<string>;
+        dependsOn?: pulumi.Resource[];
+    };
 }
 
 /**
@@ -57,6 +79,7 @@ export class BuildTriggers extends pulumi.ComponentResource {
         const connection = args.connection ?? TRIGGER_DEFAULTS.connection;
         const programDir = args.programDir ?? "";
         const branch = args.branch ?? TRIGGER_DEFAULTS.branch;
+        const after = { parent: this, dependsOn: args.dependsOn };
         const [owner, repo] = args.repository.split("/");
         this.repository = new gcp.cloudbuildv2.Repository(
             `${name}-repository`,
@@ -67,7 +90,7 @@ export class BuildTriggers extends pulumi.ComponentResource {
                 parentConnection: `projects/${args.project}/locations/${args.region}/connections/${connection}`,
                 remoteUri: `https://github.com/${args.repository}.git`,
             },
-            { parent: this },
+            after,
         );
         const serviceAccount = pulumi
             .output(args.serviceAccountEmail)
@@ -107,7 +130,7 @@ export class BuildTriggers extends pulumi.ComponentResource {
                         ),
                     ),
                 },
-                { parent: this },
+                after,
             );
         this.runtime = trigger(
             "runtime",
@@ -124,13 +147,23 @@ export class BuildTriggers extends pulumi.ComponentResource {
 
         if (args.nightly) {
             const n = args.nightly;
+            const branchName = literalBranch(branch);
+            if (branchName === undefined) {
+                throw new Error(
+                    `BuildTriggers: the nightly build needs a literal branch such as ^main$, not ${JSON.stringify(branch)}`,
+                );
+            }
             this.nightly = new gcp.cloudbuild.Trigger(
                 `${name}-nightly`,
                 {
                     ...common,
                     name: "fireworker-nightly",
-                    description: "Builds nightly-<app> from the main branch on a schedule.",
-                    sourceToBuild: { repository: this.repository.id, ref: "refs/heads/main", repoType: "GITHUB" },
+                    description: `Builds nightly-<app> from the head of ${branchName} on a schedule.`,
+                    sourceToBuild: {
+                        repository: this.repository.id,
+                        ref: `refs/heads/${branchName}`,
+                        repoType: "GITHUB",
+                    },
                     build: pulumi.all([args.runtimeReference, n.image]).apply(([ref, image]) =>
                         build(
                             renderTriggerBuild(
@@ -148,7 +181,7 @@ export class BuildTriggers extends pulumi.ComponentResource {
                         ),
                     ),
                 },
-                { parent: this },
+                after,
             );
             new gcp.cloudscheduler.Job(
                 `${name}-nightly-schedule`,
@@ -162,11 +195,14 @@ export class BuildTriggers extends pulumi.ComponentResource {
                     httpTarget: {
                         httpMethod: "POST",
                         uri: pulumi.interpolate`https://cloudbuild.googleapis.com/v1/projects/${args.project}/locations/${args.region}/triggers/${this.nightly.triggerId}:run`,
-                        body: Buffer.from(JSON.stringify({ source: { branchName: "main" } })).toString("base64"),
+                        headers: { "Content-Type": "application/json" },
+                        body: this.nightly.triggerId.apply((triggerId) =>
+                            Buffer.from(runTriggerBody(args.project, triggerId, branchName)).toString("base64"),
+                        ),
                         oauthToken: { serviceAccountEmail: n.schedulerServiceAccountEmail },
                     },
                 },
-                { parent: this },
+                { parent: this, dependsOn: [...(args.dependsOn ?? []), ...(n.dependsOn ?? [])] },
             );
         }
         this.registerOutputs({ runtime: this.runtime.triggerId, application: this.application.triggerId });

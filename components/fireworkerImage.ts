@@ -46,8 +46,12 @@ export interface FireworkerImageArgs {
      * @default no re-bake trigger
      */
     rebake?: { topic: pulumi.Input<string>; runtimeImage: pulumi.Input<string> };
-    /** Resources the first bake waits for (the baker's role grants). @default none */
-    bakeAfter?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * What the bake and the re-bake trigger wait for: the APIs they call and the grants of the
+     * baker and of the builder VM's account (its pull grant included). The bake also retries
+     * permission errors for a while, as new grants take minutes to propagate. @default none
+     */
+    bakeAfter?: pulumi.Resource[];
     /** The bake and preload scripts. @default read from scripts/ */
     scripts?: BakeScripts;
 }
@@ -109,6 +113,8 @@ export class FireworkerImage extends pulumi.ComponentResource {
                 // a new image name (runtime, scripts or image-shaping settings) bakes again
                 triggers: [this.imageName],
                 logging: "stderr",
+                // the previous run's output is not passed back (it could exceed execve's limit)
+                addPreviousOutputInEnv: false,
             },
             { parent: this, dependsOn: args.bakeAfter },
         );
@@ -130,7 +136,7 @@ export class FireworkerImage extends pulumi.ComponentResource {
                         .apply((email) => serviceAccountResource(project, email)),
                     tags: ["fireworker-bake"],
                 },
-                { parent: this },
+                { parent: this, dependsOn: args.bakeAfter },
             );
         }
         this.registerOutputs({ imageName: this.imageName, family: this.family });

@@ -33,6 +33,12 @@ export interface CloudBuilder {
     serviceAccountEmail: pulumi.Input<string>;
     /** Bucket the packed context is uploaded to (under `source/`). */
     sourceBucket: pulumi.Input<string>;
+    /**
+     * What a build waits for: the APIs it calls and the grants its accounts need (the build
+     * also retries permission errors for a while, as new grants take minutes to propagate).
+     * @default none
+     */
+    dependsOn?: pulumi.Resource[];
 }
 
 export interface ImageBuildArgs {
@@ -129,10 +135,13 @@ export abstract class ImageBuild extends pulumi.ComponentResource {
                 // Pulumi keeps secrets per input: the whole environment is the secret's carrier
                 environment: args.secret ? pulumi.secret(environment) : environment,
                 triggers: [final.contentHash],
-                // stdout is the one-line result; build logs (stderr) show in `pulumi up`
+                // stdout is the one-line result; build progress (stderr, bounded: the whole log
+                // is a file) shows in `pulumi up`
                 logging: "stderr",
+                // the previous run's output is not passed back (it could exceed execve's limit)
+                addPreviousOutputInEnv: false,
             },
-            { parent: this },
+            { parent: this, dependsOn: cloud?.dependsOn },
         );
         const result = build.stdout.apply((out) => parseResultLine(buildResultSchema, out, `${name}-build`));
         this.image = final.image;

@@ -17,6 +17,8 @@ export interface ImageRegistryArgs {
      * @default untagged images older than 7 days and any older than 30 deleted; the 5 newest kept
      */
     cleanupPolicies?: readonly CleanupPolicy[];
+    /** What the repositories wait for: the Artifact Registry API. @default none */
+    dependsOn?: pulumi.Resource[];
 }
 
 /**
@@ -41,7 +43,7 @@ export class ImageRegistry extends pulumi.ComponentResource {
         super("fireworker-images:registry:ImageRegistry", name, {}, opts);
         const teamId = args.teamRepositoryId ?? REGISTRY_DEFAULTS.teamRepository;
         const developerId = args.developerRepositoryId ?? REGISTRY_DEFAULTS.developerRepository;
-        const keep = { parent: this, protect: true, retainOnDelete: true };
+        const keep = { parent: this, protect: true, retainOnDelete: true, dependsOn: args.dependsOn };
         const labels = { "managed-by": "fireworker-images" };
         this.team = new gcp.artifactregistry.Repository(
             `${name}-team`,
@@ -82,8 +84,9 @@ export class ImageRegistry extends pulumi.ComponentResource {
         name: string,
         member: pulumi.Input<string>,
         which: ("team" | "developer")[] = ["team", "developer"],
+        opts: { dependsOn?: pulumi.Resource[] } = {},
     ): gcp.artifactregistry.RepositoryIamMember[] {
-        return this.grant(name, member, "roles/artifactregistry.reader", which);
+        return this.grant(name, member, "roles/artifactregistry.reader", which, opts);
     }
 
     /** Lets `member` push to (and pull from) the given repositories (non-authoritative). */
@@ -91,8 +94,9 @@ export class ImageRegistry extends pulumi.ComponentResource {
         name: string,
         member: pulumi.Input<string>,
         which: ("team" | "developer")[] = ["team", "developer"],
+        opts: { dependsOn?: pulumi.Resource[] } = {},
     ): gcp.artifactregistry.RepositoryIamMember[] {
-        return this.grant(name, member, "roles/artifactregistry.writer", which);
+        return this.grant(name, member, "roles/artifactregistry.writer", which, opts);
     }
 
     private grant(
@@ -100,6 +104,7 @@ export class ImageRegistry extends pulumi.ComponentResource {
         member: pulumi.Input<string>,
         role: string,
         which: ("team" | "developer")[],
+        opts: { dependsOn?: pulumi.Resource[] },
     ): gcp.artifactregistry.RepositoryIamMember[] {
         return which.map(
             (w) =>
@@ -112,7 +117,7 @@ export class ImageRegistry extends pulumi.ComponentResource {
                         role,
                         member,
                     },
-                    { parent: this },
+                    { parent: this, dependsOn: opts.dependsOn },
                 ),
         );
     }

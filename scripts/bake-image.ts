@@ -6,12 +6,22 @@
 import * as path from "node:path";
 import { bakeSpecFromEnvironment } from "../lib/bake/bakeSpec";
 import { runBake } from "../lib/bake/runBake";
+import { boundedLog } from "../lib/commands/boundedLog";
 import { resultLine } from "../lib/commands/handoff";
 
 async function main(): Promise<void> {
     const spec = bakeSpecFromEnvironment(process.env);
-    const result = await runBake(spec, { projectRoot: path.resolve(__dirname, "..") });
-    process.stdout.write(resultLine(result));
+    const root = path.resolve(__dirname, "..");
+    // the whole output in .fireworker/logs/; stderr (kept in the stack's state) bounded
+    const log = boundedLog(path.join(root, ".fireworker", "logs", `bake-${spec.image}.log`));
+    try {
+        const result = await runBake(spec, { projectRoot: root, log: log.stream });
+        log.close(false);
+        process.stdout.write(resultLine(result));
+    } catch (err) {
+        log.close(true);
+        throw err;
+    }
 }
 
 main().catch((err: Error) => {

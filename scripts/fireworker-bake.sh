@@ -6,19 +6,27 @@
 # What it does, in order:
 #   1. works out the runtime line REPOSITORY:TAG@sha256:DIGEST and the image name
 #      <family>-<16 hex of sha256("<recipe>\n<line>\n")> (lib/bake.ts computes the same name);
-#   2. exits 0 at once when that image exists (baking twice makes one image);
-#   3. deletes builders of this family left over by killed bakes (older than FW_STALE_AFTER), and
+#   2. checks the runtime: its tag must be a content tag that the registry says names exactly
+#      the given digest (a re-bake ignores any other message on the gcr topic, with exit 0;
+#      Pulumi's own bake fails);
+#   3. exits 0 when that image exists and is READY, waiting while it is PENDING (baking twice
+#      makes one image);
+#   4. deletes builders of this family left over by killed bakes (older than FW_STALE_AFTER), and
 #      waits instead of baking when a live builder of another bake is making the same image;
-#   4. creates the builder VM (the fireworker service account, pull-only; shielded VM; no
+#   5. creates the builder VM (the fireworker service account, pull-only; shielded VM; no
 #      project SSH keys; guest attributes on; --max-run-duration with
 #      --instance-termination-action=DELETE so it cannot outlive a dead build), whose startup
-#      script is fireworker-preload.sh;
-#   5. polls the guest attribute fireworker/status until ok, failed or FW_WAIT_TIMEOUT; on failed
-#      or timeout prints the tail of the serial console and fails;
-#   6. stops the builder, creates the image from its disk (family, labels, description), deletes
-#      the builder;
-#   7. deprecates the family's images beyond FW_KEEP (replacement: the new image) and deletes
+#      script is fireworker-preload.sh; then, of live builders of the same image, the oldest
+#      goes on: a younger one (bakes started at once) deletes itself and waits for that image;
+#   6. polls the guest attribute fireworker/status, and the serial console's FIREWORKER-PRELOAD
+#      line (attributes of a powered-off VM are not documented to stay readable), until ok,
+#      failed or FW_WAIT_TIMEOUT; on failed or timeout prints the tail of the serial console and fails;
+#   7. stops the builder, creates the image from its disk (family, labels, description), waits
+#      until it is READY, deletes the builder;
+#   8. deprecates the family's images beyond FW_KEEP (replacement: the new image) and deletes
 #      this program's images beyond FW_DELETE_BEYOND or past their deprecation's delete date.
+# Permission errors are retried for FW_IAM_SETTLE_SECONDS: the first bake of a fresh project runs
+# minutes after its grants were made, and IAM takes that long to propagate.
 # Cloud Build has no finally-step: `trap cleanup EXIT` deletes the builder on every path, failure
 # and SIGTERM/SIGINT included (idempotent, --quiet). If the build itself is killed (its timeout),
 # the builder's max run duration deletes it, and the next bake sweeps what remains (step 3).
@@ -43,7 +51,7 @@
 #   FW_SOURCE_IMAGE_FAMILY   (default debian-12)      FW_SOURCE_IMAGE_PROJECT (default debian-cloud)
 #   FW_MACHINE_TYPE          (default e2-standard-2)  FW_DISK_SIZE_GB (default 20)
 #   FW_NETWORK               (default default)        FW_SUBNETWORK (default none)
-#   FW_INTERNAL_IP_ONLY      true: no external IP (needs Cloud NAT / Private Google Access)
+#   FW_INTERNAL_IP_ONLY      true: no external IP (needs Cloud NAT: apt reaches Debian's mirrors)
 #                            (default false)
 #   FW_KEEP                  newest images of the family left active (default 2)
 #   FW_DELETE_BEYOND         this program's images ranked beyond it are deleted (default KEEP+3)
@@ -57,6 +65,9 @@
 #   FW_RETRY_DELAY           seconds between attempts to delete the builder (default 5)
 #   FW_SERIAL_LINES          serial console lines shown on failure (default 80)
 #   FW_BUILD_ID              Cloud Build id, for names, labels and the description (default none)
+#   FW_TRIGGER_ACTION        set by the re-bake trigger (the push message's action): a runtime
+#                            that fails the check is then ignored (exit 0), not an error
+#   FW_IAM_SETTLE_SECONDS    seconds a permission error is retried for (default 420)
 set -euo pipefail
 export CLOUDSDK_CORE_DISABLE_PROMPTS=1
 
@@ -86,6 +97,9 @@ poll_interval="${FW_POLL_INTERVAL:-15}"
 retry_delay="${FW_RETRY_DELAY:-5}"
 serial_lines="${FW_SERIAL_LINES:-80}"
 build_id="${FW_BUILD_ID:-}"
+trigger_action="${FW_TRIGGER_ACTION:-}"
+iam_settle="${FW_IAM_SETTLE_SECONDS:-420}"
+settle_until=0    # permission errors are retried until then (epoch seconds)
 
 builder=""         # the builder VM's name, set before it is created
 builder_gone=0     # 1 once the builder is deleted (or never existed)
@@ -103,9 +117,25 @@ die() {
     exit 1
 }
 
-# gcloud with the project; every call goes through here.
+# What a missing grant looks like in gcloud's errors.
+permission_re='PERMISSION_DENIED|Required .* permission|[Pp]ermission .* denied|does not have .*(permission|access)|\b403\b|forbidden'
+
+# gcloud with the project; every call goes through here. A permission error is retried until
+# settle_until (new grants propagate for minutes); stderr is passed on once the call is done.
 gc() {
-    gcloud "$@" --project="$project"
+    local rc errf
+    errf="$(mktemp)"
+    while :; do
+        rc=0
+        gcloud "$@" --project="$project" 2>"$errf" || rc=$?
+        if [ "$rc" -eq 0 ] || ! grep -Eq "$permission_re" "$errf" || [ "$(date -u +%s)" -ge "$settle_until" ]; then
+            cat "$errf" >&2
+            rm -f "$errf"
+            return "$rc"
+        fi
+        log "permission denied on gcloud $1 $2 $3 ($(tr '\n' ' ' <"$errf" | cut -c1-200)); grants may still be propagating, retrying"
+        sleep "$retry_delay"
+    done
 }
 
 # A GCE label value: lowercase letters, digits, _ and -, at most 63 characters.
@@ -180,6 +210,8 @@ validate() {
         die "FW_DELETE_BEYOND must be a whole number not below FW_KEEP: $delete_beyond"
     fi
     [[ "$stale_after" =~ ^[1-9][0-9]*$ ]] || die "FW_STALE_AFTER is not a positive whole number: $stale_after"
+    [[ "$iam_settle" =~ ^[0-9]+$ ]] || die "FW_IAM_SETTLE_SECONDS is not a whole number: $iam_settle"
+    settle_until=$(($(date -u +%s) + iam_settle))
     case "$internal_ip_only" in
     true | false) ;;
     *) die "FW_INTERNAL_IP_ONLY is not true or false: $internal_ip_only" ;;
@@ -209,24 +241,55 @@ runtime_line() {
     line="$runtime_tag@$digest"
 }
 
+# The runtime must be what the registry says: a content tag (20 hex) that names exactly the
+# digest. A message on the gcr topic can come from anyone who may publish there, or name an
+# untagged digest: the re-bake ignores it (exit 0); Pulumi's own bake fails.
+check_runtime() {
+    local tag_name digest registered why=""
+    tag_name="${runtime_tag##*:}"
+    digest="${runtime_ref##*@}"
+    if ! [[ "$tag_name" =~ ^[0-9a-f]{20}$ ]]; then
+        why="$runtime_tag is not a content tag"
+    else
+        registered="$(gc artifacts docker images describe "$runtime_tag" --format='value(image_summary.digest)' 2>/dev/null || true)"
+        if [ "$registered" != "$digest" ]; then
+            why="the registry says $runtime_tag is ${registered:-nothing}, not $digest"
+        fi
+    fi
+    [ -n "$why" ] || return 0
+    if [ -n "$trigger_action" ]; then
+        log "not baking: $why"
+        printf 'FIREWORKER-BAKE: ignored %s\n' "$runtime_tag"
+        exit 0
+    fi
+    die "$why"
+}
+
 # image_status NAME: prints READY, PENDING, FAILED, ... or nothing when there is no such image.
 image_status() {
     gc compute images describe "$1" --format='value(status)' 2>/dev/null || true
 }
 
-# 0 when the image is there (or being made by another bake); a FAILED one is deleted.
+# 0 when the image is READY, waiting (up to FW_WAIT_TIMEOUT) while another bake's is PENDING;
+# 1 when there is none (a FAILED one is deleted first).
 image_exists() {
-    local status
-    status="$(image_status "$1")"
-    case "$status" in
-    "") return 1 ;;
-    FAILED)
-        log "image $1 exists but FAILED; deleting it"
-        gc compute images delete "$1" --quiet >&2 || die "could not delete the failed image $1"
-        return 1
-        ;;
-    esac
-    return 0
+    local status deadline
+    deadline=$(($(date -u +%s) + wait_timeout))
+    while :; do
+        status="$(image_status "$1")"
+        case "$status" in
+        READY) return 0 ;;
+        "") return 1 ;;
+        FAILED)
+            log "image $1 exists but FAILED; deleting it"
+            gc compute images delete "$1" --quiet >&2 || die "could not delete the failed image $1"
+            return 1
+            ;;
+        esac
+        [ "$(date -u +%s)" -lt "$deadline" ] || die "image $1 stayed $status for ${wait_timeout}s"
+        log "image $1 is $status; waiting until it is READY"
+        sleep "$poll_interval"
+    done
 }
 
 epoch_of() {
@@ -279,6 +342,37 @@ wait_for_concurrent_bake() {
     return 1
 }
 
+# Of the live builders of this image, the oldest (creation time, then name) makes it: bakes
+# that started at once all see each other once each has created its builder. 1 when another
+# is older: ours is deleted and $concurrent names the other.
+elect_builder() {
+    local list now winner created name bzone ts
+    list="$(gc compute instances list --filter="labels.fireworker-image=$image" \
+        --format='csv[no-heading](creationTimestamp,name,zone.basename())' 2>/dev/null)" || return 0
+    now="$(date -u +%s)"
+    winner="$(while IFS=, read -r created name bzone; do
+        [ -n "$name" ] || continue
+        ts="$(epoch_of "$created")" || continue
+        [ $((now - ts)) -le "$stale_after" ] || continue
+        printf '%s %s %s\n' "$ts" "$name" "$bzone"
+    done <<<"$list" | sort -k1,1n -k2,2 | head -n 1)"
+    name="${winner#* }"
+    name="${name%% *}"
+    if [ -z "$winner" ] || [ "$name" = "$builder" ]; then
+        return 0
+    fi
+    log "builder $name of another bake started $image first; deleting $builder and waiting for it"
+    delete_builder || true
+    concurrent="$name"
+    return 1
+}
+
+# The preload's last FIREWORKER-PRELOAD line on the serial console, or nothing.
+serial_signal() {
+    gc compute instances get-serial-port-output "$builder" --zone="$zone" --port=1 2>/dev/null |
+        tr -d '\r' | grep -ao 'FIREWORKER-PRELOAD: .*' | tail -n 1 || true
+}
+
 serial_tail() {
     log "last $serial_lines lines of the serial console of $builder:"
     gc compute instances get-serial-port-output "$builder" --zone="$zone" --port=1 2>/dev/null |
@@ -295,6 +389,7 @@ wait_for_guest() {
     deadline=$(($(date -u +%s) + wait_timeout))
     log "waiting up to ${wait_timeout}s for the guest attribute fireworker/status of $builder"
     while :; do
+        status=""
         if out="$(gc compute instances get-guest-attributes "$builder" --zone="$zone" \
             --query-path=fireworker/ --format='value(key,value)' 2>/dev/null)"; then
             status="$(attribute status "$out")"
@@ -309,8 +404,22 @@ wait_for_guest() {
                 die "preload failed on $builder: ${reason:-no reason given}"
                 ;;
             esac
-        elif [ -z "$(gc compute instances describe "$builder" --zone="$zone" --format='value(status)' 2>/dev/null || true)" ]; then
-            die "builder $builder vanished while preloading (max run duration ${max_run_duration}s reached?)"
+        fi
+        if [ -z "${status:-}" ]; then
+            # the VM powers off at once: its guest attributes may be gone; the serial line stays
+            case "$(serial_signal)" in
+            "FIREWORKER-PRELOAD: ok")
+                log "preload finished on $builder (serial console)"
+                return 0
+                ;;
+            "FIREWORKER-PRELOAD: failed: "*)
+                serial_tail
+                die "preload failed on $builder: $(serial_signal | sed 's/^FIREWORKER-PRELOAD: failed: //')"
+                ;;
+            esac
+            if [ -z "$(gc compute instances describe "$builder" --zone="$zone" --format='value(status)' 2>/dev/null || true)" ]; then
+                die "builder $builder vanished while preloading (max run duration ${max_run_duration}s reached?)"
+            fi
         fi
         if [ "$(date -u +%s)" -ge "$deadline" ]; then
             serial_tail
@@ -328,7 +437,7 @@ create_builder() {
     fi
     # Unique per bake: the EXIT trap may delete it without hurting a concurrent bake.
     builder="fwb-${image##*-}-$suffix"
-    work_dir="$(mktemp -d -t fireworker-bake.XXXXXXXXXX)"
+    work_dir="${work_dir:-$(mktemp -d -t fireworker-bake.XXXXXXXXXX)}"
     printf '%s' "$FW_PRELOAD_B64" | base64 -d >"$work_dir/startup-script" || die "FW_PRELOAD_B64 is not base64"
     printf '%s\n' "$line" >"$work_dir/fw-images"
     local from_file="startup-script=$work_dir/startup-script,fw-images=$work_dir/fw-images"
@@ -369,9 +478,10 @@ create_image() {
     log "creating image $image in family $family"
     if gc compute images create "$image" --source-disk="$builder" --source-disk-zone="$zone" \
         --family="$family" --labels="$labels" --description="$description" >&2; then
+        image_exists "$image" || die "image $image vanished after it was created"
         return 0
     fi
-    if [ "$(image_status "$image")" = READY ]; then
+    if image_exists "$image"; then
         log "image $image was made meanwhile by another bake; keeping it"
         return 0
     fi
@@ -426,13 +536,9 @@ main() {
     image="$family-$(printf '%s\n%s\n' "$recipe" "$line" | sha256sum | cut -c1-16)"
     log "image $image: $line on $source_project/$source_family"
 
+    check_runtime
     if image_exists "$image"; then
         log "image $image exists; nothing to bake"
-        printf 'FIREWORKER-BAKE: exists %s\n' "$image"
-        exit 0
-    fi
-    sweep_builders
-    if wait_for_concurrent_bake; then
         printf 'FIREWORKER-BAKE: exists %s\n' "$image"
         exit 0
     fi
@@ -448,7 +554,22 @@ main() {
         die "FW_DISK_SIZE_GB $disk_size_gb is smaller than the source image $source_image ($source_gb GB)"
     fi
 
-    create_builder
+    local round
+    sweep_builders
+    for round in 1 2 3; do
+        if wait_for_concurrent_bake; then
+            printf 'FIREWORKER-BAKE: exists %s\n' "$image"
+            exit 0
+        fi
+        concurrent=""
+        create_builder
+        if elect_builder; then
+            break
+        fi
+        [ "$round" -lt 3 ] || die "three rounds of concurrent bakes of $image; giving up"
+        builder_gone=0
+        builder=""
+    done
     wait_for_guest
     log "stopping builder $builder"
     gc compute instances stop "$builder" --zone="$zone" --quiet >&2 || die "could not stop builder $builder"

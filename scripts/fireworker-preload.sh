@@ -22,8 +22,10 @@
 #   every case. Exit status 0 on ok, 1 on failed. Progress messages go to stderr.
 #
 # Credentials: the service account's access token is used only through a temporary DOCKER_CONFIG
-# (mktemp, removed on every exit path). The disk keeps no secret: run-time pulls go through
-# /usr/local/bin/docker-credential-fireworker, which asks the metadata server for a fresh token.
+# in a directory made by mktemp on a tmpfs ($FW_SECRET_DIR: memory, never the disk that becomes
+# the image), removed by the EXIT trap on every exit path. The disk keeps no secret: run-time
+# pulls go through /usr/local/bin/docker-credential-fireworker, which asks the metadata server
+# for a fresh token.
 #
 # Settings (environment; the defaults are what the builder VM uses):
 #   FW_METADATA_URL        metadata server base URL, always sent "Metadata-Flavor: Google"
@@ -45,6 +47,15 @@
 #   FW_SYSTEM_CLEANUP      1: on success run `apt-get clean` and vacuum the journal; 0: leave the
 #                          machine alone (tests set 0) (default 1)
 #   FW_PULL_TIMEOUT        seconds allowed for each `docker pull` (default 3600)
+#   FW_PULL_RETRY_SECONDS  a pull denied by the registry (the VM account's pull grant may still be
+#                          propagating on a fresh project) is retried this long (default 420)
+#   FW_SECRET_DIR          tmpfs directory that gets the temporary DOCKER_CONFIG holding the
+#                          login token; anything else is refused (default /run, else /dev/shm:
+#                          the first that is a writable tmpfs)
+#
+# On success the disk is also made ready to be copied into every worker: $FW_CONFIG_ROOT/etc/
+# machine-id is emptied (systemd makes a new one at each worker's first boot) and
+# /var/lib/dbus/machine-id removed, so no two workers share a machine id.
 set -euo pipefail
 set -o errtrace
 
@@ -58,13 +69,15 @@ config_root="${config_root%/}" # "" stands for /
 prune_other="${FW_PRUNE_OTHER_IMAGES:-1}"
 system_cleanup="${FW_SYSTEM_CLEANUP:-1}"
 pull_timeout="${FW_PULL_TIMEOUT:-3600}"
+pull_retry="${FW_PULL_RETRY_SECONDS:-420}"
+secret_dir="${FW_SECRET_DIR:-}"
 
 # Small, bounded curl settings: a dead endpoint fails in a few seconds. The metadata server is
 # never reached through a proxy.
 curl_opts=(--fail --silent --show-error --noproxy '*' --connect-timeout 3 --max-time 10
     --retry 2 --retry-delay 1 --retry-max-time 15 -H 'Metadata-Flavor: Google')
 
-work_dir=""       # temporary directory; holds the DOCKER_CONFIG with the login token
+work_dir=""       # temporary directory on a tmpfs; holds the DOCKER_CONFIG with the login token
 finished=0        # 1 once finish has started
 err_line=""       # line of the last failing command, for unexpected errors
 interrupted=""    # signal name when interrupted
@@ -115,6 +128,14 @@ rollback() {
     done
 }
 
+# Every worker boots a copy of this disk: an empty machine-id makes systemd give each its own.
+reset_machine_id() {
+    if [ -f "$config_root/etc/machine-id" ]; then
+        : >"$config_root/etc/machine-id" || log "could not empty $config_root/etc/machine-id"
+    fi
+    rm -f -- "$config_root/var/lib/dbus/machine-id" || log "could not remove $config_root/var/lib/dbus/machine-id"
+}
+
 clean_system() {
     if command -v apt-get >/dev/null 2>&1; then
         apt-get clean || log "apt-get clean failed (ignored)"
@@ -141,6 +162,7 @@ finish() {
         if [ "$system_cleanup" = 1 ]; then
             clean_system
         fi
+        reset_machine_id
     else
         line="FIREWORKER-PRELOAD: failed: $reason"
         # The reason goes first: whoever polls the status finds it already there.
@@ -172,6 +194,26 @@ on_exit() {
         finish failed "internal error: exit status $rc near line ${err_line:-unknown}"
     fi
     remove_work_dir
+}
+
+is_tmpfs() {
+    [ -d "$1" ] && [ -w "$1" ] && [ "$(stat -f -c %T -- "$1" 2>/dev/null)" = tmpfs ]
+}
+
+# The directory for the login token: a tmpfs, so the token never reaches the disk being imaged.
+choose_secret_dir() {
+    local dir
+    if [ -n "$secret_dir" ]; then
+        is_tmpfs "$secret_dir" || fail "bad setting: FW_SECRET_DIR=$secret_dir is not a writable tmpfs"
+        return 0
+    fi
+    for dir in /run /dev/shm; do
+        if is_tmpfs "$dir"; then
+            secret_dir="$dir"
+            return 0
+        fi
+    done
+    fail "no writable tmpfs (/run, /dev/shm) for the registry login token"
 }
 
 trim() {
@@ -324,9 +366,22 @@ preload_image() {
     pre_id="$(docker image inspect --format '{{.Id}}' "$pinned" 2>/dev/null)" || pre_id=""
 
     log "pulling $pinned"
-    if ! timeout "$pull_timeout" docker pull -q "$pinned" >&2; then
+    local out deadline
+    deadline=$(($(date -u +%s) + pull_retry))
+    while ! out="$(timeout "$pull_timeout" docker pull -q "$pinned" 2>&1)"; do
+        printf '%s\n' "$out" >&2
+        case "$out" in
+        # the registry's words for a missing grant (not "manifest unknown": that is a wrong digest)
+        *"denied: "* | *"unauthorized: "* | *PERMISSION_DENIED* | *"403 Forbidden"*)
+            if [ "$(date -u +%s)" -lt "$deadline" ]; then
+                log "pull of $pinned denied; the pull grant may still be propagating, retrying"
+                sleep 10
+                continue
+            fi
+            ;;
+        esac
         fail "pull failed: $pinned"
-    fi
+    done
     id="$(docker image inspect --format '{{.Id}}' "$pinned")" || fail "pull failed: $pinned not in the engine"
     if [ -z "$pre_id" ]; then
         pulled_ids+=("$id")
@@ -406,11 +461,13 @@ main() {
     *[!01]*) fail "bad setting: FW_DOCKER_INSTALL, FW_PRUNE_OTHER_IMAGES and FW_SYSTEM_CLEANUP take 0 or 1" ;;
     esac
     [[ "$pull_timeout" =~ ^[1-9][0-9]*$ ]] || fail "bad setting: FW_PULL_TIMEOUT=$pull_timeout (seconds)"
+    [[ "$pull_retry" =~ ^[0-9]+$ ]] || fail "bad setting: FW_PULL_RETRY_SECONDS=$pull_retry (seconds)"
     [[ "$metadata_url" =~ ^https?://[A-Za-z0-9._:/-]+$ ]] || fail "bad setting: FW_METADATA_URL=$metadata_url"
 
     log "starting: metadata $metadata_url, config root ${config_root:-/}"
+    choose_secret_dir
     umask 077
-    work_dir="$(mktemp -d -t fireworker-preload.XXXXXXXXXX)" || fail "mktemp failed"
+    work_dir="$(mktemp -d "$secret_dir/fireworker-preload.XXXXXXXXXX")" || fail "mktemp failed in $secret_dir"
     export DOCKER_CONFIG="$work_dir/docker-config"
     mkdir -m 700 "$DOCKER_CONFIG" || fail "mktemp failed"
     mkdir -m 700 "$work_dir/empty-path" || fail "mktemp failed"

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { buildOf, byType, find, planOf } from "./support/plan";
+import { planStack } from "../lib/plan/offlinePlan";
+import { resolveStackFile, stackConfig } from "../lib/plan/stackFile";
+import { buildOf, byType, find, planOf, ROOT } from "./support/plan";
 
 const SHARED_TYPES = [
     "gcp:artifactregistry/repository:Repository",
@@ -52,6 +54,22 @@ describe("stacks (offline plan under mocks)", () => {
         assert.equal(app.FW_GCP_PROJECT, "example-lab-123456");
     });
 
+    it("a developer stack reads stack team of this project in its own Pulumi organization, unless teamStack says", async () => {
+        const { file } = resolveStackFile("dev-example", ROOT);
+        const config = stackConfig(file);
+        assert.equal(config["fireworker-images:teamStack"], undefined, "the example leaves the default");
+        const read = async (c: Record<string, string>, organization?: string) =>
+            find(await planStack("dev-example", c, { organization }), "pulumi:pulumi:StackReference", "team").inputs
+                .name;
+        // Pulumi Cloud: the user's organization; a self-managed backend reports "organization"
+        assert.equal(await read(config, "my-lab"), "my-lab/fireworker-images/team");
+        assert.equal(await read(config), "organization/fireworker-images/team");
+        assert.equal(
+            await read({ ...config, "fireworker-images:teamStack": "other-org/fireworker-images/lab-team" }, "my-lab"),
+            "other-org/fireworker-images/lab-team",
+        );
+    });
+
     it("an experimental developer runtime is the developer's own and never the team's", async () => {
         const plan = await planOf("dev-example", {
             "fireworker-images:runtime": JSON.stringify({ experimental: true, aptPackages: ["swig"] }),
@@ -84,6 +102,16 @@ describe("stacks (offline plan under mocks)", () => {
         const app = buildOf(plan, "application");
         assert.equal(app.FW_IMAGE, "127.0.0.1:5000/fireworker/app");
         assert.equal(app.FW_PUSH, "true");
+    });
+
+    it("no command gets its previous output back in its environment (E2BIG on update): every stack", async () => {
+        for (const stack of ["team", "dev-example", "local"]) {
+            const commands = byType(await planOf(stack), "command:local:Command");
+            assert.ok(commands.length > 0, stack);
+            for (const c of commands) {
+                assert.equal(c.inputs.addPreviousOutputInEnv, false, `${stack}: ${c.name}`);
+            }
+        }
     });
 
     it("invalid settings declare nothing", async () => {

@@ -2,9 +2,11 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { ALL_APIS, APIS } from "../lib/project/apis";
+import { CUSTOM_ROLES } from "../lib/project/customRoles";
 import { KIND_RULES } from "../lib/settings/crossChecks";
 import { makeSchema, settingKeys } from "../lib/settings/schema";
-import { ROOT } from "./support/plan";
+import { byType, planOf, ROOT } from "./support/plan";
 
 const schemaKeys = () => settingKeys(makeSchema({ projectRoot: ROOT }));
 
@@ -65,6 +67,81 @@ describe("README", () => {
         const tests = readme.split("## Tests")[1];
         assert.match(tests, /```sh\nnpm test\n```/);
         assert.match(fs.readFileSync(path.join(ROOT, ".ci/run"), "utf8"), /^npm test$/m);
+    });
+
+    it("lists exactly the APIs the team stack can enable, and the team plan enables each it uses", async () => {
+        const block = readme.split("<!-- apis -->")[1].split("<!-- /apis -->")[0];
+        const listed = [...block.matchAll(/^\s*- `([a-z0-9.-]+)`: (.+)$/gm)].map((m) => [m[1], m[2]]);
+        assert.deepEqual(
+            listed,
+            ALL_APIS.map((a) => [a, APIS[a]]),
+        );
+        const plan = await planOf("team");
+        const enabled = byType(plan, "gcp:projects/service:Service").map((r) => r.inputs.service);
+        // the example team stack uses every part (bake, triggers, nightly)
+        assert.deepEqual(enabled.sort(), [...ALL_APIS]);
+        assert.doesNotMatch(readme, /gcloud services enable/);
+    });
+
+    it("the roles table names, for each account, exactly the roles the team plan grants it", async () => {
+        const plan = await planOf("team");
+        const section = readme.split("## Service accounts and roles")[1].split("\n## ")[0];
+        const rows = [...section.matchAll(/^\| (.+?) \| (.+?) \| .+ \|$/gm)].filter(
+            (m) => !/^(account|---)/.test(m[1]),
+        );
+        const who = (cell: string) => {
+            const sa = /^`(fw-[a-z-]+)`/.exec(cell);
+            return sa
+                ? [`serviceAccount:${sa[1]}@example-lab-123456.iam.gserviceaccount.com`]
+                : ["user:ann@example.org", "group:lab-developers@example.org"];
+        };
+        const granted = (member: string) =>
+            [
+                ...new Set(
+                    plan.resources
+                        .filter((r) => r.inputs.member === member && typeof r.inputs.role === "string")
+                        .map((r) =>
+                            String(r.inputs.role)
+                                .replace(/^roles\//, "")
+                                .replace(/^projects\/[^/]+\/roles\//, ""),
+                        ),
+                ),
+            ].sort();
+        assert.equal(rows.length, 6);
+        for (const [, account, roles] of rows) {
+            const named = [...new Set([...roles.matchAll(/`([a-zA-Z.]+)`/g)].map((m) => m[1]))].sort();
+            for (const m of who(account)) assert.deepEqual(named, granted(m), account);
+        }
+        const block = readme.split("<!-- custom-roles -->")[1].split("<!-- /custom-roles -->")[0];
+        const listed = [...block.matchAll(/^- `(\w+)`: (.+)$/gm)].map((m) => [m[1], m[2].split(", ")]);
+        assert.deepEqual(
+            listed,
+            CUSTOM_ROLES.map((r) => [r.roleId, [...r.permissions]]),
+        );
+    });
+
+    it("docs/pull-requests.md lets the deploy account grant exactly the project roles the team plan grants", async () => {
+        const doc = fs.readFileSync(path.join(ROOT, "docs", "pull-requests.md"), "utf8");
+        const condition = doc.split("hasOnly([")[1].split("])")[0];
+        const listed = [...condition.matchAll(/'([^']+)'/g)].map((m) =>
+            m[1].replace("$PROJECT_ID", "example-lab-123456"),
+        );
+        const plan = await planOf("team");
+        const projectRoles = [
+            ...new Set(byType(plan, "gcp:projects/iAMMember:IAMMember").map((r) => String(r.inputs.role))),
+        ].sort();
+        assert.deepEqual([...listed].sort(), projectRoles);
+    });
+
+    it("docs/pull-requests.md lets the deploy account read the build and bake logs it follows, and enable the APIs", () => {
+        const doc = fs.readFileSync(path.join(ROOT, "docs", "pull-requests.md"), "utf8");
+        const loop = doc.split('DEPLOY="fw-deploy@')[1].split("; do")[0];
+        const roles = [...loop.matchAll(/roles\/[\w.]+/g)].map((m) => m[0]);
+        // CLOUD_LOGGING_ONLY builds stream their log from Cloud Logging
+        assert.ok(roles.includes("roles/logging.viewer"), roles.join(" "));
+        assert.ok(roles.includes("roles/serviceusage.serviceUsageAdmin"), roles.join(" "));
+        assert.ok(roles.includes("roles/iam.roleAdmin"), roles.join(" "));
+        assert.ok(!roles.some((r) => ["roles/owner", "roles/editor"].includes(r)), roles.join(" "));
     });
 
     it("Pulumi.yaml declares the project, the stack folder and the one key every stack must set", () => {

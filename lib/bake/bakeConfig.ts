@@ -17,7 +17,7 @@ import { serviceAccountResource } from "../names";
 import { type BakeScripts, bakeImageName, recipeHash, runtimeLine } from "./imageName";
 
 /** Google's Cloud SDK image (gcloud + bash); the bake needs nothing else. */
-export const BAKE_STEP_IMAGE = "gcr.io/google.com/cloudsdktool/cloud-sdk:slim";
+export const BAKE_STEP_IMAGE = "gcr.io/google.com/cloudsdktool/google-cloud-cli:slim";
 /** Images of this program ranked beyond keep + this are deleted, not only deprecated. */
 export const DELETE_BEYOND_KEEP = 3;
 /** Deprecation sets a delete date this many days ahead; the next bake past it deletes. */
@@ -39,7 +39,10 @@ export interface BakeOptions {
     network: string;
     /** Builder VM subnetwork. @default unset */
     subnetwork?: string;
-    /** No external IP (needs Cloud NAT for apt). @default false */
+    /**
+     * No external IP. Needs Cloud NAT: the builder installs Docker with apt from Debian's
+     * mirrors, which Private Google Access does not reach. @default false
+     */
     internalIpOnly: boolean;
     /** Images kept in the family; older ones are deprecated, then deleted. @default 2 */
     keep: number;
@@ -155,6 +158,8 @@ export function unescapeDollars(text: string): string {
 
 /** The runtime Pulumi knows; the trigger overrides it from the push message. */
 export const RUNTIME_SUBSTITUTIONS = { reference: "_RUNTIME_REF", tag: "_RUNTIME_TAG" } as const;
+/** The push message's action: empty in Pulumi's own bake, set by the re-bake trigger. */
+export const TRIGGER_ACTION = "_ACTION";
 
 export function renderBake(inputs: BakeInputs, scripts: BakeScripts): Bake {
     const o = inputs.options;
@@ -190,6 +195,8 @@ export function renderBake(inputs: BakeInputs, scripts: BakeScripts): Bake {
         `FW_RUNTIME_REF=\${${RUNTIME_SUBSTITUTIONS.reference}}`,
         `FW_RUNTIME_TAG=\${${RUNTIME_SUBSTITUTIONS.tag}}`,
         "FW_BUILD_ID=$BUILD_ID",
+        // set only by the re-bake trigger: a runtime failing the check is then ignored, not an error
+        `FW_TRIGGER_ACTION=\${${TRIGGER_ACTION}}`,
         ...literal.map(([k, v]) => `${k}=${escapeDollars(v)}`),
     ];
     const config: BakeConfig = {
@@ -206,9 +213,9 @@ export function renderBake(inputs: BakeInputs, scripts: BakeScripts): Bake {
         substitutions: {
             [RUNTIME_SUBSTITUTIONS.reference]: inputs.runtimeReference,
             [RUNTIME_SUBSTITUTIONS.tag]: inputs.runtimeTaggedReference,
+            [TRIGGER_ACTION]: "",
         },
         timeout: `${t.buildTimeout}s`,
-        // ALLOW_LOOSE: the trigger passes _ACTION, which the build does not use
         options: { logging: "CLOUD_LOGGING_ONLY", substitutionOption: "ALLOW_LOOSE" },
         tags: ["fireworker-bake", inputs.family],
         ...(inputs.bakerServiceAccount
@@ -245,9 +252,9 @@ export function triggerBuildOf(config: BakeConfig) {
  */
 export function rebakeTrigger(runtimeImage: string): { filter: string; substitutions: Record<string, string> } {
     return {
-        filter: `_ACTION == "INSERT" && ${RUNTIME_SUBSTITUTIONS.tag}.startsWith(${JSON.stringify(`${runtimeImage}:`)})`,
+        filter: `${TRIGGER_ACTION} == "INSERT" && ${RUNTIME_SUBSTITUTIONS.tag}.startsWith(${JSON.stringify(`${runtimeImage}:`)})`,
         substitutions: {
-            _ACTION: "$(body.message.data.action)",
+            [TRIGGER_ACTION]: "$(body.message.data.action)",
             [RUNTIME_SUBSTITUTIONS.reference]: "$(body.message.data.digest)",
             [RUNTIME_SUBSTITUTIONS.tag]: "$(body.message.data.tag)",
         },

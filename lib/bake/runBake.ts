@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { exec } from "../commands/exec";
+import { deadline, iamSettleSeconds, isPermissionError, sleep } from "../commands/permissionRetry";
 import { BUILD_ID } from "../patterns";
 import type { BakeResult, BakeSpec } from "./bakeSpec";
 
@@ -37,15 +38,29 @@ export async function runBake(spec: BakeSpec, opts: BakeRunOptions): Promise<Bak
     const where = [`--project=${spec.project}`, `--region=${spec.region}`];
     const gcloud = (args: string[]) => exec("gcloud", args, { env, log, who: "bake-image" });
 
-    const submitted = await gcloud([
-        "builds",
-        "submit",
-        "--no-source",
-        `--config=${file}`,
-        ...where,
-        "--async",
-        "--format=value(id)",
-    ]);
+    // right after the grants were made (a fresh project), submitting as fw-baker may be denied for minutes
+    const settle = deadline(iamSettleSeconds(env));
+    let submitted: string;
+    for (;;) {
+        try {
+            submitted = await gcloud([
+                "builds",
+                "submit",
+                "--no-source",
+                `--config=${file}`,
+                ...where,
+                "--async",
+                "--format=value(id)",
+            ]);
+            break;
+        } catch (err) {
+            if (!isPermissionError((err as Error).message) || settle.passed()) throw err;
+            log.write(
+                `bake-image: submitting the bake was denied; grants may still be propagating, retrying (${Math.ceil(settle.left() / 1000)} s left)\n`,
+            );
+            await sleep(Math.min(poll * 2000, settle.left()));
+        }
+    }
     const id = submitted.trim().split("\n").pop()?.trim() ?? "";
     if (!BUILD_ID.test(id)) {
         throw new Error(`bake-image: gcloud builds submit gave no build id (got ${JSON.stringify(submitted.trim())})`);

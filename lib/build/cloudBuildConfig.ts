@@ -26,8 +26,18 @@ export interface CloudBuildConfig {
     images: string[];
     timeout: string;
     options: Record<string, string>;
+    /** Cloud Build build tags: `contentBuildTag`, so other builders of the same content find this build. */
+    tags: string[];
     serviceAccount?: string;
     substitutions?: Record<string, string>;
+}
+
+/**
+ * The Cloud Build build tag of a build of one content tag (which hashes the image name too):
+ * a builder that finds an ongoing build with it waits for that build instead of starting another.
+ */
+export function contentBuildTag(contentTag: string): string {
+    return `fw-content-${contentTag}`;
 }
 
 /** The docker builder Cloud Build provides; pinned by its maintained major tag. */
@@ -61,8 +71,14 @@ export function dockerBuildArgs(o: DockerBuildOptions): string[] {
     ];
 }
 
+/**
+ * Builds and pushes the content tag only: a push that loses a race to another builder of the
+ * same content fails on the team repository's immutable tags and is then adopted (runBuild
+ * reads the tag back), and moving tags are moved afterwards to whatever digest the content tag
+ * names (`gcloud artifacts docker tags add`), even when the content tag existed.
+ */
 export function renderCloudBuildConfig(a: CloudBuildArgs): CloudBuildConfig {
-    const refs = a.tags.map((t) => `${a.image}:${t}`);
+    const refs = [`${a.image}:${a.tags[0]}`];
     const args = [...dockerBuildArgs({ refs, buildArgs: a.buildArgs, labels: a.labels, network: "cloudbuild" }), "."];
     const options: Record<string, string> = { logging: "CLOUD_LOGGING_ONLY" };
     if (a.machineType) {
@@ -73,6 +89,7 @@ export function renderCloudBuildConfig(a: CloudBuildArgs): CloudBuildConfig {
         images: refs,
         timeout: `${a.timeoutSeconds}s`,
         options,
+        tags: [contentBuildTag(a.tags[0])],
         ...(a.serviceAccount ? { serviceAccount: a.serviceAccount } : {}),
     };
 }

@@ -12,13 +12,19 @@ import { maskSecrets } from "./mask";
 import { mockPlaceholders, mockState } from "./planMocks";
 import { PROJECT, PROJECT_ROOT } from "./stackFile";
 
+/** The Pulumi organization the offline plan runs in (a self-managed backend's). */
+export const PLAN_ORGANIZATION = "organization";
+
 export interface PlannedResource {
     type: string;
     name: string;
     parent: string | null;
     inputs: Record<string, unknown>;
-    /** Only options that matter to reviewers, present when set. */
-    options?: { protect?: true; retainOnDelete?: true };
+    /**
+     * Only options that matter to reviewers, present when set. `dependsOn`: the names of the
+     * resources it waits for besides those its inputs come from (components expanded), sorted.
+     */
+    options?: { protect?: true; retainOnDelete?: true; dependsOn?: string[] };
 }
 
 export interface Plan {
@@ -46,6 +52,8 @@ export interface PlanOptions {
     program?: () => Promise<Record<string, unknown>>;
     /** Config keys holding secrets, as Pulumi marks them. @default none */
     secretKeys?: string[];
+    /** The Pulumi organization the program sees. @default PLAN_ORGANIZATION */
+    organization?: string;
 }
 
 /** The parts of the SDK's mock monitor the plan hooks into (not in its public types). */
@@ -55,6 +63,8 @@ interface MonitorRequest {
     getParent(): string;
     getProtect(): boolean;
     getRetainondelete?(): boolean;
+    getDependenciesList?(): string[];
+    getPropertydependenciesMap?(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
 }
 type MonitorCallback = (err: unknown, resp: unknown) => void;
 interface MockMonitor {
@@ -67,6 +77,17 @@ interface MockMonitor {
 function loadProgram(): () => Promise<Record<string, unknown>> {
     delete require.cache[require.resolve("../../index")];
     return require("../../index") as () => Promise<Record<string, unknown>>;
+}
+
+/** What a resource waits for explicitly: all its dependencies but those of its inputs, by name. */
+function explicitDependencies(req: MonitorRequest): string[] {
+    const all = req.getDependenciesList?.() ?? [];
+    const ofInputs = new Set<string>();
+    req.getPropertydependenciesMap?.().forEach((deps) => {
+        for (const urn of deps.getUrnsList()) ofInputs.add(urn);
+    });
+    const names = all.filter((urn) => !ofInputs.has(urn)).map((urn) => urn.split("::").pop() ?? urn);
+    return [...new Set(names)].sort(compareOrdinal);
 }
 
 /** The name of a resource's parent, from its URN (`...::name`). */
@@ -105,6 +126,8 @@ export async function planStack(
         PROJECT,
         stack,
         true,
+        // what a self-managed backend reports; developer stacks name their team stack with it
+        options.organization ?? PLAN_ORGANIZATION,
     );
     // Record parents and options, which the Mocks interface does not pass.
     const monitor = (pulumi.runtime as unknown as { getMonitor(): MockMonitor }).getMonitor();
@@ -120,6 +143,8 @@ export async function planStack(
                 };
                 if (req.getProtect()) rec.options = { ...rec.options, protect: true };
                 if (req.getRetainondelete?.()) rec.options = { ...rec.options, retainOnDelete: true };
+                const dependsOn = explicitDependencies(req);
+                if (dependsOn.length > 0) rec.options = { ...rec.options, dependsOn };
                 records.push(rec);
             }
             callback(err, resp);
@@ -160,7 +185,12 @@ export async function planStack(
         outputs: sortKeys(resolved) as Record<string, unknown>,
     };
     if (!options.program) {
-        plan.settings = effectiveSettings(config, { stack, projectRoot: PROJECT_ROOT, secretKeys: options.secretKeys });
+        plan.settings = effectiveSettings(config, {
+            stack,
+            projectRoot: PROJECT_ROOT,
+            secretKeys: options.secretKeys,
+            organization: options.organization ?? PLAN_ORGANIZATION,
+        });
     }
     plan.builds = [];
     for (const r of plan.resources) {

@@ -39,6 +39,8 @@ export function mockState(
                 member: `serviceAccount:${email}`,
             };
         }
+        case "gcp:projects/iAMCustomRole:IAMCustomRole":
+            return { ...inputs, name: `projects/${project}/roles/${text("roleId")}`, deleted: false };
         case "gcp:storage/bucket:Bucket":
             return { ...inputs, url: `gs://${text("name")}` };
         case "gcp:cloudbuild/trigger:Trigger":

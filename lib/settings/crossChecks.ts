@@ -3,8 +3,10 @@
  * would do nothing there, so they are refused), and settings that must agree with each other.
  * Each problem is one line. Pure.
  */
+
 import { IMAGE_HASH_LENGTH, MAX_FAMILY_LENGTH, MIN_DISK_SIZE_GB } from "../bake/imageName";
 import { MASK, show } from "../errors";
+import { literalBranch } from "../triggers/triggerBuild";
 import { NAMESPACE, type ParsedSettings } from "./schema";
 import type { GcpSettings, StackKind } from "./types";
 
@@ -76,6 +78,14 @@ export function crossCheckLines(
     const lines: string[] = [];
     // a secret setting's value is never shown
     const shown = (top: string, value: unknown) => (isSecret(top) ? MASK : show(value));
+    // (the branch is checked as RE2 by the schema)
+    if (s.mode === "team") {
+        if (s.triggers.nightlySchedule !== undefined && literalBranch(s.triggers.branch) === undefined) {
+            lines.push(
+                `${NAMESPACE}:triggers.branch: ${shown("triggers", s.triggers.branch)} matches more than one branch; the nightly build (triggers.nightlySchedule) builds the head of one branch, so use a literal one such as ^main$`,
+            );
+        }
+    }
     if (
         gcp &&
         s.registry.location &&

@@ -43,5 +43,11 @@ export const TRIGGER_DEFAULTS = {
 /** The bake's own defaults (lib/bake/bakeConfig.ts) and the family. */
 export const FIREWORKER_DEFAULTS = { family: "fireworker", ...BAKE_DEFAULTS } as const;
 
-/** The team stack a developer stack reads (the self-managed backend's form). */
-export const DEFAULT_TEAM_STACK = "organization/fireworker-images/team";
+/**
+ * The team stack a developer stack reads when `teamStack` is unset: stack `team` of this
+ * project in the developer's own Pulumi organization (on Pulumi Cloud the user's or the
+ * default organization; on a self-managed backend `organization`).
+ */
+export function defaultTeamStack(organization: string, project: string): string {
+    return `${organization}/${project}/team`;
+}

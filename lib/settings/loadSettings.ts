@@ -10,7 +10,7 @@ import { sortKeys } from "../canonical";
 import { MASK, SettingsError, show } from "../errors";
 import { isName, PROJECT_ID, REGION } from "../patterns";
 import { broughtDockerfileLines, crossCheckLines, developerFamily, KIND_RULES, kindLines } from "./crossChecks";
-import { DEFAULT_CLEANUP_POLICIES, RUNTIME_DEFAULTS } from "./defaults";
+import { DEFAULT_CLEANUP_POLICIES, defaultTeamStack, RUNTIME_DEFAULTS } from "./defaults";
 import { issueLine, rawValueProblems, unknownKeyLine } from "./issueLines";
 import { makeSchema, NAMESPACE, OBJECT_KEYS, type ParsedSettings, SIMPLE_KEYS, settingKeys } from "./schema";
 import type {
@@ -34,6 +34,11 @@ export interface LoadContext {
     projectRoot: string;
     /** Config keys Pulumi holds as secrets. @default none */
     secretKeys?: readonly string[];
+    /**
+     * The Pulumi organization the stack runs in: the effective settings show the team stack a
+     * developer stack reads by default (`defaultTeamStack`). Unset: shown only when set.
+     */
+    organization?: string;
 }
 
 /** The settings of a stack from Pulumi's config map (`ns:key` to string; objects as JSON). */
@@ -69,6 +74,9 @@ export function effectiveSettings(config: Record<string, string>, ctx: LoadConte
             // A secret's value never reaches the plan, only its shape.
             out[key] = secrets.includes(top) ? maskAll(value) : value;
         }
+    }
+    if (s.mode === "developer" && s.teamStack === undefined && ctx.organization !== undefined) {
+        out.teamStack = defaultTeamStack(ctx.organization, NAMESPACE);
     }
     if (shaped.mode !== "local") {
         out["gcp:project"] = shaped.gcp.project;

@@ -33,7 +33,6 @@ import {
 } from "../repository";
 import {
     APPLICATION_DEFAULTS,
-    DEFAULT_TEAM_STACK,
     FIREWORKER_DEFAULTS,
     REGISTRY_DEFAULTS,
     RUNTIME_DEFAULTS,
@@ -478,7 +477,7 @@ export function makeSchema(ctx: PathContext) {
                 .string()
                 .regex(SUBNETWORK, { error: "is not a subnetwork name (or projects/P/regions/R/subnetworks/S)" })
                 .optional(),
-            /** Builder VM gets no external IP (needs Cloud NAT or Private Google Access). */
+            /** Builder VM gets no external IP (needs Cloud NAT: apt reaches Debian's mirrors, Private Google Access does not). */
             internalIpOnly: z.boolean().default(FIREWORKER_DEFAULTS.internalIpOnly),
             keep: z
                 .number()
@@ -505,12 +504,12 @@ export function makeSchema(ctx: PathContext) {
         teamStack: z
             .string()
             .regex(STACK_REFERENCE, {
-                error: `is not a stack reference [organization/[project/]]stack such as ${DEFAULT_TEAM_STACK}`,
+                error: `is not a stack reference [organization/[project/]]stack such as my-org/fireworker-images/team`,
             })
             .refine((r) => !r.split("/").some((part) => part === "." || part === ".."), {
-                error: `is not a stack reference [organization/[project/]]stack such as ${DEFAULT_TEAM_STACK}`,
+                error: `is not a stack reference [organization/[project/]]stack such as my-org/fireworker-images/team`,
             })
-            .default(DEFAULT_TEAM_STACK),
+            .optional(),
         registry,
         runtime,
         application,

@@ -133,7 +133,8 @@ export interface TeamSettings extends CloudSettings {
 export interface DeveloperSettings extends CloudSettings {
     mode: "developer";
     developer: string;
-    teamStack: string;
+    /** The team stack to read; unset: `team` in the organization running the stack (`defaultTeamStack`). */
+    teamStack?: string;
     /** Build an own `<id>-runtime` instead of using the team's. */
     experimentalRuntime: boolean;
     /** The moving tag pushed besides the content tag (`application.friendlyTag`). */

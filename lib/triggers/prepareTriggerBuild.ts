@@ -11,7 +11,7 @@ import { buildSpecFromEnvironment } from "../build/buildSpec";
 import { dockerBuildArgs } from "../build/cloudBuildConfig";
 import { collectContext, hashContext } from "../build/context";
 import { writeContextFile } from "../build/pack";
-import { generatedFiles } from "../build/runBuild";
+import { generatedFiles, manifestFlags } from "../build/runBuild";
 import { shellQuote } from "../commands/exec";
 import { planStack } from "../plan/offlinePlan";
 import { resolveStackFile, stackConfig } from "../plan/stackFile";
@@ -44,22 +44,55 @@ export function triggerRequestFromEnvironment(env: NodeJS.ProcessEnv): TriggerRe
     };
 }
 
-/** The bash script that builds and pushes one spec, skipping a content tag that exists. */
+/**
+ * The bash script that builds and pushes one spec, with runBuild's invariant: a content tag that
+ * exists is adopted, not rebuilt; a push that loses to another builder (the team repository's
+ * tags are immutable) is a success once the tag's digest is read back; moving tags then point at
+ * the content tag's digest, even when it existed. The digest goes to `<dir>/digest`.
+ */
 export function buildScript(spec: BuildSpec, contextTar: string): string {
-    const refs = spec.tags.map((t) => `${spec.image}:${t}`);
+    const ref = `${spec.image}:${spec.tags[0]}`;
     const args = [
-        ...dockerBuildArgs({ refs, buildArgs: spec.buildArgs, labels: spec.labels, network: "cloudbuild" }),
+        ...dockerBuildArgs({ refs: [ref], buildArgs: spec.buildArgs, labels: spec.labels, network: "cloudbuild" }),
         "-",
     ];
+    const q = shellQuote;
+    const digestFile = path.posix.join(path.posix.dirname(contextTar), "digest");
     return [
         "#!/usr/bin/env bash",
         "set -euo pipefail",
-        `if docker manifest inspect ${shellQuote(refs[0])} >/dev/null 2>&1; then`,
-        `    echo "fireworker: ${refs[0]} exists already (same content hash); nothing to build"`,
-        "    exit 0",
+        `image=${q(spec.image)}`,
+        `ref=${q(ref)}`,
+        "# the registry's digest of a tag (docker manifest inspect --verbose: Descriptor.digest), or nothing",
+        "digest_of() {",
+        `    docker manifest inspect ${manifestFlags(ref).join(" ")} "$1" 2>/dev/null |`,
+        String.raw`        sed -n 's/.*"digest": *"\(sha256:[0-9a-f]\{64\}\)".*/\1/p' | head -n 1 || true`,
+        "}",
+        'digest="$(digest_of "$ref")"',
+        'if [ -n "$digest" ]; then',
+        '    echo "fireworker: $ref exists already ($digest); not rebuilt"',
+        "else",
+        `    docker ${args.map(q).join(" ")} < ${q(contextTar)}`,
+        "    # what the registry's tag names is the answer, pushed by this builder or (lost push) another",
+        '    if docker push "$ref"; then',
+        '        digest="$(digest_of "$ref")"',
+        "    else",
+        '        digest="$(digest_of "$ref")"',
+        '        [ -n "$digest" ] || { echo "fireworker: the push of $ref failed" >&2; exit 1; }',
+        '        echo "fireworker: the push of $ref lost to another builder; adopting $digest"',
+        "    fi",
         "fi",
-        `docker ${args.map(shellQuote).join(" ")} < ${shellQuote(contextTar)}`,
-        ...refs.map((r) => `docker push ${shellQuote(r)}`),
+        '[[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || { echo "fireworker: no digest for $ref" >&2; exit 1; }',
+        ...spec.tags
+            .slice(1)
+            .flatMap((t) => [
+                `# moving tag ${t}: to the content tag's digest`,
+                'docker image inspect "$image@$digest" >/dev/null 2>&1 || docker pull --quiet "$image@$digest"',
+                `docker tag "$image@$digest" ${q(`${spec.image}:${t}`)}`,
+                `docker push ${q(`${spec.image}:${t}`)}`,
+            ]),
+        `printf '%s\\n' "$digest" > ${q(digestFile)}`,
+        'echo "fireworker: $ref is $image@$digest"',
         "",
     ].join("\n");
 }

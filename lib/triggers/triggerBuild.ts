@@ -120,3 +120,17 @@ export function includedFiles(
             : context.files.map((f) => (isDirectory(f.src) ? under(f.src) : inRepo(f.src)));
     return [...new Set([...globs, ...extra.map(inRepo)])].sort();
 }
+
+/** The branch name a regex such as `^main$` matches exactly, or undefined when it is a real pattern. */
+export function literalBranch(regex: string): string | undefined {
+    const m = /^\^([A-Za-z0-9_][A-Za-z0-9_./-]*)\$$/.exec(regex);
+    return m && !m[1].includes("..") ? m[1] : undefined;
+}
+
+/**
+ * The body of `triggers:run` (RunBuildTriggerRequest): `projectId` and `triggerId` are required,
+ * `source.branchName` names the branch to build.
+ */
+export function runTriggerBody(project: string, triggerId: string, branch: string): string {
+    return JSON.stringify({ projectId: project, triggerId, source: { branchName: branch } });
+}

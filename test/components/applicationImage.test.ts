@@ -40,10 +40,9 @@ describe("the application image (components/applicationImage.ts)", function () {
             config.serviceAccount,
             "projects/example-lab-123456/serviceAccounts/fw-dev-build@example-lab-123456.iam.gserviceaccount.com",
         );
-        assert.deepEqual(config.images, [
-            `us-docker.pkg.dev/p/r/ann-app:${tag}`,
-            "us-docker.pkg.dev/p/r/ann-app:latest",
-        ]);
+        // Cloud Build pushes the content tag only (a lost push is then read back); runBuild moves latest
+        assert.deepEqual(config.images, [`us-docker.pkg.dev/p/r/ann-app:${tag}`]);
+        assert.deepEqual(config.tags, [`fw-content-${tag}`]);
         assert.equal(find(plan, "fireworker-images:images:ApplicationImage", "application").parent, null);
     });
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Plan } from "../../lib/plan/offlinePlan";
-import { byType, find, planOf } from "../support/plan";
+import { byType, find, patchSetting, planOf } from "../support/plan";
 
 describe("build triggers (team plan)", () => {
     let plan: Plan;
@@ -17,11 +17,10 @@ describe("build triggers (team plan)", () => {
             repo.inputs.parentConnection,
             "projects/example-lab-123456/locations/us-central1/connections/github",
         );
-        // what the content hash reads, and the program itself
-        assert.deepEqual(runtime.inputs.includedFiles, [
+        // what the content hash reads, and the program itself (it plans the build at the pushed commit)
+        const program = [
             "Pulumi.yaml",
             "components/**",
-            "example/requirements.txt",
             "index.ts",
             "lib/**",
             "package-lock.json",
@@ -29,19 +28,9 @@ describe("build triggers (team plan)", () => {
             "scripts/**",
             "stacks/Pulumi.team.yaml",
             "tsconfig.json",
-        ]);
-        assert.deepEqual(app.inputs.includedFiles, [
-            "Pulumi.yaml",
-            "components/**",
-            "example/**",
-            "index.ts",
-            "lib/**",
-            "package-lock.json",
-            "package.json",
-            "scripts/**",
-            "stacks/Pulumi.team.yaml",
-            "tsconfig.json",
-        ]);
+        ];
+        assert.deepEqual(runtime.inputs.includedFiles, ["example/requirements.txt", ...program].sort());
+        assert.deepEqual(app.inputs.includedFiles, ["example/**", ...program].sort());
         for (const t of [runtime, app]) {
             assert.deepEqual((t.inputs.repositoryEventConfig as Record<string, unknown>).push, { branch: "^main$" });
             assert.equal(
@@ -63,10 +52,37 @@ describe("build triggers (team plan)", () => {
         );
         const job = find(plan, "gcp:cloudscheduler/job:Job", "triggers-nightly-schedule");
         assert.equal(job.inputs.schedule, "0 3 * * *");
+        const target = job.inputs.httpTarget as { uri: string; body: string; headers: Record<string, string> };
         assert.equal(
-            (job.inputs.httpTarget as Record<string, string>).uri,
+            target.uri,
             "https://cloudbuild.googleapis.com/v1/projects/example-lab-123456/locations/us-central1/triggers/fireworker-nightly-id:run",
         );
+        // RunBuildTriggerRequest: JSON with the required projectId and triggerId
+        assert.deepEqual(target.headers, { "Content-Type": "application/json" });
+        assert.deepEqual(JSON.parse(Buffer.from(target.body, "base64").toString("utf8")), {
+            projectId: "example-lab-123456",
+            triggerId: "fireworker-nightly-id",
+            source: { branchName: "main" },
+        });
+        assert.deepEqual(nightly.inputs.sourceToBuild, {
+            ref: "refs/heads/main",
+            repoType: "GITHUB",
+            repository: "triggers-repository-id",
+        });
+    });
+
+    it("the nightly builds the head of triggers.branch, not a hard-coded main", async () => {
+        const other = await planOf("team", patchSetting("team", "triggers", { branch: "^release$" }));
+        const nightly = find(other, "gcp:cloudbuild/trigger:Trigger", "triggers-nightly");
+        assert.equal((nightly.inputs.sourceToBuild as { ref: string }).ref, "refs/heads/release");
+        const job = find(other, "gcp:cloudscheduler/job:Job", "triggers-nightly-schedule");
+        const body = JSON.parse(Buffer.from((job.inputs.httpTarget as { body: string }).body, "base64").toString());
+        assert.equal(body.source.branchName, "release");
+        for (const t of byType(other, "gcp:cloudbuild/trigger:Trigger").filter(
+            (r) => r.name !== "triggers-nightly" && r.parent === "triggers",
+        )) {
+            assert.deepEqual((t.inputs.repositoryEventConfig as { push: unknown }).push, { branch: "^release$" });
+        }
     });
 
     it("without a repository there are no triggers, and without a schedule no nightly", async () => {

@@ -49,10 +49,12 @@ describe("FireworkerImage (team plan)", () => {
 
     it("takes the runtime from substitutions whose defaults are the runtime Pulumi knows", () => {
         assert.deepEqual(config.substitutions, {
+            _ACTION: "",
             _RUNTIME_REF: plan.outputs.runtimeReference,
             _RUNTIME_TAG: plan.outputs.runtimeTaggedReference,
         });
         const env = config.steps[0].env;
+        assert.ok(env.includes("FW_TRIGGER_ACTION=${_ACTION}"));
         assert.ok(env.includes("FW_RUNTIME_REF=${_RUNTIME_REF}"));
         assert.ok(env.includes("FW_RUNTIME_TAG=${_RUNTIME_TAG}"));
         assert.ok(env.includes("FW_BUILD_ID=$BUILD_ID"));
@@ -86,7 +88,7 @@ describe("FireworkerImage (team plan)", () => {
     it("re-bakes from a trigger on the protected gcr topic, on runtime tag pushes, as the baker", () => {
         const topic = find(plan, "gcp:pubsub/topic:Topic", "gcr");
         assert.equal(topic.inputs.name, "gcr");
-        assert.deepEqual(topic.options, { protect: true, retainOnDelete: true });
+        assert.deepEqual(topic.options, { protect: true, retainOnDelete: true, dependsOn: ["apis-pubsub"] });
         const trigger = find(plan, "gcp:cloudbuild/trigger:Trigger", "fireworker-rebake", "fireworker");
         assert.deepEqual(trigger.inputs.pubsubConfig, { topic: `projects/${PROJECT}/topics/gcr` });
         assert.equal(trigger.inputs.filter, `_ACTION == "INSERT" && _RUNTIME_TAG.startsWith("${RUNTIME_REPO}:")`);
@@ -120,17 +122,55 @@ describe("FireworkerImage (team plan)", () => {
                 )
                 .sort();
         assert.deepEqual(of(sa("fw-baker")), [
-            "roles/compute.instanceAdmin.v1 project",
-            "roles/compute.storageAdmin project",
+            `projects/${PROJECT}/roles/fireworkerBaker project`,
+            `projects/${PROJECT}/roles/fireworkerBuilderVmAdmin project`,
+            "roles/artifactregistry.reader repo:fireworker",
+            "roles/artifactregistry.reader repo:fireworker-dev",
             `roles/iam.serviceAccountUser sa:${sa("fw-worker")}`,
             "roles/logging.logWriter project",
         ]);
+        // no predefined compute role: instanceAdmin.v1 could set metadata on any VM
+        assert.ok(!JSON.stringify(plan.resources).includes("roles/compute."));
+        const vms = plan.resources.find((r) => r.name === "accounts-baker-builder-vms")!;
+        assert.deepEqual(vms.inputs.condition, {
+            title: "fireworker-builder-vms-only",
+            description: "Only the bake's fwb-* builder VMs and their disks in us-central1-b",
+            expression:
+                `resource.name.startsWith("projects/${PROJECT}/zones/us-central1-b/instances/fwb-") || ` +
+                `resource.name.startsWith("projects/${PROJECT}/zones/us-central1-b/disks/fwb-")`,
+        });
+        const images = plan.resources.find((r) => r.name === "accounts-baker-images")!;
+        assert.equal(images.inputs.condition, undefined);
         assert.deepEqual(of(sa("fw-worker")), [
             "roles/artifactregistry.reader repo:fireworker",
             "roles/artifactregistry.reader repo:fireworker-dev",
             "roles/logging.logWriter project",
         ]);
         assert.equal(plan.outputs.bakerServiceAccount, sa("fw-baker"));
+    });
+
+    it("bakes and re-bakes only after the baker's grants, the builder VM's pull grant and the APIs", () => {
+        const expected = [
+            "accounts-baker-acts-as-fireworker",
+            "accounts-baker-builder-vms",
+            "accounts-baker-images",
+            "accounts-baker-log-writer",
+            "accounts-fireworker-log-writer",
+            "apis-cloudbuild",
+            "apis-compute",
+            "apis-logging",
+            "registry-baker-developer-reader",
+            "registry-baker-team-reader",
+            // fw-worker's pull grant is a child of the registry, not of the accounts
+            "registry-fireworker-developer-reader",
+            "registry-fireworker-team-reader",
+        ];
+        assert.deepEqual(find(plan, "command:local:Command", "fireworker-bake").options?.dependsOn, expected);
+        assert.deepEqual(
+            find(plan, "gcp:cloudbuild/trigger:Trigger", "fireworker-rebake").options?.dependsOn,
+            expected,
+        );
+        assert.equal(find(plan, "command:local:Command", "fireworker-bake").inputs.addPreviousOutputInEnv, false);
     });
 
     it("gives the same image name for the same inputs, and another for another runtime", async () => {

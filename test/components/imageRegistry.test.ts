@@ -20,7 +20,8 @@ describe("image registry (team plan)", () => {
             { action: "KEEP", id: "keep-recent", mostRecentVersions: { keepCount: 5 } },
         ]);
         for (const r of [team, dev]) {
-            assert.deepEqual(r.options, { protect: true, retainOnDelete: true });
+            // created only once the Artifact Registry API is on
+            assert.deepEqual(r.options, { protect: true, retainOnDelete: true, dependsOn: ["apis-artifactregistry"] });
             assert.equal(r.inputs.location, "us-central1");
             assert.equal(r.inputs.format, "DOCKER");
         }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Plan } from "../../lib/plan/offlinePlan";
+import { CUSTOM_ROLES, DEVELOPER_BUILDS, SOURCE_UPLOADER } from "../../lib/project/customRoles";
 import { byType, planOf, ROOT } from "../support/plan";
 
 const IAM_TYPES =
@@ -37,7 +38,11 @@ describe("pipeline accounts (team plan): identities and their grants", () => {
         const accounts = byType(plan, "gcp:serviceaccount/account:Account")
             .map((r) => `${r.inputs.accountId} ${JSON.stringify(r.options)}`)
             .sort();
-        const kept = JSON.stringify({ protect: true, retainOnDelete: true });
+        const kept = JSON.stringify({
+            dependsOn: ["apis-artifactregistry", "apis-cloudresourcemanager", "apis-iam", "apis-storage"],
+            protect: true,
+            retainOnDelete: true,
+        });
         assert.deepEqual(
             accounts,
             ["fw-baker", "fw-build", "fw-dev-build", "fw-nightly", "fw-worker"].map((a) => `${a} ${kept}`),
@@ -46,6 +51,7 @@ describe("pipeline accounts (team plan): identities and their grants", () => {
 
     it("grants exactly these roles, non-authoritatively", () => {
         const sa = (id: string) => `serviceAccount:${id}@example-lab-123456.iam.gserviceaccount.com`;
+        const custom = (id: string) => `projects/example-lab-123456/roles/${id}`;
         const expected = [
             `${sa("fw-build")} roles/artifactregistry.writer repo:fireworker`,
             `${sa("fw-build")} roles/artifactregistry.writer repo:fireworker-dev`,
@@ -59,16 +65,18 @@ describe("pipeline accounts (team plan): identities and their grants", () => {
             `${sa("fw-worker")} roles/artifactregistry.reader repo:fireworker-dev`,
             `${sa("fw-worker")} roles/logging.logWriter project:example-lab-123456`,
             `${sa("fw-baker")} roles/logging.logWriter project:example-lab-123456`,
-            `${sa("fw-baker")} roles/compute.instanceAdmin.v1 project:example-lab-123456`,
-            `${sa("fw-baker")} roles/compute.storageAdmin project:example-lab-123456`,
+            `${sa("fw-baker")} ${custom("fireworkerBaker")} project:example-lab-123456`,
+            `${sa("fw-baker")} ${custom("fireworkerBuilderVmAdmin")} project:example-lab-123456`,
+            `${sa("fw-baker")} roles/artifactregistry.reader repo:fireworker`,
+            `${sa("fw-baker")} roles/artifactregistry.reader repo:fireworker-dev`,
             `${sa("fw-baker")} roles/iam.serviceAccountUser sa:fw-worker@example-lab-123456.iam.gserviceaccount.com`,
-            `${sa("fw-nightly")} roles/cloudbuild.builds.editor project:example-lab-123456`,
+            `${sa("fw-nightly")} ${custom("fireworkerTriggerRunner")} project:example-lab-123456`,
             `${sa("fw-nightly")} roles/iam.serviceAccountUser sa:fw-build@example-lab-123456.iam.gserviceaccount.com`,
             ...["user:ann@example.org", "group:lab-developers@example.org"].flatMap((m) => [
                 `${m} roles/artifactregistry.writer repo:fireworker-dev`,
                 `${m} roles/artifactregistry.reader repo:fireworker`,
-                `${m} roles/cloudbuild.builds.editor project:example-lab-123456`,
-                `${m} roles/storage.objectCreator bucket:example-lab-123456-fireworker-build-source`,
+                `${m} ${custom("fireworkerDeveloperBuilds")} project:example-lab-123456`,
+                `${m} ${custom("fireworkerSourceUploader")} bucket:example-lab-123456-fireworker-build-source`,
                 `${m} roles/iam.serviceAccountUser sa:fw-dev-build@example-lab-123456.iam.gserviceaccount.com`,
             ]),
         ];
@@ -80,6 +88,78 @@ describe("pipeline accounts (team plan): identities and their grants", () => {
             "unexpected grants",
         );
         assert.deepEqual(expected.filter((g) => !got.includes(g)).sort(), [], "missing grants");
+    });
+
+    it("declares each custom role with exactly its permissions, protected and kept", () => {
+        const roles = byType(plan, "gcp:projects/iAMCustomRole:IAMCustomRole");
+        assert.deepEqual(roles.map((r) => r.inputs.roleId).sort(), CUSTOM_ROLES.map((r) => r.roleId).sort());
+        for (const r of roles) {
+            const role = CUSTOM_ROLES.find((c) => c.roleId === r.inputs.roleId)!;
+            assert.deepEqual(r.inputs.permissions, [...role.permissions]);
+            assert.deepEqual([r.options?.protect, r.options?.retainOnDelete], [true, true]);
+        }
+    });
+
+    it("developers can upload to the bucket they stage sources in: buckets.get and objects.create, no listing", () => {
+        // gcloud builds submit --gcs-source-staging-dir: buckets.get first (gcloud's storage helper), then an upload
+        assert.deepEqual([...SOURCE_UPLOADER.permissions], ["storage.buckets.get", "storage.objects.create"]);
+        const dev = plan.resources.find((r) => r.name === "accounts-dev-user-ann-example-org-source-uploader")!;
+        assert.equal(dev.inputs.role, "projects/example-lab-123456/roles/fireworkerSourceUploader");
+        assert.equal(dev.inputs.bucket, "example-lab-123456-fireworker-build-source");
+    });
+
+    it("developers get no trigger permission and no predefined Cloud Build role", () => {
+        assert.ok(
+            DEVELOPER_BUILDS.permissions.every((p) => p.startsWith("cloudbuild.builds.") || p.startsWith("logging.")),
+        );
+        assert.ok(!JSON.stringify(plan.resources).includes("roles/cloudbuild."));
+    });
+
+    it("through every grant they hold or can act as, developers cannot write the team repository or publish to gcr", () => {
+        const developers = ["user:ann@example.org", "group:lab-developers@example.org"];
+        const all = grants(plan).map((g) => g.split(" ") as [string, string, string]);
+        // the accounts developers can run as (actAs), and what those can act as in turn
+        const reach = new Set(developers);
+        for (let grew = true; grew; ) {
+            grew = false;
+            for (const [member, role, on] of all) {
+                const sa = `serviceAccount:${on.slice(3)}`;
+                if (reach.has(member) && role === "roles/iam.serviceAccountUser" && !reach.has(sa)) {
+                    reach.add(sa);
+                    grew = true;
+                }
+            }
+        }
+        assert.deepEqual(
+            [...reach].sort(),
+            [...developers, "serviceAccount:fw-dev-build@example-lab-123456.iam.gserviceaccount.com"].sort(),
+        );
+        const custom = new Map(CUSTOM_ROLES.map((r) => [`projects/example-lab-123456/roles/${r.roleId}`, r]));
+        for (const [member, role, on] of all.filter(([m]) => reach.has(m))) {
+            const g = `${member} ${role} ${on}`;
+            if (on === "repo:fireworker") assert.equal(role, "roles/artifactregistry.reader", g);
+            assert.ok(!role.startsWith("roles/pubsub."), g);
+            if (on.startsWith("project:")) {
+                // project-wide: only writing logs, or a custom role without registry or Pub/Sub permissions
+                const perms = custom.get(role)?.permissions;
+                assert.ok(role === "roles/logging.logWriter" || perms, g);
+                for (const p of perms ?? []) assert.ok(!/^(artifactregistry|pubsub|iam)\./.test(p), `${g}: ${p}`);
+            }
+        }
+    });
+
+    it("builds wait for the build account's grants and the APIs they call", () => {
+        for (const name of ["runtime-build", "application-build"]) {
+            const cmd = plan.resources.find((r) => r.type === "command:local:Command" && r.name === name)!;
+            assert.deepEqual(cmd.options?.dependsOn, [
+                "accounts-build-log-writer",
+                "accounts-build-source-reader",
+                "apis-cloudbuild",
+                "apis-logging",
+                "registry-build-developer-writer",
+                "registry-build-team-writer",
+            ]);
+        }
     });
 
     it("uses no authoritative IAM (bindings or policies)", () => {

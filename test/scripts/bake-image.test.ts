@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fakeGcloudBin } from "../support/bake";
 import { ROOT } from "../support/plan";
 
 /** Runs scripts/bake-image.ts as the FireworkerImage command does, with only `env`. */
@@ -36,6 +40,29 @@ describe("scripts/bake-image.ts (the FireworkerImage command)", function () {
         const r = bakeImage({ ...spec, FW_BAKE_IMAGE: "Fireworker_1" });
         assert.equal(r.status, 1);
         assert.equal(r.stderr, "bake-image: spec image: is not a GCE image name\n");
+    });
+
+    it("keeps a failed bake's huge Cloud Build log out of the command's output (the stack's state)", () => {
+        const state = fs.mkdtempSync(path.join(os.tmpdir(), "fw-bake-image-log-"));
+        try {
+            const r = bakeImage({
+                ...spec,
+                FW_BAKE_IMAGE: "fireworker-00000000000000aa",
+                PATH: `${fakeGcloudBin()}:${process.env.PATH}`,
+                FAKE_STATE: state,
+                FAKE_BUILD_STATUS: "FAILURE",
+                FAKE_LOG_LINES: "5000", // 2 MB
+            });
+            assert.equal(r.status, 1);
+            assert.match(r.stderr, /preload failed\n/);
+            assert.match(r.stderr, /bake of fireworker-00000000000000aa ended FAILURE \(Cloud Build build-0001\)/);
+            // execve's limit for one variable is 128 KiB; the command provider keeps stderr
+            assert.ok(r.stderr.length < 64 * 1024, `stderr is ${r.stderr.length} bytes`);
+            assert.equal(r.stdout, "");
+        } finally {
+            fs.rmSync(state, { recursive: true, force: true });
+            fs.rmSync(path.join(ROOT, ".fireworker", "logs", "bake-fireworker-00000000000000aa.log"), { force: true });
+        }
     });
 
     it("a missing gcloud is one line too", () => {

@@ -315,6 +315,84 @@ describe("scripts/fireworker-bake.sh with a fake gcloud", () => {
         assert.equal(run.stdout.trim(), `FIREWORKER-BAKE: exists ${imageName}`);
     });
 
+    it("an image another bake is still making (PENDING) is waited for until READY, never taken as done", () => {
+        const run = bake({ FAKE_PENDING: "2" }, { files: { [`image-${imageName}`]: "" } });
+        assert.equal(run.status, 0, run.stderr);
+        assert.equal(run.stdout.trim(), `FIREWORKER-BAKE: exists ${imageName}`);
+        assert.equal(run.calls.filter((c) => c.startsWith(`compute images describe ${imageName} `)).length, 3);
+        assert.match(run.stderr, /is PENDING; waiting until it is READY/);
+        // and its own new image: READY before the builder goes and the bake ends
+        const own = bake({ FAKE_PENDING: "2" });
+        assert.equal(own.status, 0, own.stderr);
+        const ready = own.calls
+            .map((c, i) => [c, i] as const)
+            .filter(([c]) => c.startsWith(`compute images describe ${imageName} `));
+        assert.ok(
+            ready.length >= 3 && ready[ready.length - 1][1] < index(own, "compute instances delete "),
+            own.calls.join("\n"),
+        );
+    });
+
+    it("bakes started at once: the younger builder deletes itself and waits for the older bake's image", () => {
+        const older = `fwb-${imageName.split("-").pop()}-00000000`;
+        const run = bake({
+            FAKE_OLDER_BUILDER: older,
+            FAKE_CONCURRENT_BUILDER: older,
+            FAKE_CONCURRENT_IMAGE: imageName,
+        });
+        assert.equal(run.status, 0, run.stderr);
+        assert.equal(run.stdout.trim(), `FIREWORKER-BAKE: exists ${imageName}`);
+        assert.match(run.stderr, new RegExp(`builder ${older} of another bake started ${imageName} first`));
+        assertBuilderDeleted(run);
+        assert.equal(index(run, "compute images create "), -1, "one image: only the older bake makes it");
+        assert.equal(index(run, "compute instances get-guest-attributes "), -1);
+    });
+
+    it("the serial console's line is the signal when the powered-off guest's attributes are gone", () => {
+        const run = bake({ FAKE_GUEST: "serial-ok" });
+        assert.equal(run.status, 0, run.stderr);
+        assert.match(run.stderr, /preload finished on fwb-\S+ \(serial console\)/);
+        assert.ok(index(run, `compute images create ${imageName} `) > 0);
+    });
+
+    it("retries permission errors while grants propagate, for FW_IAM_SETTLE_SECONDS only", () => {
+        const run = bake({ FAKE_DENY_CREATE: "2", FW_IAM_SETTLE_SECONDS: "60" });
+        assert.equal(run.status, 0, run.stderr);
+        assert.equal(run.calls.filter((c) => c.startsWith("compute instances create ")).length, 3);
+        assert.match(run.stderr, /permission denied on gcloud compute instances create .*retrying/);
+        const denied = bake({ FAKE_DENY_CREATE: "2", FW_IAM_SETTLE_SECONDS: "0" });
+        assert.notEqual(denied.status, 0);
+        assert.match(denied.stderr, /could not create builder/);
+        assert.equal(denied.calls.filter((c) => c.startsWith("compute instances create ")).length, 1);
+    });
+
+    it("checks the runtime against the registry: the re-bake ignores a forged or untagged message, Pulumi's bake fails", () => {
+        const forged = `sha256:${"f".repeat(64)}`;
+        const other = { _RUNTIME_REF: `${RUNTIME_REPO}@${forged}` };
+        // the registry says the tag names the digest Pulumi built, not the one in the message
+        const registered = { FAKE_TAG_DIGEST: String(config.substitutions._RUNTIME_REF).split("@")[1] };
+        const rebake = bake({ ...registered, FW_TRIGGER_ACTION: "INSERT" }, { substitutions: other });
+        assert.equal(rebake.status, 0, rebake.stderr);
+        assert.equal(rebake.stdout.trim(), `FIREWORKER-BAKE: ignored ${config.substitutions._RUNTIME_TAG}`);
+        assert.match(rebake.stderr, /not baking: the registry says \S+ is sha256:[0-9a-f]{64}, not sha256:f{64}/);
+        assert.equal(index(rebake, "compute instances create "), -1);
+        const pulumi = bake(registered, { substitutions: other });
+        assert.notEqual(pulumi.status, 0);
+        assert.match(pulumi.stderr, /FAILED: the registry says/);
+        // a tag that is not a content tag (a moving tag) is never baked from the topic
+        const moving = bake(
+            { FW_TRIGGER_ACTION: "INSERT" },
+            { substitutions: { _RUNTIME_TAG: `${RUNTIME_REPO}:latest` } },
+        );
+        assert.equal(moving.status, 0, moving.stderr);
+        assert.match(moving.stderr, /not baking: \S+:latest is not a content tag/);
+        assert.ok(
+            rebake.calls.some((c) =>
+                c.startsWith(`artifacts docker images describe ${config.substitutions._RUNTIME_TAG} `),
+            ),
+        );
+    });
+
     it("internalIpOnly and a subnetwork reach the builder", async () => {
         const plan = await planOf(
             "team",

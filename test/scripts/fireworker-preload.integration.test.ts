@@ -10,6 +10,7 @@ import {
     readdirSync,
     readFileSync,
     rmSync,
+    statfsSync,
     statSync,
     writeFileSync,
 } from "node:fs";
@@ -23,6 +24,9 @@ import { toolAvailable } from "../support/tools";
 
 const SCRIPT = path.resolve(__dirname, "..", "..", "scripts", "fireworker-preload.sh");
 const METADATA_PREFIX = "/computeMetadata/v1";
+/** A tmpfs on every Linux machine: the parent of each run's FW_SECRET_DIR. */
+const SHM = "/dev/shm";
+const TMPFS_MAGIC = 0x01021994;
 
 // ------------------------------------------------------------------ metadata server stub ----
 
@@ -33,6 +37,8 @@ interface MetadataStub {
     token: string;
     /** When true the token endpoint answers 500. */
     tokenFails: boolean;
+    /** When set, the token endpoint answers only once this resolves. */
+    tokenHeld?: Promise<void>;
     tokenRequests: number;
     /** Guest attributes written with PUT, by key under fireworker/. */
     guest: Record<string, string>;
@@ -50,6 +56,7 @@ async function startMetadataStub(): Promise<MetadataStub> {
         tokenRequests: 0,
         guest: {} as Record<string, string>,
         unflavored: [] as string[],
+        tokenHeld: undefined as Promise<void> | undefined,
     };
     const server = http.createServer((req, res) => {
         const chunks: Buffer[] = [];
@@ -79,6 +86,17 @@ async function startMetadataStub(): Promise<MetadataStub> {
                 if (stub.tokenFails) {
                     return send(500, "internal error");
                 }
+                if (stub.tokenHeld) {
+                    const token = stub.token;
+                    void stub.tokenHeld.then(() =>
+                        send(
+                            200,
+                            JSON.stringify({ access_token: token, expires_in: 3599, token_type: "Bearer" }),
+                            "application/json",
+                        ),
+                    );
+                    return;
+                }
                 return send(
                     200,
                     JSON.stringify({ access_token: stub.token, expires_in: 3599, token_type: "Bearer" }),
@@ -106,6 +124,56 @@ async function startMetadataStub(): Promise<MetadataStub> {
 }
 
 // ------------------------------------------------------------------------------ helpers ----
+
+/**
+ * A loopback proxy to the test registry that denies the first `denials` manifest reads with
+ * Artifact Registry's 403 (a pull grant still propagating), then forwards everything.
+ */
+async function denyingRegistry(
+    upstream: string,
+    denials: number,
+): Promise<{ host: string; denied: () => number; close(): Promise<void> }> {
+    const [upHost, upPort] = upstream.split(":");
+    let denied = 0;
+    const server = http.createServer((req, res) => {
+        if (req.method === "GET" && /^\/v2\/.+\/manifests\//.test(req.url ?? "") && denied < denials) {
+            denied++;
+            req.resume();
+            res.writeHead(403, { "Content-Type": "application/json" }).end(
+                JSON.stringify({
+                    errors: [
+                        {
+                            code: "DENIED",
+                            message:
+                                'Permission "artifactregistry.repositories.downloadArtifacts" denied on resource (or it may not exist)',
+                        },
+                    ],
+                }),
+            );
+            return;
+        }
+        const up = http.request(
+            { host: upHost, port: Number(upPort), method: req.method, path: req.url, headers: req.headers },
+            (r) => {
+                res.writeHead(r.statusCode ?? 502, r.headers);
+                r.pipe(res);
+            },
+        );
+        up.on("error", () => res.writeHead(502).end());
+        req.pipe(up);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    return {
+        host: `127.0.0.1:${port}`,
+        denied: () => denied,
+        close: () =>
+            new Promise<void>((r) => {
+                server.closeAllConnections();
+                server.close(() => r());
+            }),
+    };
+}
 
 interface RunResult {
     code: number | null;
@@ -234,6 +302,7 @@ describe("fireworker-preload.sh (integration: Docker engine, registry, metadata 
         t = await requireDockerOrSkip(this);
         this.timeout(600_000);
         work = mkdtempSync(path.join(os.tmpdir(), "fw-preload-test-"));
+        assert.equal(statfsSync(SHM).type, TMPFS_MAGIC, `${SHM} is not a tmpfs on this machine`);
         stub = await startMetadataStub();
         images.a = buildAndPush(t, work, runId, "runtime");
         images.b = buildAndPush(t, work, runId, "tools");
@@ -252,24 +321,24 @@ describe("fireworker-preload.sh (integration: Docker engine, registry, metadata 
         if (work) {
             rmSync(work, { recursive: true, force: true });
         }
+        for (const dir of secretDirs) rmSync(dir, { recursive: true, force: true });
         if (durations.length > 0) {
             process.stdout.write(`      script run times: ${durations.join(", ")}\n`);
         }
     });
 
-    /** A fresh case directory and a script run with the stub's current settings. */
-    async function preload(
-        label: string,
-        attributes: Record<string, string>,
-        extraEnv: NodeJS.ProcessEnv = {},
-        setup?: (root: string) => void,
-    ): Promise<RunResult & { dir: string; root: string; tmp: string; poweroff: string; serial: string }> {
+    const secretDirs: string[] = [];
+
+    /** A fresh case directory and the script's environment with the stub's current settings. */
+    function caseOf(label: string, attributes: Record<string, string>, extraEnv: NodeJS.ProcessEnv = {}) {
         const dir = path.join(work, label);
         const root = path.join(dir, "root");
         const tmp = path.join(dir, "tmp");
         mkdirSync(root, { recursive: true });
         mkdirSync(tmp, { recursive: true });
-        setup?.(root);
+        // the login token's directory: on a tmpfs, like /run on the builder VM
+        const secrets = mkdtempSync(path.join(SHM, "fw-preload-secrets-"));
+        secretDirs.push(secrets);
         const poweroff = path.join(dir, "poweroff-ran");
         const serial = path.join(dir, "serial");
         stub.attributes = attributes;
@@ -285,12 +354,25 @@ describe("fireworker-preload.sh (integration: Docker engine, registry, metadata 
             FW_WORKER_USERS: "",
             FW_PRUNE_OTHER_IMAGES: "0",
             FW_SYSTEM_CLEANUP: "0",
+            FW_SECRET_DIR: secrets,
             TMPDIR: tmp,
             ...extraEnv,
         };
-        const r = await runAsync("bash", [SCRIPT], { env, timeoutMs: 170_000 });
+        return { dir, root, tmp, secrets, poweroff, serial, env };
+    }
+
+    /** A fresh case directory and a script run with the stub's current settings. */
+    async function preload(
+        label: string,
+        attributes: Record<string, string>,
+        extraEnv: NodeJS.ProcessEnv = {},
+        setup?: (root: string) => void,
+    ): Promise<RunResult & ReturnType<typeof caseOf>> {
+        const c = caseOf(label, attributes, extraEnv);
+        setup?.(c.root);
+        const r = await runAsync("bash", [SCRIPT], { env: c.env, timeoutMs: 170_000 });
         durations.push(`${label} ${(r.ms / 1000).toFixed(1)}s`);
-        return { ...r, dir, root, tmp, poweroff, serial };
+        return { ...r, ...c };
     }
 
     function output(r: RunResult): string {
@@ -306,6 +388,7 @@ describe("fireworker-preload.sh (integration: Docker engine, registry, metadata 
         assert.equal(readFileSync(r.serial, "utf8"), `FIREWORKER-PRELOAD: failed: ${stub.guest.reason}\n`);
         assert.ok(existsSync(r.poweroff), "power-off command did not run");
         assert.deepEqual(readdirSync(r.tmp), [], "temporary files left behind");
+        assert.deepEqual(readdirSync(r.secrets), [], "the temporary DOCKER_CONFIG was left behind");
         assert.ok(!r.stdout.includes(stub.token) && !r.stderr.includes(stub.token), "token printed");
         assert.deepEqual(stub.unflavored, []);
     }
@@ -324,11 +407,23 @@ describe("fireworker-preload.sh (integration: Docker engine, registry, metadata 
             },
             { FW_WORKER_USERS: undefined }, // unset: the attribute applies
             // The home must exist under FW_CONFIG_ROOT: the script never creates home directories.
-            (root) => daemonHome && mkdirSync(path.join(root, daemonHome), { recursive: true }),
+            (root) => {
+                if (daemonHome) mkdirSync(path.join(root, daemonHome), { recursive: true });
+                // the builder's own machine id, which every worker would otherwise share
+                mkdirSync(path.join(root, "etc"), { recursive: true });
+                writeFileSync(path.join(root, "etc", "machine-id"), "0123456789abcdef0123456789abcdef\n");
+                mkdirSync(path.join(root, "var", "lib", "dbus"), { recursive: true });
+                writeFileSync(
+                    path.join(root, "var", "lib", "dbus", "machine-id"),
+                    "0123456789abcdef0123456789abcdef\n",
+                );
+            },
         );
         assert.equal(r.code, 0, output(r));
         assert.equal(stub.guest.status, "ok");
         assert.equal(stub.guest.reason, undefined);
+        assert.equal(readFileSync(path.join(r.root, "etc", "machine-id"), "utf8"), "", "machine-id emptied");
+        assert.ok(!existsSync(path.join(r.root, "var", "lib", "dbus", "machine-id")));
         assert.match(r.stdout, /^FIREWORKER-PRELOAD: ok$/m);
         assert.equal(readFileSync(r.serial, "utf8"), "FIREWORKER-PRELOAD: ok\n");
         assert.ok(existsSync(r.poweroff), "power-off command did not run");
@@ -367,8 +462,14 @@ describe("fireworker-preload.sh (integration: Docker engine, registry, metadata 
         assert.match(r.stderr, /fw-no-such-user does not exist/);
         assert.ok(!existsSync(path.join(r.root, "home/fw-no-such-user")));
 
-        // No credential anywhere: config root, temp dir, output.
+        // No credential anywhere: config root, temp dir, output. The login's config was on the
+        // tmpfs (docker login names where it stored the token) and is gone.
         assert.deepEqual(readdirSync(r.tmp), [], "temporary files left behind");
+        assert.deepEqual(readdirSync(r.secrets), [], "the temporary DOCKER_CONFIG was left behind");
+        assert.ok(
+            r.stderr.includes(`${r.secrets}/fireworker-preload.`),
+            `docker login did not store in ${r.secrets}:\n${r.stderr}`,
+        );
         const basic = Buffer.from(`oauth2accesstoken:${stub.token}`).toString("base64");
         for (const file of allFiles(r.root)) {
             const text = readFileSync(file, "utf8");
@@ -455,6 +556,82 @@ describe("fireworker-preload.sh (integration: Docker engine, registry, metadata 
         assert.match(r.stdout, /^FIREWORKER-PRELOAD: failed: metadata attribute fw-registry-host unavailable$/m);
         assert.ok(existsSync(r.poweroff), "power-off command did not run");
         assert.deepEqual(readdirSync(r.tmp), []);
+        assert.deepEqual(readdirSync(r.secrets), []);
         assert.ok(r.ms < 30_000, `took ${r.ms} ms`);
+    });
+
+    it("retries a pull the registry denies while the pull grant propagates, for FW_PULL_RETRY_SECONDS only", async () => {
+        const { c } = images;
+        const proxy = await denyingRegistry(t.registry, 1);
+        try {
+            const line = c.line.replace(t.registry, proxy.host);
+            const attributes = { "fw-registry-host": proxy.host, "fw-images": `${line}\n` };
+            const r = await preload("pull-denied-then-granted", attributes, { FW_PULL_RETRY_SECONDS: "60" });
+            assert.equal(r.code, 0, output(r));
+            assert.equal(proxy.denied(), 1);
+            assert.match(r.stderr, /denied; the pull grant may still be propagating, retrying/);
+            assert.equal(stub.guest.status, "ok");
+            // the proxy's names of the image go again (untagging its only tag deletes it)
+            docker(t, ["rmi", c.tagged.replace(t.registry, proxy.host)]);
+
+            const again = await denyingRegistry(t.registry, 1000);
+            try {
+                const denied = await preload(
+                    "pull-denied",
+                    { "fw-registry-host": again.host, "fw-images": `${c.line.replace(t.registry, again.host)}\n` },
+                    { FW_PULL_RETRY_SECONDS: "0" },
+                );
+                assertFailed(denied, /^pull failed: /);
+                assert.equal(again.denied(), 1, "retried without a retry budget");
+            } finally {
+                await again.close();
+            }
+        } finally {
+            await proxy.close();
+        }
+    });
+
+    it("keeps the login token only on a tmpfs: refuses a FW_SECRET_DIR on disk before asking for a token", async () => {
+        const onDisk = mkdtempSync(path.join(work, "secrets-on-disk-"));
+        const before = stub.tokenRequests;
+        const r = await preload(
+            "secret-dir-on-disk",
+            { "fw-registry-host": t.registry, "fw-images": `${images.c.line}\n` },
+            { FW_SECRET_DIR: onDisk },
+        );
+        assertFailed(r, new RegExp(`^bad setting: FW_SECRET_DIR=${onDisk} is not a writable tmpfs$`));
+        assert.equal(stub.tokenRequests, before, "a token was asked for");
+        assert.deepEqual(readdirSync(onDisk), []);
+    });
+
+    it("removes the temporary DOCKER_CONFIG when interrupted (SIGTERM) while fetching the token", async () => {
+        let release: () => void = () => undefined;
+        stub.tokenHeld = new Promise<void>((resolve) => {
+            release = resolve;
+        });
+        const c = caseOf("interrupted", { "fw-registry-host": t.registry, "fw-images": `${images.c.line}\n` });
+        const before = stub.tokenRequests;
+        try {
+            const child = spawn("bash", [SCRIPT], { env: c.env, stdio: ["ignore", "pipe", "pipe"] });
+            let stdout = "";
+            child.stdout.on("data", (d: Buffer) => (stdout += d));
+            child.stderr.resume();
+            const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+            for (let i = 0; stub.tokenRequests === before; i++) {
+                assert.ok(i < 600, "the script never asked for a token");
+                await new Promise((r) => setTimeout(r, 100));
+            }
+            // the token's directory exists now, on the tmpfs
+            assert.equal(readdirSync(c.secrets).length, 1);
+            child.kill("SIGTERM");
+            release(); // bash runs its trap once the running curl returns
+            assert.equal(await closed, 1);
+            assert.match(stdout, /^FIREWORKER-PRELOAD: failed: interrupted by SIGTERM$/m);
+            assert.deepEqual(readdirSync(c.secrets), [], "the temporary DOCKER_CONFIG survived the signal");
+            assert.ok(existsSync(c.poweroff), "power-off command did not run");
+        } finally {
+            release();
+            stub.tokenHeld = undefined;
+        }
     });
 });

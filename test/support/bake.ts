@@ -3,7 +3,7 @@
  * Cloud Build makes it, and a fake `gcloud` (a bash script that logs its argv and simulates
  * Cloud Build and GCE) for running the bake script and runner without Google Cloud.
  */
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
@@ -47,13 +47,20 @@ export const FAKE_GCLOUD = String.raw`#!/usr/bin/env bash
 # fake gcloud: logs argv (one line a call) to $FAKE_STATE/calls.log and simulates GCE.
 state="$FAKE_STATE"
 printf '%s\n' "$*" >>"$state/calls.log"
+# the exact argv too (unit separator between arguments, record separator after each call)
+{ printf '%s\037' "$@"; printf '\036'; } >>"$state/argv.log"
 name="$4"
+count() { n="$(cat "$state/count-$1" 2>/dev/null || echo 0)"; echo $((n + 1)) >"$state/count-$1"; echo "$n"; }
 not_found() {
     echo "ERROR: (gcloud.$1) Could not fetch resource: - The resource '$2' was not found" >&2
     exit 1
 }
 case "$1 $2" in
 "builds submit")
+    if [ "$(count submit)" -lt "$((FAKE_DENY_SUBMIT + 0))" ]; then
+        echo "ERROR: (gcloud.builds.submit) PERMISSION_DENIED: caller does not have permission to act as service account" >&2
+        exit 1
+    fi
     for a in "$@"; do
         case "$a" in --config=*) cp "$(printf '%s' "$a" | cut -d= -f2-)" "$state/submitted.yaml" ;; esac
     done
@@ -64,11 +71,28 @@ case "$1 $2" in
     if [ -n "$FAKE_BUILD_STATUS" ]; then echo "$FAKE_BUILD_STATUS"; else echo SUCCESS; fi
     exit 0
     ;;
-"builds log") echo "Step #0 - bake: fireworker-bake: FAILED: preload failed"; exit 0 ;;
+"builds log")
+    # FAKE_LOG_LINES long lines first (a bake's log can be megabytes)
+    if [ -n "$FAKE_LOG_LINES" ]; then
+        line="Step #0 - bake: $(printf '%0400d' 0)"
+        for _ in $(seq "$FAKE_LOG_LINES"); do printf '%s\n' "$line"; done
+    fi
+    echo "Step #0 - bake: fireworker-bake: FAILED: preload failed"
+    exit 0
+    ;;
+"artifacts docker")
+    # what the registry says the runtime's tag names (default: the digest given)
+    if [ -n "$FAKE_TAG_DIGEST" ]; then echo "$FAKE_TAG_DIGEST"; else printf '%s\n' "$FW_RUNTIME_REF" | sed 's/.*@//'; fi
+    exit 0
+    ;;
 esac
 case "$1 $2 $3" in
 "compute images describe")
-    if [ -f "$state/image-$name" ]; then echo READY; exit 0; fi
+    if [ -f "$state/image-$name" ]; then
+        # a new image is PENDING for FAKE_PENDING describes
+        if [ "$(count "pending-$name")" -lt "$((FAKE_PENDING + 0))" ]; then echo PENDING; else echo READY; fi
+        exit 0
+    fi
     if [ -n "$FAKE_CONCURRENT_IMAGE" ] && [ "$FAKE_CONCURRENT_IMAGE" = "$name" ]; then
         n="$(cat "$state/concurrent-count" 2>/dev/null || echo 0)"
         echo $((n + 1)) >"$state/concurrent-count"
@@ -91,8 +115,23 @@ case "$1 $2 $3" in
     cat "$state/family.txt" 2>/dev/null || true
     ;;
 "compute images deprecate" | "compute images delete") ;;
-"compute instances list") cat "$state/builders.txt" 2>/dev/null || true ;;
+"compute instances list")
+    case "$*" in
+    *creationTimestamp,name*)
+        # the election: live builders of the image, ours now, and FAKE_OLDER_BUILDER a minute earlier
+        for f in "$state"/instance-*; do
+            if [ -e "$f" ]; then printf '%s,%s,us-central1-b\n' "$(date -u +%Y-%m-%dT%H:%M:%S.000-00:00)" "$(basename "$f" | sed 's/^instance-//')"; fi
+        done
+        if [ -n "$FAKE_OLDER_BUILDER" ]; then printf '%s,%s,us-central1-b\n' "$(date -u -d '-1 minute' +%Y-%m-%dT%H:%M:%S.000-00:00)" "$FAKE_OLDER_BUILDER"; fi
+        ;;
+    *) cat "$state/builders.txt" 2>/dev/null || true ;;
+    esac
+    ;;
 "compute instances create")
+    if [ "$(count create)" -lt "$((FAKE_DENY_CREATE + 0))" ]; then
+        echo "ERROR: (gcloud.compute.instances.create) Could not fetch resource: - Required 'compute.instances.create' permission for 'projects/p/zones/z/instances/$name'" >&2
+        exit 1
+    fi
     touch "$state/instance-$name"
     printf '%s\n' "$@" >"$state/create-args"
     ;;
@@ -105,13 +144,24 @@ case "$1 $2 $3" in
     case "$FAKE_GUEST" in
     "" | ok) printf 'status\tok\n' ;;
     failed) printf 'reason\tpull failed: %s\nstatus\tfailed\n' "runtime@sha256:abc" ;;
+    serial-ok | serial-failed)
+        # the VM powered off: no guest attributes, only the serial console
+        echo "ERROR: (gcloud.compute.instances.get-guest-attributes) The instance is not running" >&2
+        exit 1
+        ;;
     *)
         echo "ERROR: (gcloud.compute.instances.get-guest-attributes) The resource was not found" >&2
         exit 1
         ;;
     esac
     ;;
-"compute instances get-serial-port-output") printf 'Booting Debian\nfireworker-preload: pulling runtime\nFIREWORKER-PRELOAD: failed: pull failed\n' ;;
+"compute instances get-serial-port-output")
+    case "$FAKE_GUEST" in
+    serial-ok) printf 'Booting Debian\r\nfireworker-preload: preloaded\r\nFIREWORKER-PRELOAD: ok\r\n' ;;
+    none) printf 'Booting Debian\nfireworker-preload: pulling runtime\n' ;;
+    *) printf 'Booting Debian\nfireworker-preload: pulling runtime\nFIREWORKER-PRELOAD: failed: pull failed\n' ;;
+    esac
+    ;;
 "compute instances stop") ;;
 "compute instances delete")
     if [ -f "$state/instance-$name" ]; then rm -f "$state/instance-$name"; exit 0; fi
@@ -124,6 +174,16 @@ case "$1 $2 $3" in
     ;;
 esac
 `;
+
+/** Every gcloud argv the fake saw, exactly (test/support/gcloudCheck.ts parses them with the real gcloud). */
+export function fakeArgv(state: string): string[][] {
+    const file = path.join(state, "argv.log");
+    if (!existsSync(file)) return [];
+    return readFileSync(file, "utf8")
+        .split("\x1e")
+        .filter(Boolean)
+        .map((call) => call.split("\x1f").slice(0, -1));
+}
 
 /** A folder holding the fake `gcloud`, to put first on PATH. */
 export function fakeGcloudBin(): string {

@@ -57,6 +57,8 @@ describe("the bake's Cloud Build config (lib/bake/bakeConfig.ts)", () => {
         const bake = renderBake(inputs, scripts);
         const [step] = bake.config.steps;
         assert.equal(step.name, BAKE_STEP_IMAGE);
+        // the SDK image under its current name (cloud-sdk is the old one)
+        assert.match(BAKE_STEP_IMAGE, /^gcr\.io\/google\.com\/cloudsdktool\/google-cloud-cli:/);
         assert.deepEqual(step.args, ["-c", 'echo "$$HOME $${X}"\n', "fireworker-bake"]);
         const env = Object.fromEntries(step.env.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
         assert.equal(env.FW_RUNTIME_REF, "${_RUNTIME_REF}");
@@ -71,6 +73,8 @@ describe("the bake's Cloud Build config (lib/bake/bakeConfig.ts)", () => {
         assert.equal(env.FW_RECIPE, bake.recipe);
         assert.equal(Buffer.from(env.FW_PRELOAD_B64, "base64").toString("utf8"), scripts.preload);
         assert.deepEqual(bake.config.substitutions, {
+            // empty in Pulumi's own bake; the re-bake trigger sets it from the push message
+            _ACTION: "",
             _RUNTIME_REF: inputs.runtimeReference,
             _RUNTIME_TAG: inputs.runtimeTaggedReference,
         });

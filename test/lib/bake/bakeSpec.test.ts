@@ -10,7 +10,7 @@ import { HandoffError, parseResultLine, resultLine } from "../../../lib/commands
 const spec: BakeSpec = {
     image: "fireworker-0123456789abcdef",
     family: "fireworker",
-    config: 'steps:\n  - name: gcr.io/google.com/cloudsdktool/cloud-sdk\n    args: ["bash", "-c", "echo $$HOME"]\n',
+    config: 'steps:\n  - name: gcr.io/google.com/cloudsdktool/google-cloud-cli:slim\n    args: ["bash", "-c", "echo $$HOME"]\n',
     project: "example-lab-123456",
     region: "us-central1",
 };

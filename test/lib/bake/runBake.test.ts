@@ -56,4 +56,35 @@ describe("the bake runner (lib/bake/runBake.ts) with a fake gcloud", () => {
             /bake of fireworker-[0-9a-f]{16} ended FAILURE \(Cloud Build build-0001\)/,
         );
     });
+
+    it("retries a denied submission while grants propagate, for FW_IAM_SETTLE_SECONDS only", async () => {
+        const root = newState();
+        const spec = bakeSpecFromEnvironment({
+            FW_BAKE_IMAGE: imageName,
+            FW_BAKE_FAMILY: "fireworker",
+            FW_BAKE_CONFIG: "steps: []\n",
+            FW_GCP_PROJECT: PROJECT,
+            FW_CLOUDBUILD_REGION: "us-central1",
+        });
+        let text = "";
+        const log = {
+            write: (s: string) => {
+                text += s;
+                return true;
+            },
+        } as unknown as NodeJS.WritableStream;
+        const env = (state: string, settle: string) => ({
+            PATH: `${fakeBin}:${process.env.PATH}`,
+            FAKE_STATE: state,
+            FAKE_DENY_SUBMIT: "2",
+            FW_IAM_SETTLE_SECONDS: settle,
+        });
+        const ok = await runBake(spec, { projectRoot: root, env: env(newState(), "30"), pollSeconds: 0, log });
+        assert.equal(ok.build, "build-0001");
+        assert.match(text, /submitting the bake was denied; grants may still be propagating, retrying/);
+        await assert.rejects(
+            runBake(spec, { projectRoot: root, env: env(newState(), "0"), pollSeconds: 0, log }),
+            /PERMISSION_DENIED/,
+        );
+    });
 });

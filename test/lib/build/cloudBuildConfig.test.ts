@@ -46,6 +46,19 @@ describe("Cloud Build config (lib/build/cloudBuildConfig.ts)", () => {
         assert.equal(parsed.options.machineType, "E2_HIGHCPU_8");
         assert.equal(parsed.options.logging, "CLOUD_LOGGING_ONLY");
         assert.deepEqual(parsed.images, ["us-central1-docker.pkg.dev/p/fireworker/runtime:0123456789abcdef0123"]);
+        // other builders of the same content find this build by its build tag
+        assert.deepEqual(parsed.tags, ["fw-content-0123456789abcdef0123"]);
+    });
+
+    it("builds and pushes only the content tag: moving tags are moved to its digest afterwards", () => {
+        const config = renderCloudBuildConfig({
+            image: "us-central1-docker.pkg.dev/p/fireworker-dev/ann-app",
+            tags: ["0123456789abcdef0123", "latest"],
+            buildArgs: {},
+            timeoutSeconds: 600,
+        });
+        assert.deepEqual(config.images, ["us-central1-docker.pkg.dev/p/fireworker-dev/ann-app:0123456789abcdef0123"]);
+        assert.ok(!config.steps[0].args.some((a) => a.includes(":latest")));
     });
 
     it("escapes dollars so Cloud Build does not substitute build args", () => {

@@ -4,13 +4,19 @@
 // here copies a Dockerfile: what is built is exactly what the components render. The runtime
 // installs the example's requirements from PyPI, with this machine's pip configuration relayed.
 import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { BuildSpec } from "../../../lib/build/buildSpec";
+import { collectContext, hashContext } from "../../../lib/build/context";
+import { writeContextFile } from "../../../lib/build/pack";
+import { runBuild } from "../../../lib/build/runBuild";
 import { describePipConfig, PYPI_SIMPLE, readPipConfig } from "../../../lib/pip/pipConfig";
 import { PIP_RELAY_INDEX } from "../../../lib/pip/pipRelay";
 import { stackConfig } from "../../../lib/plan/stackFile";
+import { buildScript } from "../../../lib/triggers/prepareTriggerBuild";
 import {
     blobSet,
     blobStore,
@@ -23,6 +29,7 @@ import {
     scanLayers,
 } from "../../support/docker";
 import { commitAll, git, writeFiles } from "../../support/git";
+import { type ImmutableRegistry, immutableRegistry } from "../../support/immutableRegistry";
 import { patchSetting, ROOT } from "../../support/plan";
 import { requireDockerOrSkip, type TestEnv } from "../../support/testEnv";
 import { repoTempDir } from "../../support/tmp";
@@ -497,3 +504,122 @@ describe("image builds (integration: the program's builds on a Docker engine and
         notes.push(`unchanged payload: program run ${fourth.seconds.toFixed(1)}s, nothing built or pushed`);
     });
 });
+
+describe("builders of one content tag race (integration: Docker and the test registry)", function () {
+    this.timeout(600_000);
+    let t: TestEnv;
+    let work: string;
+    let spec: BuildSpec;
+    let proxy: ImmutableRegistry;
+    const runId = randomBytes(4).toString("hex");
+    const DOCKERFILE = (base: string) =>
+        // not reproducible: every build of it is another image, so a second push would show
+        `FROM ${base}\nRUN od -An -N16 -tx1 /dev/urandom > /build-id\n`;
+
+    before(async function () {
+        t = await requireDockerOrSkip(this);
+        work = mkdtempSync(path.join(os.tmpdir(), "fw-race-test-"));
+        writeFiles(work, { "ctx/main.py": `print("${runId}")\n` });
+        const context = { kind: "directory" as const, dir: "ctx" };
+        spec = {
+            kind: "application",
+            builder: "docker",
+            image: `${t.registry}/fw-race-${runId}/app`,
+            tags: [`${runId}0123456789ab`, "latest"],
+            contextDigest: await hashContext(collectContext(context, work)),
+            context,
+            dockerfile: DOCKERFILE(t.baseImage),
+            buildArgs: {},
+            push: true,
+        };
+        proxy = await immutableRegistry(t.registry);
+    });
+    after(async () => {
+        await proxy?.close();
+        if (t && spec) {
+            removeImages(t, spec.image);
+            removeImages(t, `${proxy.host}/fw-race-${runId}/trigger`);
+            await new Registry(t.registry).deleteRepository(`fw-race-${runId}/app`);
+            await new Registry(t.registry).deleteRepository(`fw-race-${runId}/trigger`);
+        }
+        if (work) rmSync(work, { recursive: true, force: true });
+    });
+
+    const manifests = async (name: string, tag: string) => new Registry(t.registry).manifest(name, tag);
+
+    it("local builders at once and one after another: one image, every builder its digest, latest on it", async () => {
+        const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
+        const build = () => runBuild(spec, { projectRoot: work, network: "host", env: t.env, log: quiet });
+        const at = await Promise.all([build(), build(), build(), build()]);
+        // the engine loses the image: the next builder finds the registry's and builds nothing
+        removeImages(t, spec.image);
+        const after = [await build(), await build()];
+        const content = await manifests(`fw-race-${runId}/app`, spec.tags[0]);
+        const latest = await manifests(`fw-race-${runId}/app`, "latest");
+        for (const r of [...at, ...after]) {
+            assert.deepEqual(r, { digest: content.digest, reference: `${spec.image}@${content.digest}` });
+        }
+        assert.equal(latest.digest, content.digest);
+        assert.deepEqual(await new Registry(t.registry).tags(`fw-race-${runId}/app`), [spec.tags[0], "latest"].sort());
+    });
+
+    it("trigger builds at once on immutable tags: one image, the losers read the winner's digest back", async () => {
+        const image = `${proxy.host}/fw-race-${runId}/trigger`;
+        const triggerSpec = { ...spec, image, tags: [spec.tags[0], "nightly"] };
+        const dirs = [0, 1, 2].map((i) => {
+            const d = path.join(work, `trigger-${i}`);
+            mkdirSync(path.join(d, ".fireworker", "trigger"), { recursive: true });
+            return d;
+        });
+        for (const d of dirs) {
+            await writeContextFile(
+                collectContext(spec.context, work),
+                spec.dockerfile,
+                path.join(d, ".fireworker/trigger/context.tar"),
+            );
+            writeFileSync(path.join(d, "build.sh"), buildScript(triggerSpec, ".fireworker/trigger/context.tar"));
+        }
+        // the classic builder's --network=cloudbuild does not exist here: host, as the other tests;
+        // and no layer cache, as on Cloud Build's fresh workers (each build is another image)
+        const env = { ...t.env, PATH: `${path.join(work, "bin")}:${process.env.PATH}` };
+        mkdirSync(path.join(work, "bin"), { recursive: true });
+        writeFileSync(
+            path.join(work, "bin", "docker"),
+            [
+                "#!/usr/bin/env bash",
+                'args=(); for a in "$@"; do [ "$a" = --network=cloudbuild ] && a=--network=host; args+=("$a"); done',
+                '[ "$1" = build ] && args=(build --no-cache "${args[@]:1}")',
+                `exec ${JSON.stringify(dockerPath())} "\${args[@]}"`,
+                "",
+            ].join("\n"),
+        );
+        chmodSync(path.join(work, "bin", "docker"), 0o755);
+        const runs = await Promise.all(
+            dirs.map(
+                (d) =>
+                    new Promise<{ code: number | null; out: string }>((resolve) => {
+                        const child = spawn("bash", ["build.sh"], { cwd: d, env });
+                        let out = "";
+                        child.stdout.on("data", (c: Buffer) => (out += c));
+                        child.stderr.on("data", (c: Buffer) => (out += c));
+                        child.on("close", (code) => resolve({ code, out }));
+                    }),
+            ),
+        );
+        for (const r of runs) assert.equal(r.code, 0, r.out);
+        const content = await manifests(`fw-race-${runId}/trigger`, spec.tags[0]);
+        for (const [i, r] of runs.entries()) {
+            assert.equal(r.code, 0, r.out);
+            assert.equal(readFileSync(path.join(dirs[i], ".fireworker/trigger/digest"), "utf8").trim(), content.digest);
+        }
+        assert.equal((await manifests(`fw-race-${runId}/trigger`, "nightly")).digest, content.digest);
+        // (on one shared engine the builders may also end up pushing the same last-tagged image;
+        // on Cloud Build each has its own engine, and the loser's push is refused and read back,
+        // which the unit test of the script covers)
+    });
+});
+
+function dockerPath(): string {
+    const r = spawnSync("sh", ["-c", "command -v docker"], { encoding: "utf8" });
+    return r.stdout.trim();
+}

@@ -19,7 +19,7 @@ describe("the offline plan (lib/plan/offlinePlan.ts)", function () {
         team = await planStack("team", configOf("team"));
     });
 
-    it("lists every resource sorted by type, then name, with its parent and the options reviewers need", () => {
+    it("lists every resource sorted by type, then name, with its parent and the options reviewers need", async () => {
         const keys = team.resources.map((r) => `${r.type} ${r.name}`);
         assert.deepEqual(
             keys,
@@ -30,14 +30,19 @@ describe("the offline plan (lib/plan/offlinePlan.ts)", function () {
         const build = team.resources.find((r) => r.name === "runtime-build");
         assert.equal(build?.parent, "runtime");
         const repo = team.resources.find((r) => r.name === "registry-team");
-        assert.deepEqual(repo?.options, { protect: true, retainOnDelete: true });
-        assert.equal(build?.options, undefined);
+        // dependsOn: what it waits for besides what its inputs come from
+        assert.deepEqual(repo?.options, { protect: true, retainOnDelete: true, dependsOn: ["apis-artifactregistry"] });
+        const app = team.resources.find((r) => r.name === "application-build");
+        assert.ok(!app?.options?.dependsOn?.includes("runtime-build"), "an input's resource is not listed");
+        const local = await planStack("local", configOf("local"));
+        assert.equal(local.resources.find((r) => r.name === "runtime-build")?.options, undefined);
     });
 
     it("lists the team stack a developer stack reads, and resolves the outputs", async () => {
         const dev = await planStack("dev-example", configOf("dev-example"));
         const ref = dev.resources.find((r) => r.type === "pulumi:pulumi:StackReference");
         assert.equal(ref?.name, "team");
+        assert.deepEqual(ref?.inputs, { name: "organization/fireworker-images/team" });
         assert.equal(dev.outputs.developer, "example");
         assert.match(
             String(dev.outputs.applicationReference),

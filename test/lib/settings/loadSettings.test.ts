@@ -284,7 +284,7 @@ describe("settings", () => {
         [
             "a team stack reference that walks up",
             { ...cloud, [`${NS}:mode`]: "developer", [`${NS}:teamStack`]: "../../../etc" },
-            `${NS}:teamStack: "../../../etc" is not a stack reference [organization/[project/]]stack such as organization/fireworker-images/team`,
+            `${NS}:teamStack: "../../../etc" is not a stack reference [organization/[project/]]stack such as my-org/fireworker-images/team`,
             "dev-ann",
         ],
         [
@@ -334,6 +334,14 @@ describe("settings", () => {
             "a value of megabytes",
             { ...team, [`${NS}:application`]: json({ labels: { application: "x".repeat(5000) } }) },
             `${NS}:application.labels.application: is 5000 characters long; at most 4096`,
+        ],
+        [
+            "a nightly schedule with a branch pattern (the nightly builds one branch's head)",
+            {
+                ...team,
+                [`${NS}:triggers`]: json({ repository: "a/b", branch: "^(main|dev)$", nightlySchedule: "0 3 * * *" }),
+            },
+            `${NS}:triggers.branch: "^(main|dev)$" matches more than one branch; the nightly build (triggers.nightlySchedule) builds the head of one branch, so use a literal one such as ^main$`,
         ],
         [
             "more than 10 cleanup policies",
@@ -493,6 +501,16 @@ describe("settings", () => {
 describe("effective settings (the plan's settings section)", () => {
     const ctx = (stack: string) => ({ stack, projectRoot: ROOT });
 
+    it("shows the team stack a developer stack reads: its own, else team in the stack's organization", () => {
+        const dev = { ...cloud, [`${NS}:mode`]: "developer", [`${NS}:developer`]: "ann" };
+        const org = { ...ctx("dev-ann"), organization: "my-org" };
+        assert.equal(effectiveSettings(dev, org).teamStack, "my-org/fireworker-images/team");
+        assert.equal(
+            effectiveSettings({ ...dev, [`${NS}:teamStack`]: "lab/fireworker-images/team" }, org).teamStack,
+            "lab/fireworker-images/team",
+        );
+    });
+
     it("shows a secret setting's shape, never its value", () => {
         const e = effectiveSettings(
             {
@@ -571,7 +589,7 @@ describe("effective settings (the plan's settings section)", () => {
                         [`${NS}:runtime`]: json({ experimental: true }),
                         [`${NS}:fireworker`]: json({ enabled: true }),
                     },
-                    ctx("dev-ann"),
+                    { ...ctx("dev-ann"), organization: "my-org" },
                 ),
             ),
             ...Object.keys(

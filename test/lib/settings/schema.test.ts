@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import {
     APPLICATION_DEFAULTS,
-    DEFAULT_TEAM_STACK,
     FIREWORKER_DEFAULTS,
     REGISTRY_DEFAULTS,
     RUNTIME_DEFAULTS,
@@ -30,7 +29,7 @@ describe("the settings schema (lib/settings/schema.ts)", () => {
         assert.equal(s.registry.developerRepository, REGISTRY_DEFAULTS.developerRepository);
         assert.equal(s.triggers.connection, TRIGGER_DEFAULTS.connection);
         assert.equal(s.triggers.branch, TRIGGER_DEFAULTS.branch);
-        assert.equal(s.teamStack, DEFAULT_TEAM_STACK);
+        assert.equal(s.teamStack, undefined, "derived from the Pulumi organization at run time");
         const { enabled, zone, subnetwork, ...fireworker } = s.fireworker;
         assert.deepEqual([enabled, zone, subnetwork], [undefined, undefined, undefined]);
         assert.deepEqual(fireworker, { ...FIREWORKER_DEFAULTS, workerUsers: [...FIREWORKER_DEFAULTS.workerUsers] });

@@ -43,24 +43,113 @@ describe("preparing a trigger build (lib/triggers/prepareTriggerBuild.ts)", func
         );
     });
 
-    it("the build script skips an existing content tag, builds from the packed context and pushes every tag", () => {
-        const script = buildScript(spec, "ctx.tar");
-        assert.equal(
-            script,
-            [
-                "#!/usr/bin/env bash",
-                "set -euo pipefail",
-                "if docker manifest inspect us-docker.pkg.dev/p/r/app:0123456789abcdef0123 >/dev/null 2>&1; then",
-                '    echo "fireworker: us-docker.pkg.dev/p/r/app:0123456789abcdef0123 exists already (same content hash); nothing to build"',
-                "    exit 0",
-                "fi",
-                "docker build --network=cloudbuild --file=.fireworker.Dockerfile --tag=us-docker.pkg.dev/p/r/app:0123456789abcdef0123 --tag=us-docker.pkg.dev/p/r/app:latest --build-arg=from=x:1 '--build-arg=label_application=The lab'\\''s app' - < ctx.tar",
-                "docker push us-docker.pkg.dev/p/r/app:0123456789abcdef0123",
-                "docker push us-docker.pkg.dev/p/r/app:latest",
-                "",
-            ].join("\n"),
-        );
-        assert.equal(spawnSync("bash", ["-n", "-c", script]).status, 0);
+    describe("the build script (a fake docker with a registry in files)", () => {
+        const FAKE = String.raw`#!/usr/bin/env bash
+printf '%s\n' "$*" >>"$FAKE_STATE/calls.log"
+reg() { printf '%s/%s' "$FAKE_STATE" "$(printf '%s' "$1" | tr '/:@' '___')"; }
+case "$1 $2" in
+"manifest inspect")
+    if [ -f "$(reg "$4")" ]; then
+        printf '{\n  "Ref": "%s",\n  "Descriptor": {\n    "mediaType": "m",\n    "digest": "%s",\n    "size": 1\n  },\n  "SchemaV2Manifest": {\n    "config": {\n      "digest": "sha256:%064d"\n    }\n  }\n}\n' "$4" "$(cat "$(reg "$4")")" 0
+        exit 0
+    fi
+    exit 1 ;;
+"image inspect")
+    case "$3" in --format*) printf '%s@%s\n' "$FAKE_IMAGE" "$FAKE_DIGEST" ;; esac
+    exit 0 ;;
+esac
+case "$1" in
+build) cat >/dev/null; exit 0 ;;
+push)
+    if [ -n "$FAKE_LOSE" ] && [ "$2" = "$FAKE_IMAGE:0123456789abcdef0123" ]; then printf '%s' "$FAKE_LOSE" >"$(reg "$2")"; echo "tag invalid: immutable" >&2; exit 1; fi
+    if [ -n "$FAKE_FAIL" ]; then echo "denied" >&2; exit 1; fi
+    d="$(cat "$(reg "local:$2")" 2>/dev/null || printf '%s' "$FAKE_DIGEST")"
+    printf '%s' "$d" >"$(reg "$2")"; exit 0 ;;
+tag) printf '%s' "${"$"}{2#*@}" >"$(reg "local:$3")"; exit 0 ;;
+pull) exit 0 ;;
+esac
+exit 2
+`;
+        const D = (c: string) => `sha256:${c.repeat(64)}`;
+        const runScript = (env: Record<string, string>, setup: Record<string, string> = {}) => {
+            const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "fw-build-sh-"));
+            fs.mkdirSync(path.join(dir, "bin"));
+            fs.writeFileSync(path.join(dir, "bin", "docker"), FAKE, { mode: 0o755 });
+            fs.mkdirSync(path.join(dir, ".fireworker", "trigger"), { recursive: true });
+            fs.writeFileSync(path.join(dir, ".fireworker", "trigger", "context.tar"), "");
+            for (const [ref, d] of Object.entries(setup))
+                fs.writeFileSync(path.join(dir, ref.replace(/[/:@]/g, "_")), d);
+            fs.writeFileSync(path.join(dir, "build.sh"), buildScript(spec, ".fireworker/trigger/context.tar"));
+            const r = spawnSync("bash", ["build.sh"], {
+                cwd: dir,
+                encoding: "utf8",
+                env: {
+                    ...process.env,
+                    PATH: `${dir}/bin:${process.env.PATH}`,
+                    FAKE_STATE: dir,
+                    FAKE_IMAGE: spec.image,
+                    FAKE_DIGEST: D("a"),
+                    ...env,
+                },
+            });
+            const calls = fs.existsSync(path.join(dir, "calls.log"))
+                ? fs.readFileSync(path.join(dir, "calls.log"), "utf8").trim().split("\n")
+                : [];
+            const digest = fs.existsSync(path.join(dir, ".fireworker", "trigger", "digest"))
+                ? fs.readFileSync(path.join(dir, ".fireworker", "trigger", "digest"), "utf8").trim()
+                : "";
+            const tag = (t: string) => {
+                const f = path.join(dir, `${spec.image}:${t}`.replace(/[/:@]/g, "_"));
+                return fs.existsSync(f) ? fs.readFileSync(f, "utf8") : undefined;
+            };
+            return { ...r, calls, digest, tag };
+        };
+        const content = `${spec.image}:0123456789abcdef0123`;
+
+        it("passes shellcheck", () => {
+            const r = spawnSync("shellcheck", ["-s", "bash", "-"], {
+                input: buildScript(spec, "ctx.tar"),
+                encoding: "utf8",
+            });
+            assert.equal(r.status, 0, r.stdout);
+        });
+
+        it("builds and pushes the content tag only, then moves the moving tag to its digest", () => {
+            const r = runScript({});
+            assert.equal(r.status, 0, r.stderr);
+            assert.ok(
+                r.calls.some((c) =>
+                    c.startsWith(`build --network=cloudbuild --file=.fireworker.Dockerfile --tag=${content} `),
+                ),
+            );
+            assert.ok(!r.calls.some((c) => c.startsWith("build ") && c.includes(":latest")));
+            assert.equal(r.digest, D("a"));
+            assert.equal(r.tag("latest"), D("a"));
+        });
+
+        it("adopts a content tag that exists, builds nothing, and moves the moving tag to it", () => {
+            const r = runScript({}, { [content]: D("b") });
+            assert.equal(r.status, 0, r.stderr);
+            assert.ok(!r.calls.some((c) => c.startsWith("build ")));
+            assert.match(r.stdout, /exists already \(sha256:b{64}\); not rebuilt/);
+            assert.equal(r.digest, D("b"));
+            assert.equal(r.tag("latest"), D("b"));
+        });
+
+        it("a push that loses to another builder is a success with the tag's digest read back", () => {
+            const r = runScript({ FAKE_LOSE: D("c") });
+            assert.equal(r.status, 0, r.stderr);
+            assert.match(r.stdout, /lost to another builder; adopting sha256:c{64}/);
+            assert.equal(r.digest, D("c"));
+            assert.equal(r.tag("latest"), D("c"));
+        });
+
+        it("a push that fails while the tag does not exist fails the build", () => {
+            const r = runScript({ FAKE_FAIL: "1" });
+            assert.equal(r.status, 1);
+            assert.match(r.stderr, /fireworker: the push of \S+ failed/);
+            assert.equal(r.digest, "");
+        });
     });
 
     it("a nightly request pushes the planned content to its own image, with the content tag and a moving tag", async () => {
@@ -83,13 +172,12 @@ describe("preparing a trigger build (lib/triggers/prepareTriggerBuild.ts)", func
         );
         const script = fs.readFileSync(path.join(ROOT, TRIGGER_DIR, "build.sh"), "utf8");
         assert.ok(
-            script.includes(
-                `docker push us-central1-docker.pkg.dev/example-lab-123456/fireworker-dev/nightly-app:${tag}\n`,
-            ),
+            script.includes(`ref=us-central1-docker.pkg.dev/example-lab-123456/fireworker-dev/nightly-app:${tag}\n`),
         );
         assert.ok(
             script.includes(
-                "docker push us-central1-docker.pkg.dev/example-lab-123456/fireworker-dev/nightly-app:nightly\n",
+                'docker tag "$image@$digest" us-central1-docker.pkg.dev/example-lab-123456/fireworker-dev/nightly-app:nightly\n' +
+                    "docker push us-central1-docker.pkg.dev/example-lab-123456/fireworker-dev/nightly-app:nightly\n",
             ),
         );
     });

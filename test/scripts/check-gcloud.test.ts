@@ -1,0 +1,201 @@
+// npm run check-gcloud (scripts/check-gcloud.ts, test/support/gcloudCheck.ts): every gcloud
+// command line and Cloud Build config of every example stack through the real gcloud's parser.
+// Without gcloud: pending with one loud line; FW_REQUIRE_TOOLS=1 (CI) makes that a failure.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { MISSING_LINE } from "../../scripts/check-gcloud";
+import {
+    checkAll,
+    checkOne,
+    collectAll,
+    documentCommands,
+    type GcloudVerdict,
+    realGcloud,
+    verdictLine,
+} from "../support/gcloudCheck";
+import { ROOT } from "../support/plan";
+import { requireTool } from "../support/tools";
+
+describe("npm run check-gcloud without gcloud", function () {
+    this.timeout(60_000);
+
+    it("is required in CI: .ci/run exports FW_REQUIRE_TOOLS=1 before npm test, which runs it", () => {
+        const ci = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
+        const exported = ci.search(/^export .*\bFW_REQUIRE_TOOLS=1\b/m);
+        assert.ok(exported >= 0, "FW_REQUIRE_TOOLS=1 is not exported");
+        assert.ok(ci.indexOf("\nnpm test", exported) > exported, "npm test does not come after it");
+        // npm test's mocha glob takes this file
+        const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+        assert.match(pkg.scripts.test, /mocha "test\/\*\*\/\*\.test\.ts"/);
+    });
+
+    it("is pending with one loud line, and fails with FW_REQUIRE_TOOLS=1", () => {
+        // a PATH with sh and node only: no gcloud
+        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "fw-no-gcloud-"));
+        try {
+            fs.symlinkSync(process.execPath, path.join(bin, "node"));
+            fs.symlinkSync("/bin/sh", path.join(bin, "sh"));
+            const run = (extra: Record<string, string>) =>
+                spawnSync(
+                    process.execPath,
+                    ["-r", "ts-node/register/transpile-only", path.join("scripts", "check-gcloud.ts")],
+                    { cwd: ROOT, env: { PATH: bin, HOME: bin, ...extra }, encoding: "utf8" },
+                );
+            const pending = run({});
+            assert.equal(pending.status, 0, pending.stderr);
+            assert.equal(pending.stderr, `${MISSING_LINE}\n`);
+            assert.equal(pending.stdout, "");
+            const required = run({ FW_REQUIRE_TOOLS: "1" });
+            assert.equal(required.status, 1);
+            assert.equal(required.stderr, `${MISSING_LINE}\n`);
+        } finally {
+            fs.rmSync(bin, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("npm run check-gcloud: the real gcloud parses every command line and config", function () {
+    this.timeout(600_000);
+    let gcloud: string;
+    let work: string;
+
+    before(function () {
+        requireTool(this, "gcloud");
+        const found = realGcloud();
+        if (!found) throw new Error("gcloud answers, but realGcloud() did not find it");
+        gcloud = found.path;
+        work = fs.mkdtempSync(path.join(os.tmpdir(), "fw-check-gcloud-test-"));
+    });
+    after(() => {
+        if (work) fs.rmSync(work, { recursive: true, force: true });
+    });
+
+    it("refuses, with gcloud's own message, an unknown flag, a bad value and an unknown config field", async () => {
+        const flag = await checkOne(gcloud, {
+            origin: "test",
+            argv: [
+                "compute",
+                "instances",
+                "create",
+                "fwb-x",
+                "--zone=us-central1-b",
+                "--bogus-flag",
+                "--project=example-lab-123456",
+            ],
+        });
+        assert.equal(flag.ok, false);
+        assert.match(flag.message, /unrecognized arguments: --bogus-flag/);
+        const value = await checkOne(gcloud, {
+            origin: "test",
+            argv: [
+                "compute",
+                "instances",
+                "create",
+                "fwb-x",
+                "--zone=us-central1-b",
+                "--instance-termination-action=EXPLODE",
+                "--project=example-lab-123456",
+            ],
+        });
+        assert.equal(value.ok, false);
+        assert.match(value.message, /instance-termination-action/i);
+        const config = path.join(work, "bad.yaml");
+        fs.writeFileSync(
+            config,
+            "steps:\n  - name: gcr.io/cloud-builders/docker\n    args: [build]\n    envs: [A=1]\n",
+        );
+        const field = await checkOne(gcloud, {
+            origin: "test",
+            argv: ["builds", "submit", "--no-source", `--config=${config}`, "--project=example-lab-123456"],
+        });
+        assert.equal(field.ok, false);
+        assert.match(field.message, /\.steps\[0\]\.envs: unused/);
+        const good = await checkOne(gcloud, {
+            origin: "test",
+            argv: ["builds", "list", "--project=example-lab-123456", "--ongoing"],
+        });
+        assert.equal(good.ok, true, good.message);
+    });
+
+    it("reads the documents' commands: continuation lines, variables, $(...) and heredoc files", () => {
+        const { argvs, files } = documentCommands(
+            [
+                "```sh",
+                "PROJECT_NUMBER=$(gcloud projects describe \"$PROJECT_ID\" --format='value(projectNumber)')",
+                "cat > c.yaml <<END",
+                "title: t in $PROJECT_ID",
+                "END",
+                'gcloud projects add-iam-policy-binding "$PROJECT_ID" \\',
+                '    --member="serviceAccount:$PROJECT_NUMBER@cloudbuild.gserviceaccount.com" --condition-from-file=c.yaml',
+                "```",
+            ].join("\n"),
+        );
+        assert.deepEqual(argvs, [
+            ["projects", "describe", "example-lab-123456", "--format=value(projectNumber)"],
+            [
+                "projects",
+                "add-iam-policy-binding",
+                "example-lab-123456",
+                "--member=serviceAccount:123456789012@cloudbuild.gserviceaccount.com",
+                "--condition-from-file=c.yaml",
+            ],
+        ]);
+        assert.deepEqual(files, { "c.yaml": "title: t in example-lab-123456\n" });
+    });
+
+    it("every example stack's gcloud command lines and Cloud Build configs, and the documents' commands, are accepted", async () => {
+        const items = await collectAll(work);
+        const verdicts: GcloudVerdict[] = await checkAll(gcloud, items);
+        const failed = verdicts.filter((v) => !v.ok);
+        assert.deepEqual(failed.map(verdictLine), []);
+        // what was collected: every kind of call the program makes, so an accepted run means something
+        const seen = new Set(
+            verdicts.map((v) =>
+                v.argv
+                    .filter((a) => !a.startsWith("-"))
+                    .slice(0, 3)
+                    .join(" "),
+            ),
+        );
+        for (const call of [
+            "builds submit",
+            "builds list",
+            "builds describe fake-0001",
+            "builds log fake-0001",
+            "builds log build-0001",
+            "artifacts docker images",
+            "artifacts docker tags",
+            "compute instances create",
+            "compute instances delete",
+            "compute instances stop",
+            "compute instances list",
+            "compute instances get-guest-attributes",
+            "compute instances get-serial-port-output",
+            "compute images create",
+            "compute images describe",
+            "compute images describe-from-family",
+            "compute images list",
+            "compute images deprecate",
+            "compute images delete",
+            "resource-manager org-policies enable-enforce",
+            "projects remove-iam-policy-binding example-lab-123456",
+        ]) {
+            assert.ok(
+                [...seen].some((s) => s.startsWith(call)),
+                `no ${call} collected`,
+            );
+        }
+        assert.ok(
+            verdicts.some((v) => v.argv[0] === "builds" && v.argv[1] === "cancel"),
+            "no election collected",
+        );
+        assert.equal(
+            verdicts.filter((v) => v.kind === "config").length,
+            8,
+            "configs: team builds, bake, 4 triggers; dev build",
+        );
+    });
+});
