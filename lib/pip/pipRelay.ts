@@ -64,8 +64,14 @@ export async function startPipRelay(config: PipConfig, opts: RelayOptions = {}):
         const path = (req.url ?? "/").split("#")[0];
         const page = /^\/simple\/([^/?]+)\/?(?:\?.*)?$/.exec(path);
         const file = /^\/files\/(\d+)(\/.*)$/.exec(path);
+        let project = "";
+        try {
+            project = page ? decodeURIComponent(page[1]) : "";
+        } catch {
+            return fail(400, "not a project name");
+        }
         if (page) {
-            projectPage(config, tls, decodeURIComponent(page[1]), originId)
+            projectPage(config, tls, project, originId)
                 .then((html) => {
                     if (html === undefined) {
                         return fail(404, `no index has ${page[1]}`);
@@ -86,6 +92,8 @@ export async function startPipRelay(config: PipConfig, opts: RelayOptions = {}):
                         if (up.headers[h] !== undefined) headers[h] = up.headers[h];
                     }
                     res.writeHead(up.statusCode ?? 502, headers);
+                    // a download cut upstream is cut here too: pip sees it and retries
+                    up.on("error", () => res.destroy());
                     up.pipe(res);
                 })
                 .catch((err: Error) => {

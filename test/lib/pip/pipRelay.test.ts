@@ -229,13 +229,41 @@ describe("pipRelay", () => {
             assert.ok(files.requests.length >= 2 && files.requests.every((r) => r.authorization === undefined));
         });
 
-        it("follows the index's redirects, answers 404 for an unknown project, a file of no served page, a bad path", async () => {
+        it("follows the index's redirects, answers 404 for an unknown project, a file of no served page, a bad path; 400 for a bad escape", async () => {
             const base = await relay({ indexUrl: `${index.origin}/simple/`, cert: certs.ca });
             assert.match(await (await fetch(`${base}/simple/moved`)).text(), /demo-1\.0-py3-none-any\.whl<\/a>/);
             assert.equal((await fetch(`${base}/simple/nothing/`)).status, 404);
             assert.equal((await fetch(`${base}/files/7/packages/demo-1.0-py3-none-any.whl`)).status, 404);
             assert.equal((await fetch(`${base}/etc/passwd`)).status, 404);
             assert.equal((await fetch(`${base}/simple/demo/`, { method: "POST" })).status, 405);
+            assert.equal((await fetch(`${base}/simple/%E0%A4%A/`)).status, 400);
+        });
+
+        it("cuts a download the files host cut, and keeps serving", async () => {
+            // a files host that promises 1000 bytes, sends 10 and hangs up
+            const cut = https.createServer(certs, (_req, res) => {
+                res.writeHead(200, { "content-type": "application/octet-stream", "content-length": "1000" });
+                res.write("0123456789", () => res.socket?.destroy());
+            });
+            await new Promise<void>((resolve) => cut.listen(0, "127.0.0.1", resolve));
+            const cutOrigin = `https://127.0.0.1:${(cut.address() as AddressInfo).port}`;
+            const upstream = await serve(certs, () => ({
+                "/simple/cut/": {
+                    body: `<a href="${cutOrigin}/cut-1.0-py3-none-any.whl">cut-1.0-py3-none-any.whl</a>`,
+                },
+            }));
+            try {
+                const base = await relay({ indexUrl: `${upstream.origin}/simple`, cert: certs.ca });
+                const href = /href="([^"]+)"/.exec(await (await fetch(`${base}/simple/cut/`)).text())?.[1];
+                const res = await fetch(`${base}${href}`);
+                assert.equal(res.status, 200);
+                await assert.rejects(res.arrayBuffer());
+                assert.equal((await fetch(`${base}/simple/cut/`)).status, 200);
+            } finally {
+                cut.closeAllConnections();
+                await new Promise((resolve) => cut.close(resolve));
+                await upstream.close();
+            }
         });
 
         it("merges the extra indexes' links", async () => {
