@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { docker, dockerOk } from "../support/docker";
-import { FIRST_COMMIT_DATE, LocalStack, type Run, tail } from "../support/localStack";
+import { FIRST_COMMIT_DATE, LocalStack, processesIn, type Run, tail } from "../support/localStack";
 import { requireDockerOrSkip, type TestEnv } from "../support/testEnv";
 import { requireTool } from "../support/tools";
 
@@ -200,6 +200,12 @@ describe("npm run local on the real Pulumi engine (end to end)", function () {
         assert.match(run.output(), /Sending build context/, "the build did not start");
         process.kill(-run.pgid, "SIGKILL");
         await run.done;
+        // the killed engine's plugins notice it is gone and end, with the build they ran
+        const gone = Date.now() + 30_000;
+        while (processesIn(stack.dir).length > 0 && Date.now() < gone) {
+            await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+        assert.deepEqual(processesIn(stack.dir), [], "processes of the killed run outlived it");
         const r = local("after a killed run");
         assert.match(
             `${r.stdout}${r.stderr}`,

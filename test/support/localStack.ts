@@ -152,7 +152,7 @@ export class LocalStack {
     }
 
     /**
-     * Ends what runs in the copy (e.g. plugins of a killed `pulumi up`, which outlive it), by pid;
+     * Ends what still runs in the copy (e.g. after a failed test), by pid;
      * removes this stack's images and the copy.
      */
     dispose(): void {
