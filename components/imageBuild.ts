@@ -101,6 +101,7 @@ export abstract class ImageBuild extends pulumi.ComponentResource {
                 buildArgs: f.buildArgs,
                 labels: args.prepared.labels,
                 gitDiff: args.prepared.gitDiff,
+                requirementLayers: args.prepared.requirementLayers,
                 push: builder.kind === "cloudbuild" || builder.push,
                 ...(cloud
                     ? {

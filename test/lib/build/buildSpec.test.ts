@@ -149,6 +149,19 @@ describe("the build hand-off (lib/build/buildSpec.ts)", () => {
         assert.ok(!("FW_LABELS" in buildSpecToEnvironment({ ...dockerSpec, labels: {} })));
     });
 
+    it("a runtime's requirement layers travel when there are several, and are absent otherwise", () => {
+        const requirementLayers = [
+            { dir: "requirements/1", main: "numerical.txt" },
+            { dir: "requirements/2", main: "deps/dev.txt" },
+        ];
+        const spec: BuildSpec = { ...cloudSpec, requirementLayers };
+        const env = buildSpecToEnvironment(spec);
+        assert.equal(env.FW_REQUIREMENT_LAYERS, JSON.stringify(requirementLayers));
+        assert.deepEqual(defined(buildSpecFromEnvironment(env)), spec);
+        assert.ok(!("FW_REQUIREMENT_LAYERS" in cloudEnv));
+        assert.ok(!("FW_REQUIREMENT_LAYERS" in buildSpecToEnvironment({ ...cloudSpec, requirementLayers: [] })));
+    });
+
     it("keys of other tools in the environment are ignored", () => {
         const back = buildSpecFromEnvironment({ ...dockerEnv, PATH: "/usr/bin", FW_BAKE_IMAGE: "fireworker-x" });
         assert.deepEqual(defined(back), dockerSpec);
