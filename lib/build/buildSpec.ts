@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { HandoffError, need, needJson, validated } from "../commands/handoff";
 import { DIGEST, PROJECT_ID, REGION } from "../patterns";
+import { CACHE_CANDIDATE } from "./cacheFrom";
 import type { ContextSpec } from "./context";
 import type { BuildKind, GitDiffInput, RequirementLayer } from "./prepareBuild";
 
@@ -29,6 +30,11 @@ export interface BuildSpec {
     gitDiff?: GitDiffInput;
     /** A runtime's requirement layers, in install order (for the plan). @default one layer or none */
     requirementLayers?: RequirementLayer[];
+    /**
+     * Cloud Build only: where the previous image may be, in order of preference; the first that
+     * exists is pulled by digest and its layers reused (lib/build/cacheFrom.ts). @default none
+     */
+    cacheFrom?: string[];
     /** Push to the registry in `image` (docker builder; always true for Cloud Build). */
     push: boolean;
     /** Cloud Build only: the rendered config (YAML), project, region and staging folder. */
@@ -61,6 +67,13 @@ const specSchema = z
             .object({ dir: z.string(), exclude: z.array(z.string()), sha256: z.string().regex(/^[0-9a-f]{64}$/) })
             .optional(),
         requirementLayers: z.array(z.object({ dir: z.string().min(1), main: z.string().min(1) })).optional(),
+        cacheFrom: z
+            .array(
+                z
+                    .string()
+                    .regex(CACHE_CANDIDATE, { error: "is not repository, repository:tag or repository@sha256:..." }),
+            )
+            .optional(),
         push: z.boolean(),
         cloudBuildConfig: z.string().min(1).optional(),
         project: z.string().regex(PROJECT_ID, { error: "is not a project id" }).optional(),
@@ -98,6 +111,9 @@ export function buildSpecToEnvironment(spec: BuildSpec): Record<string, string> 
     if (spec.requirementLayers && spec.requirementLayers.length > 0) {
         env.FW_REQUIREMENT_LAYERS = JSON.stringify(spec.requirementLayers);
     }
+    if (spec.cacheFrom && spec.cacheFrom.length > 0) {
+        env.FW_CACHE_FROM = JSON.stringify(spec.cacheFrom);
+    }
     if (spec.cloudBuildConfig !== undefined) {
         env.FW_CLOUDBUILD_CONFIG = spec.cloudBuildConfig;
         env.FW_GCP_PROJECT = spec.project ?? "";
@@ -121,6 +137,7 @@ export function buildSpecFromEnvironment(env: NodeJS.ProcessEnv): BuildSpec {
         gitDiff: env.FW_GIT_DIFF === undefined ? undefined : needJson(env, "FW_GIT_DIFF", WHO),
         requirementLayers:
             env.FW_REQUIREMENT_LAYERS === undefined ? undefined : needJson(env, "FW_REQUIREMENT_LAYERS", WHO),
+        cacheFrom: env.FW_CACHE_FROM === undefined ? undefined : needJson(env, "FW_CACHE_FROM", WHO),
         push: flag(need(env, "FW_PUSH", WHO), "FW_PUSH"),
         cloudBuildConfig: env.FW_CLOUDBUILD_CONFIG || undefined,
         project: env.FW_GCP_PROJECT || undefined,

@@ -511,6 +511,8 @@ export function finalizeBuild(p: PreparedBuild, target: BuildTarget): FinalBuild
         timeoutSeconds: p.timeoutSeconds,
         machineType: p.machineType,
         serviceAccount,
+        // a runtime reuses the layers of the previous one (never part of the hash above)
+        cacheFrom: p.kind === "runtime",
     });
     return { contentHash, tags, buildArgs, cloudBuild };
 }

@@ -11,7 +11,8 @@ import { Writable } from "node:stream";
 import { exec } from "../commands/exec";
 import { DIGEST } from "../patterns";
 import type { BuildResult, BuildSpec } from "./buildSpec";
-import { dockerBuildArgs } from "./cloudBuildConfig";
+import { gcloudLookupArgs, resolveCacheFrom } from "./cacheFrom";
+import { CACHE_FROM_SUBSTITUTION, dockerBuildArgs } from "./cloudBuildConfig";
 import { type ContextEntry, collectContext, hashContext } from "./context";
 import { gitDiff } from "./gitFacts";
 import { type GeneratedFile, packContext, writeContextFile } from "./pack";
@@ -23,6 +24,8 @@ export interface RunOptions {
     env?: NodeJS.ProcessEnv;
     /** `docker build --network` (e.g. `host` where the engine has no bridge). */
     network?: string;
+    /** Build without the engine's layer cache (a cold build). @default false */
+    noCache?: boolean;
     /** Where build output goes (default: stderr, so stdout stays the result). */
     log?: NodeJS.WritableStream;
 }
@@ -105,7 +108,13 @@ export function generatedFiles(spec: BuildSpec, entries: ContextEntry[], project
 
 async function dockerBuild(spec: BuildSpec, entries: ContextEntry[], opts: RunOptions): Promise<BuildResult> {
     const refs = spec.tags.map((t) => `${spec.image}:${t}`);
-    const args = dockerBuildArgs({ refs, buildArgs: spec.buildArgs, labels: spec.labels, network: opts.network });
+    const args = dockerBuildArgs({
+        refs,
+        buildArgs: spec.buildArgs,
+        labels: spec.labels,
+        network: opts.network,
+        noCache: opts.noCache,
+    });
     await run(
         "docker",
         [...args, "-"],
@@ -159,6 +168,11 @@ async function cloudBuild(spec: BuildSpec, entries: ContextEntry[], opts: RunOpt
     if (spec.stagingDir) {
         args.push(`--gcs-source-staging-dir=${spec.stagingDir}`);
     }
+    const previous = await cacheFromOf(spec, opts);
+    if (previous) {
+        (opts.log ?? process.stderr).write(`build-image: reusing the layers of ${previous}\n`);
+        args.push(`--substitutions=${CACHE_FROM_SUBSTITUTION}=${previous}`);
+    }
     const out = (await run("gcloud", args, opts)).trim().split("\n").pop() ?? "";
     if (!DIGEST.test(out)) {
         throw new Error(
@@ -166,6 +180,17 @@ async function cloudBuild(spec: BuildSpec, entries: ContextEntry[], opts: RunOpt
         );
     }
     return { digest: out, reference: `${spec.image}@${out}` };
+}
+
+/** The previous image a Cloud Build build reuses, resolved from the plan's candidates. */
+function cacheFromOf(spec: BuildSpec, opts: RunOptions): Promise<string | undefined> {
+    if (!spec.cacheFrom || spec.cacheFrom.length === 0 || !spec.project) {
+        return Promise.resolve(undefined);
+    }
+    const project = spec.project;
+    return resolveCacheFrom(spec.cacheFrom, async (ref, kind) =>
+        (await run("gcloud", gcloudLookupArgs(ref, kind, project), { ...opts, log: SILENT })).trim(),
+    );
 }
 
 function run(cmd: string, args: string[], opts: RunOptions, stdin?: NodeJS.ReadableStream): Promise<string> {

@@ -46,12 +46,15 @@ exit 2
 `;
 
 // A recording fake gcloud for the Cloud Build path: `artifacts docker images describe` answers
-// $FAKE_REGISTRY_DIGEST (else not found); `builds submit` keeps the packed context and the config
+// $FAKE_REGISTRY_DIGEST (else not found), but $FAKE_CACHE_DIGEST for the tag $FAKE_CACHE_TAG;
+// `artifacts docker images list` prints $FAKE_NEWEST (a repository's newest image); `builds submit` keeps the packed context and the config
 // and prints $FAKE_SUBMIT_OUTPUT.
 const FAKE_GCLOUD = String.raw`#!/usr/bin/env bash
 printf '%s\n' "$*" >>"$FAKE_STATE/calls.log"
 case "$1 $2" in
 "artifacts docker")
+    if [ "$4" = list ]; then printf '%s\n' "$FAKE_NEWEST"; exit 0; fi
+    if [ -n "$FAKE_CACHE_TAG" ] && [ "$5" = "$FAKE_CACHE_TAG" ]; then echo "$FAKE_CACHE_DIGEST"; exit 0; fi
     if [ -n "$FAKE_REGISTRY_DIGEST" ]; then echo "$FAKE_REGISTRY_DIGEST"; exit 0; fi
     echo "ERROR: (gcloud.artifacts.docker.images.describe) Image not found" >&2
     exit 1
@@ -315,6 +318,44 @@ describe("running one image build (lib/build/runBuild.ts) with recording fakes o
             calls(state)[1],
             `builds submit ${base}.tgz --config=${base}.cloudbuild.yaml --project=example-lab-123456 ` +
                 "--format=value(results.images[0].digest)",
+        );
+    });
+
+    it("cloudbuild, a runtime reusing a previous one: the first candidate that exists is passed as _CACHE_FROM by digest", async () => {
+        const mine = "us-central1-docker.pkg.dev/example-lab-123456/fireworker-dev/alice-runtime";
+        const team = "us-central1-docker.pkg.dev/example-lab-123456/fireworker/runtime";
+        const previous = `sha256:${"4".repeat(64)}`;
+        const base = path.join(root, ".fireworker", "builds", `runtime-${TAG}`);
+        const submit = (state: string) => calls(state).find((c) => c.startsWith("builds submit")) ?? "";
+        const run = async (extra: Record<string, string>) => {
+            const state = newState();
+            const log = recorder();
+            await runBuild(cloudSpec({ cacheFrom: [`${mine}:alice-latest`, team] }), {
+                projectRoot: root,
+                env: envOf(state, { FAKE_SUBMIT_OUTPUT: `${REPO_DIGEST}\\n`, ...extra }),
+                log: log.stream,
+            });
+            return { state, log: log.text() };
+        };
+        // the developer's own previous runtime, by its moving tag
+        let r = await run({ FAKE_CACHE_TAG: `${mine}:alice-latest`, FAKE_CACHE_DIGEST: previous });
+        assert.ok(submit(r.state).endsWith(` --substitutions=_CACHE_FROM=${mine}@${previous}`), submit(r.state));
+        assert.match(r.log, new RegExp(`build-image: reusing the layers of ${mine}@sha256:4{64}`));
+        // not there: the team's newest runtime
+        r = await run({ FAKE_NEWEST: previous });
+        assert.ok(submit(r.state).endsWith(` --substitutions=_CACHE_FROM=${team}@${previous}`), submit(r.state));
+        assert.ok(
+            calls(r.state).includes(
+                `artifacts docker images list ${team} --project=example-lab-123456 --sort-by=~UPDATE_TIME --limit=1 --format=value(version)`,
+            ),
+        );
+        // none: no substitution, the config's empty default (a build without a previous image)
+        r = await run({ FAKE_NEWEST: "" });
+        assert.equal(
+            submit(r.state),
+            `builds submit ${base}.tgz --config=${base}.cloudbuild.yaml --project=example-lab-123456 ` +
+                "--format=value(results.images[0].digest) --region=us-central1 " +
+                "--gcs-source-staging-dir=gs://example-lab-123456-fireworker-build-source/source",
         );
     });
 });
