@@ -7,7 +7,6 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { stackConfig } from "../lib/plan/stackFile";
 import { blobSet, blobStore, dockerOk, Executor, Registry, removeImages, uploaded } from "../test/support/docker";
@@ -68,7 +67,9 @@ function naiveDockerfile(base: string): string {
 
 export async function imageBenchmarks(t: TestEnv): Promise<Row[]> {
     const runId = randomBytes(4).toString("hex");
-    const work = mkdtempSync(path.join(os.tmpdir(), "fw-bench-images-"));
+    // inside the project (its ignored .fireworker/): settings paths must stay inside the repository
+    mkdirSync(path.join(ROOT, ".fireworker"), { recursive: true });
+    const work = mkdtempSync(path.join(ROOT, ".fireworker", "bench-images-"));
     const names = {
         runtime: `bench-${runId}-runtime`,
         application: `bench-${runId}-app`,
