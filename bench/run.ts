@@ -11,7 +11,7 @@ import { getTestEnv } from "../test/support/testEnv";
 import { hashingBenchmark } from "./hashing";
 import { imageBenchmarks } from "./images";
 import { type Row, table, toJson } from "./rows";
-import { runtimeBenchmark } from "./runtime";
+import { compileBenchmark, runtimeBenchmark } from "./runtime";
 import { progress, ROOT, seconds } from "./support";
 
 const PLAN_RUNS = 5;
@@ -45,7 +45,7 @@ function planBenchmark(): Row {
     };
 }
 
-const BENCHMARKS = ["images", "runtime", "hashing", "plan"] as const;
+const BENCHMARKS = ["images", "runtime", "compile", "hashing", "plan"] as const;
 
 /** `--json` and `--only=a,b`; anything else is one line and exit 2. */
 function parseArgs(argv: string[]): { json: boolean; only: Set<string> } {
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     const { json, only } = parseArgs(process.argv.slice(2));
     const started = Date.now();
     const rows: Row[] = [];
-    const docker = only.has("images") || only.has("runtime");
+    const docker = only.has("images") || only.has("runtime") || only.has("compile");
     const t = docker ? await getTestEnv() : null;
     if (t) {
         progress(
@@ -86,6 +86,9 @@ async function main(): Promise<void> {
         }
         if (only.has("runtime")) {
             rows.push(await runtimeBenchmark(t));
+        }
+        if (only.has("compile")) {
+            rows.push(await compileBenchmark(t));
         }
     } else if (docker) {
         process.stderr.write("bench: SKIPPED the image benchmarks: no Docker engine (run scripts/test-env)\n");

@@ -147,3 +147,54 @@ function dockerImages(t: TestEnv, image: string): string[] {
     const out = docker(t, ["image", "ls", "--format={{.Repository}}:{{.Tag}}", image]).stdout.trim();
     return out ? out.split("\n") : [];
 }
+
+/**
+ * Benchmark 6 (issue 15, item 3: measure first): what compiling from source costs, in the
+ * runtime's build image (the bench base with the runtime's apt packages): installing msgpack
+ * from its PyPI wheel vs. building it from its sdist (`--no-binary`: Cython, then g++), pip's
+ * cache off, side by side in each round. A wheelhouse would turn the second into the first.
+ */
+export async function compileBenchmark(t: TestEnv): Promise<Row> {
+    const runId = Math.random().toString(16).slice(2, 10);
+    const work = path.join(ROOT, ".fireworker", `bench-compile-${runId}`);
+    mkdirSync(work, { recursive: true });
+    const image = `fw-bench/python-build:${runId}`;
+    try {
+        const base = await benchBase(t, work);
+        writeFileSync(
+            path.join(work, "Dockerfile"),
+            `FROM ${base}\nRUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${APT_PACKAGES.join(" ")} && rm -rf /var/lib/apt/lists/*\n`,
+        );
+        await shAsync("docker", ["build", "-q", "--network=host", `--tag=${image}`, work], t.env);
+        const pip = async (args: string[]): Promise<number> => {
+            const started = process.hrtime.bigint();
+            await shAsync(
+                "docker",
+                ["run", "--rm", "--network=host", image, "pip", "install", "--no-cache-dir", "--no-deps", ...args],
+                t.env,
+            );
+            return Number(process.hrtime.bigint() - started) / 1e6;
+        };
+        const wheel: number[] = [];
+        const source: number[] = [];
+        for (let i = 0; i < RUNTIME_ROUNDS; i++) {
+            for (const which of i % 2 === 0 ? ["wheel", "source"] : ["source", "wheel"]) {
+                if (which === "wheel") {
+                    wheel.push(await pip(["--only-binary=msgpack", "msgpack==1.0.8"]));
+                } else {
+                    source.push(await pip(["--no-binary=msgpack", "msgpack==1.0.8"]));
+                }
+            }
+            progress(`compile round ${i + 1}: wheel ${seconds(wheel[i])}, from source ${seconds(source[i])}`);
+        }
+        return {
+            name: `msgpack 1.0.8 installed from its PyPI wheel vs. built from source (--no-binary: Cython, g++) in the runtime's build image, pip cache off, container start included, ${RUNTIME_ROUNDS} rounds: what a wheelhouse would save per compiled package`,
+            unit: "s",
+            ours: wheel.map((x) => x / 1000),
+            baseline: source.map((x) => x / 1000),
+        };
+    } finally {
+        docker(t, ["rmi", image]);
+        rmSync(work, { recursive: true, force: true });
+    }
+}
