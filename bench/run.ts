@@ -11,7 +11,7 @@ import { getTestEnv } from "../test/support/testEnv";
 import { hashingBenchmark } from "./hashing";
 import { imageBenchmarks } from "./images";
 import { type Row, table, toJson } from "./rows";
-import { compileBenchmark, runtimeBenchmark } from "./runtime";
+import { compileBenchmark, runtimeBenchmark, SkippedBenchmark } from "./runtime";
 import { progress, ROOT, seconds } from "./support";
 
 const PLAN_RUNS = 5;
@@ -84,11 +84,18 @@ async function main(): Promise<void> {
         if (only.has("images")) {
             rows.push(...(await imageBenchmarks(t)));
         }
-        if (only.has("runtime")) {
-            rows.push(await runtimeBenchmark(t));
-        }
-        if (only.has("compile")) {
-            rows.push(await compileBenchmark(t));
+        for (const [key, bench] of [
+            ["runtime", runtimeBenchmark],
+            ["compile", compileBenchmark],
+        ] as const) {
+            if (only.has(key)) {
+                try {
+                    rows.push(await bench(t));
+                } catch (err) {
+                    if (!(err instanceof SkippedBenchmark)) throw err;
+                    process.stderr.write(`bench: SKIPPED the ${key} benchmark: ${err.message}\n`);
+                }
+            }
         }
     } else if (docker) {
         process.stderr.write("bench: SKIPPED the image benchmarks: no Docker engine (run scripts/test-env)\n");
