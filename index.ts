@@ -113,6 +113,8 @@ function teamStack(s: TeamSettings, b: Builds): Record<string, unknown> {
         prepared: b.runtime,
         image: runtimeImage,
         base: s.runtime.base,
+        // the team's newest runtime: its layers are reused up to the first changed instruction
+        cacheFrom: [runtimeImage],
         secret: s.secrets.includes("runtime"),
     });
     const application = new ApplicationImage("application", {
@@ -207,13 +209,16 @@ function developerStack(s: DeveloperSettings, b: Builds): Record<string, unknown
         sourceBucket: out("sourceBucket"),
     };
     const movingTags = [s.movingTag];
+    const ownRuntime = repository.apply((r) => developerImage(r, s.developer, s.runtime.name));
     const runtime = s.experimentalRuntime
         ? new RuntimeImage("runtime", {
               builder,
               prepared: b.runtime,
-              image: repository.apply((r) => developerImage(r, s.developer, s.runtime.name)),
+              image: ownRuntime,
               base: s.runtime.base,
               movingTags,
+              // the developer's own previous runtime, else the team's (by digest)
+              cacheFrom: [pulumi.interpolate`${ownRuntime}:${s.movingTag}`, out("runtimeReference")],
               secret: s.secrets.includes("runtime"),
           })
         : undefined;

@@ -16,8 +16,8 @@ import { generatedFiles } from "../lib/build/runBuild";
 import { exec } from "../lib/commands/exec";
 import { LocalStack, tail } from "../test/support/localStack";
 import type { TestEnv } from "../test/support/testEnv";
-import type { Row } from "./images";
-import { median, progress, ratio, seconds } from "./support";
+import type { Row } from "./rows";
+import { progress, seconds } from "./support";
 
 const ROUNDS = 3;
 
@@ -89,16 +89,12 @@ export async function engineBenchmarks(t: TestEnv, engineEnv: NodeJS.ProcessEnv)
         const show = (xs: number[]) => xs.map((x) => seconds(x)).join(", ");
         progress(`engine: unchanged: npm run local ${show(same.ours)}; docker build ${show(same.docker)}`);
         progress(`engine: one-line change: npm run local ${show(changed.ours)}; docker build ${show(changed.docker)}`);
-        const row = (what: string, d: { ours: number[]; docker: number[] }): Row => {
-            const ours = median(d.ours);
-            const baseline = median(d.docker);
-            return {
-                benchmark: `\`npm run local\` (pulumi up of the local stack on the real engine), ${what}, median of ${ROUNDS} (baseline: docker build of both images, same Dockerfiles, contexts and build args)`,
-                ours: seconds(ours),
-                baseline: seconds(baseline),
-                ratio: `${ratio(ours / baseline)} the docker builds`,
-            };
-        };
+        const row = (what: string, d: { ours: number[]; docker: number[] }): Row => ({
+            name: `\`npm run local\` (pulumi up of the local stack on the real engine), ${what}, ${ROUNDS} runs (baseline: docker build of both images, same Dockerfiles, contexts and build args)`,
+            unit: "s",
+            ours: d.ours.map((ms) => ms / 1000),
+            baseline: d.docker.map((ms) => ms / 1000),
+        });
         return [row("nothing changed", same), row("after a one-line payload change", changed)];
     } finally {
         stack.dispose();

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { type ContextSpec, collectContext, hashContext, hashEntries } from "../lib/build/context";
-import type { Row } from "./images";
+import type { Row } from "./rows";
 import { bytes, median, progress, seconds } from "./support";
 
 const SMALL_FILES = 10_000;
@@ -147,10 +147,10 @@ export async function hashingBenchmark(): Promise<Row> {
             `hashing: ours ${oursMs.map((x) => seconds(x)).join(", ")}; sha256sum ${theirMs.map((x) => seconds(x)).join(", ")}`,
         );
         return {
-            benchmark: `Context hashing, collectContext + hashContext (${g.files} files, ${bytes(g.bytes)}; an ignored dir of ${bytes(g.ignoredBytes)} not read) vs. find -print0 | xargs -0 sha256sum over the same files, page cache warm, median of ${ROUNDS}`,
-            ours: `${rate(o)} (${seconds(o)})`,
-            baseline: `${rate(s)} (${seconds(s)})`,
-            ratio: `our throughput = ${((s / o) * 100).toFixed(0)}% of sha256sum's`,
+            name: `Context hashing, collectContext + hashContext (${g.files} files, ${bytes(g.bytes)}; an ignored dir of ${bytes(g.ignoredBytes)} not read) vs. find -print0 | xargs -0 sha256sum over the same files, page cache warm, ${ROUNDS} rounds; throughput at the medians: ours ${rate(o)}, sha256sum ${rate(s)}`,
+            unit: "s",
+            ours: oursMs.map((x) => x / 1000),
+            baseline: theirMs.map((x) => x / 1000),
         };
     } finally {
         rmSync(root, { recursive: true, force: true });

@@ -7,20 +7,13 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { stackConfig } from "../lib/plan/stackFile";
 import { blobSet, blobStore, dockerOk, Executor, Registry, removeImages, uploaded } from "../test/support/docker";
 import { commitAll, git, writeFiles } from "../test/support/git";
 import type { TestEnv } from "../test/support/testEnv";
-import { bytes, progress, ROOT, ratio, seconds, shAsync } from "./support";
-
-export interface Row {
-    benchmark: string;
-    ours: string;
-    baseline: string;
-    ratio: string;
-}
+import type { Row } from "./rows";
+import { bytes, progress, ROOT, seconds, shAsync } from "./support";
 
 /** A runtime as a lab's: Python with numpy, from Debian (no PyPI here). */
 const APT_PACKAGES = ["python3", "python3-numpy"];
@@ -74,7 +67,9 @@ function naiveDockerfile(base: string): string {
 
 export async function imageBenchmarks(t: TestEnv): Promise<Row[]> {
     const runId = randomBytes(4).toString("hex");
-    const work = mkdtempSync(path.join(os.tmpdir(), "fw-bench-images-"));
+    // inside the project (its ignored .fireworker/): settings paths must stay inside the repository
+    mkdirSync(path.join(ROOT, ".fireworker"), { recursive: true });
+    const work = mkdtempSync(path.join(ROOT, ".fireworker", "bench-images-"));
     const names = {
         runtime: `bench-${runId}-runtime`,
         application: `bench-${runId}-app`,
@@ -184,24 +179,24 @@ export async function imageBenchmarks(t: TestEnv): Promise<Row[]> {
 
         return [
             {
-                benchmark:
-                    "Application rebuild after a one-line change: wall time (ours: the whole program run, runtime trigger unchanged; naive: docker build + push)",
-                ours: seconds(oursMs),
-                baseline: seconds(naiveMs),
-                ratio: `${ratio(naiveMs / oursMs)} faster`,
+                name: "Application rebuild after a one-line change: wall time (ours: the whole program run, runtime trigger unchanged; naive: docker build + push), measured once",
+                unit: "s",
+                ours: [oursMs / 1000],
+                baseline: [naiveMs / 1000],
             },
             {
-                benchmark:
-                    "Application rebuild after a one-line change: bytes pushed to the registry (new blobs: layers, config, manifest)",
-                ours: `${bytes(oursUp.bytes)} (${oursUp.layers} layer)`,
-                baseline: `${bytes(naiveUp.bytes)} (${naiveUp.layers} layers)`,
-                ratio: `${ratio(naiveUp.bytes / oursUp.bytes)} less`,
+                name: "Application rebuild after a one-line change: bytes pushed to the registry (new blobs: layers, config, manifest)",
+                unit: "B",
+                ours: [oursUp.bytes],
+                baseline: [naiveUp.bytes],
+                detail: { ours: `${oursUp.layers} layer`, baseline: `${naiveUp.layers} layers` },
             },
             {
-                benchmark: `Bytes a worker pulls to start a task: runtime preloaded vs. not (registry sizes; real pull with the runtime present: ${pulledLayers} of ${appManifest.layers.length} layers downloaded)`,
-                ours: `${bytes(warm)} (${missing.length} layer)`,
-                baseline: `${bytes(cold)} (${appManifest.layers.length} layers)`,
-                ratio: `${ratio(cold / warm)} less`,
+                name: `Bytes a worker pulls to start a task: runtime preloaded vs. not (registry sizes; real pull with the runtime present: ${pulledLayers} of ${appManifest.layers.length} layers downloaded)`,
+                unit: "B",
+                ours: [warm],
+                baseline: [cold],
+                detail: { ours: `${missing.length} layer`, baseline: `${appManifest.layers.length} layers` },
             },
         ];
     } finally {

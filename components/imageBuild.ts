@@ -59,6 +59,12 @@ export interface ImageBuildArgs {
     /** Where the build runs. */
     builder: DockerBuilder | CloudBuilder;
     /**
+     * Cloud Build: where the previous image may be (`repository`, `repository:tag` or
+     * `repository@sha256:...`), in order; the build reuses the layers of the first that exists.
+     * Never part of the content hash. @default none
+     */
+    cacheFrom?: pulumi.Input<string>[];
+    /**
      * Whether its settings hold a secret: the command's environment (build args, labels, the
      * Dockerfile, the Cloud Build config) is then a secret in its inputs, state and previews.
      * @default false
@@ -91,10 +97,17 @@ export abstract class ImageBuild extends pulumi.ComponentResource {
         const builder = args.builder;
         const cloud = builder.kind === "cloudbuild" ? builder : undefined;
         const final = pulumi
-            .all([args.image, args.from, cloud?.serviceAccountEmail, cloud?.sourceBucket])
-            .apply(([image, from, email, bucket]) => ({
+            .all([
+                args.image,
+                args.from,
+                cloud?.serviceAccountEmail,
+                cloud?.sourceBucket,
+                pulumi.all(args.cacheFrom ?? []),
+            ])
+            .apply(([image, from, email, bucket, cacheFrom]) => ({
                 image,
                 bucket,
+                cacheFrom,
                 ...finalizeBuild(args.prepared, {
                     image,
                     from,
@@ -114,6 +127,8 @@ export abstract class ImageBuild extends pulumi.ComponentResource {
                 buildArgs: f.buildArgs,
                 labels: args.prepared.labels,
                 gitDiff: args.prepared.gitDiff,
+                requirementLayers: args.prepared.requirementLayers,
+                ...(cloud && f.cacheFrom.length > 0 ? { cacheFrom: f.cacheFrom } : {}),
                 push: builder.kind === "cloudbuild" || builder.push,
                 ...(cloud
                     ? {

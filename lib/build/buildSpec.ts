@@ -6,8 +6,9 @@
 import { z } from "zod";
 import { HandoffError, need, needJson, validated } from "../commands/handoff";
 import { DIGEST, PROJECT_ID, REGION } from "../patterns";
+import { CACHE_CANDIDATE } from "./cacheFrom";
 import type { ContextSpec } from "./context";
-import type { BuildKind, GitDiffInput } from "./prepareBuild";
+import type { BuildKind, GitDiffInput, RequirementLayer } from "./prepareBuild";
 
 export type Builder = "docker" | "cloudbuild";
 
@@ -27,6 +28,13 @@ export interface BuildSpec {
     labels?: Record<string, string>;
     /** The payload's git diff to write into the context. @default none */
     gitDiff?: GitDiffInput;
+    /** A runtime's requirement layers, in install order (for the plan). @default one layer or none */
+    requirementLayers?: RequirementLayer[];
+    /**
+     * Cloud Build only: where the previous image may be, in order of preference; the first that
+     * exists is pulled by digest and its layers reused (lib/build/cacheFrom.ts). @default none
+     */
+    cacheFrom?: string[];
     /** Push to the registry in `image` (docker builder; always true for Cloud Build). */
     push: boolean;
     /** Cloud Build only: the rendered config (YAML), project, region and staging folder. */
@@ -57,6 +65,14 @@ const specSchema = z
         labels: z.record(z.string(), z.string()).optional(),
         gitDiff: z
             .object({ dir: z.string(), exclude: z.array(z.string()), sha256: z.string().regex(/^[0-9a-f]{64}$/) })
+            .optional(),
+        requirementLayers: z.array(z.object({ dir: z.string().min(1), main: z.string().min(1) })).optional(),
+        cacheFrom: z
+            .array(
+                z
+                    .string()
+                    .regex(CACHE_CANDIDATE, { error: "is not repository, repository:tag or repository@sha256:..." }),
+            )
             .optional(),
         push: z.boolean(),
         cloudBuildConfig: z.string().min(1).optional(),
@@ -92,6 +108,12 @@ export function buildSpecToEnvironment(spec: BuildSpec): Record<string, string> 
     if (spec.gitDiff) {
         env.FW_GIT_DIFF = JSON.stringify(spec.gitDiff);
     }
+    if (spec.requirementLayers && spec.requirementLayers.length > 0) {
+        env.FW_REQUIREMENT_LAYERS = JSON.stringify(spec.requirementLayers);
+    }
+    if (spec.cacheFrom && spec.cacheFrom.length > 0) {
+        env.FW_CACHE_FROM = JSON.stringify(spec.cacheFrom);
+    }
     if (spec.cloudBuildConfig !== undefined) {
         env.FW_CLOUDBUILD_CONFIG = spec.cloudBuildConfig;
         env.FW_GCP_PROJECT = spec.project ?? "";
@@ -113,6 +135,9 @@ export function buildSpecFromEnvironment(env: NodeJS.ProcessEnv): BuildSpec {
         buildArgs: needJson(env, "FW_BUILD_ARGS", WHO),
         labels: env.FW_LABELS === undefined ? undefined : needJson(env, "FW_LABELS", WHO),
         gitDiff: env.FW_GIT_DIFF === undefined ? undefined : needJson(env, "FW_GIT_DIFF", WHO),
+        requirementLayers:
+            env.FW_REQUIREMENT_LAYERS === undefined ? undefined : needJson(env, "FW_REQUIREMENT_LAYERS", WHO),
+        cacheFrom: env.FW_CACHE_FROM === undefined ? undefined : needJson(env, "FW_CACHE_FROM", WHO),
         push: flag(need(env, "FW_PUSH", WHO), "FW_PUSH"),
         cloudBuildConfig: env.FW_CLOUDBUILD_CONFIG || undefined,
         project: env.FW_GCP_PROJECT || undefined,

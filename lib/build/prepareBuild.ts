@@ -23,9 +23,15 @@ import { type ContextEntry, ContextProblem, type ContextSpec, collectContext, ha
 import { contextSources, declaredArgs, formatFinding, lintDockerfile } from "./dockerfileLint";
 import { GitProblem, gitDiff, gitFacts } from "./gitFacts";
 import { GIT_ARGS, renderApplicationDockerfile, renderRuntimeDockerfile } from "./renderDockerfile";
-import { RequirementsProblem, readRequirements } from "./requirements";
+import { RequirementsProblem, readRequirements, requirementsUpload } from "./requirements";
 
 export type BuildKind = "runtime" | "application";
+
+/** One layer of a runtime's requirements: its folder in the context and its main file there. */
+export interface RequirementLayer {
+    dir: string;
+    main: string;
+}
 
 /** Where the payload's git diff lands in the context (and so in the image, under a `COPY .`). */
 export const GIT_DIFF_FILE = "source-info/git_diff.txt";
@@ -58,6 +64,11 @@ export interface PreparedBuild {
     takesFrom: boolean;
     /** The payload's git diff, when it is dirty and `application.gitDiff` is on. */
     gitDiff?: GitDiffInput;
+    /**
+     * A runtime whose requirements are several files: each layer's folder in the context and its
+     * main file there (relative to the folder), in install order. For the plan.
+     */
+    requirementLayers?: RequirementLayer[];
     timeoutSeconds: number;
     machineType?: string;
     /** What the plan should say about how it read the inputs (e.g. the CI variable naming a branch). */
@@ -99,7 +110,7 @@ const LINT_DIGEST = `sha256:${"0".repeat(64)}`;
  * Runs `read`, turning an input problem into one settings line; an async `read` fails later,
  * so its rejection is turned the same way.
  */
-function reading<T>(setting: string, value: string, read: () => T): T {
+function reading<T>(setting: string, value: string | string[], read: () => T): T {
     const lineOf = (err: unknown): unknown => {
         if (err instanceof InputProblem) {
             return new SettingsError(`${NAMESPACE}:${setting}: ${show(value)} ${err.message}`);
@@ -179,32 +190,25 @@ export async function prepareRuntime(
             ...common,
         };
     }
-    const reqs = reading("runtime.requirements", runtime.requirements, () =>
-        readRequirements(repo, runtime.requirements),
+    // one file, or a list of them installed in order, each in its own layer
+    const listed = typeof runtime.requirements !== "string";
+    const files = typeof runtime.requirements === "string" ? [runtime.requirements] : runtime.requirements;
+    const upload = requirementsUpload(
+        files.map((file, i) =>
+            reading(`runtime.requirements${listed ? `[${i}]` : ""}`, file, () => readRequirements(repo, file)),
+        ),
     );
-    const single = reqs.inputs.length === 1;
     const dockerfile = renderRuntimeDockerfile({
         base: runtime.base,
         buildArgs: Object.keys(runtime.buildArgs),
         env: runtime.env,
         aptPackages: runtime.aptPackages,
         pipSteps: runtime.pipSteps,
-        requirements: !reqs.hasRequirements
-            ? undefined
-            : single
-              ? { layout: "file" }
-              : { layout: "folder", main: reqs.main },
+        requirements: upload.layout,
         writableDirs: runtime.writableDirs,
         pipRelay: local,
     });
-    const context: ContextSpec = {
-        kind: "files",
-        files: !reqs.hasRequirements
-            ? []
-            : single
-              ? [{ src: reqs.inputs[0].src, dest: "requirements.txt" }]
-              : reqs.inputs.map((i) => ({ src: i.src, dest: `requirements/${i.dest}` })),
-    };
+    const context: ContextSpec = { kind: "files", files: upload.files };
     const dockerfileSource = "(rendered runtime Dockerfile)";
     lintOrThrow(dockerfileSource, dockerfile, { ...runtime.buildArgs, from: runtime.base });
     return {
@@ -215,11 +219,12 @@ export async function prepareRuntime(
         ...(await countedDigest(context, root, "runtime.requirements", runtime.requirements)),
         buildArgs: runtime.buildArgs,
         takesFrom: true,
+        ...(upload.layout?.layout === "layers" ? { requirementLayers: upload.layout.layers } : {}),
         ...common,
     };
 }
 
-async function countedDigest(context: ContextSpec, root: string, setting: string, value: string) {
+async function countedDigest(context: ContextSpec, root: string, setting: string, value: string | string[]) {
     const d = await reading(setting, value, () => digestOf(context, root));
     return { contextDigest: d.digest, fileCount: d.files, byteCount: d.bytes };
 }
@@ -515,6 +520,8 @@ export function finalizeBuild(p: PreparedBuild, target: BuildTarget): FinalBuild
         timeoutSeconds: p.timeoutSeconds,
         machineType: p.machineType,
         serviceAccount,
+        // a runtime reuses the layers of the previous one (never part of the hash above)
+        cacheFrom: p.kind === "runtime",
     });
     return { contentHash, tags, buildArgs, cloudBuild };
 }

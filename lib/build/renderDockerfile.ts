@@ -16,11 +16,8 @@ export interface RuntimeDockerfileArgs {
     aptPackages: string[];
     /** `pip install` passes before the requirements, in order. */
     pipSteps: string[];
-    /**
-     * The requirements: one file uploaded as `requirements.txt`, or a folder `requirements/`
-     * holding the main file at `main` and everything it reads. Unset: nothing for pip.
-     */
-    requirements?: { layout: "file" } | { layout: "folder"; main: string };
+    /** The requirements and how they reach pip (lib/build/requirements.ts). Unset: nothing for pip. */
+    requirements?: RequirementsLayout;
     writableDirs: string[];
     /**
      * The build runs on the Docker engine of the machine that runs the program (the local stack):
@@ -29,6 +26,17 @@ export interface RuntimeDockerfileArgs {
      */
     pipRelay?: boolean;
 }
+
+/**
+ * How the requirements are uploaded and installed: one file as `requirements.txt`; one file
+ * that reads others as a folder `requirements/` holding the main file at `main` and everything
+ * it reads; or several files, each in its own layer: the folder `dir` of the context holds the
+ * layer's main file at `main` (relative to `dir`) and everything it reads.
+ */
+export type RequirementsLayout =
+    | { layout: "file" }
+    | { layout: "folder"; main: string }
+    | { layout: "layers"; layers: { dir: string; main: string }[] };
 
 export interface ApplicationDockerfileArgs {
     /** Default of `ARG from`; the build overrides it with the runtime's digest reference. */
@@ -115,17 +123,23 @@ export function renderRuntimeDockerfile(a: RuntimeDockerfileArgs): string {
             "",
         );
     } else if (r?.layout === "folder") {
-        const slash = r.main.lastIndexOf("/");
-        const dir = slash < 0 ? "" : `/${r.main.slice(0, slash)}`;
         lines.push(
             "# all pips in one layer, without keeping downloads; pip runs where the requirements file is,",
             "# so the files and packages it names are where it expects them",
             "COPY requirements/ /tmp/requirements/",
-            pip(
-                `cd ${shellQuote(`/tmp/requirements${dir}`)} && pip install --no-cache-dir -r ${shellQuote(r.main.slice(slash + 1))}`,
-            ),
+            pip(pipFromFolder("/tmp/requirements", r.main)),
             "",
         );
+    } else if (r?.layout === "layers") {
+        lines.push(
+            `# the requirements in ${r.layers.length} layers, in order, without keeping downloads: each layer copies only`,
+            "# the files its pip reads, so a changed file reinstalls its layer and those after it, and the",
+            "# layers before it come from the build cache; pip runs where each requirements file is",
+        );
+        for (const layer of r.layers) {
+            lines.push(`COPY ${layer.dir}/ /tmp/${layer.dir}/`, pip(pipFromFolder(`/tmp/${layer.dir}`, layer.main)));
+        }
+        lines.push("");
     }
     if (a.writableDirs.length > 0) {
         lines.push(
@@ -135,6 +149,14 @@ export function renderRuntimeDockerfile(a: RuntimeDockerfileArgs): string {
         );
     }
     return lines.join("\n");
+}
+
+/** `pip install -r` of the requirements file at `main` (relative to `folder`), run in its own folder. */
+/** The pip command that installs `main` (relative to `folder`), run where that file is. */
+function pipFromFolder(folder: string, main: string): string {
+    const slash = main.lastIndexOf("/");
+    const dir = slash < 0 ? folder : `${folder}/${main.slice(0, slash)}`;
+    return `cd ${shellQuote(dir)} && pip install --no-cache-dir -r ${shellQuote(main.slice(slash + 1))}`;
 }
 
 export function renderApplicationDockerfile(a: ApplicationDockerfileArgs): string {

@@ -4,10 +4,15 @@
  * confined to the repository, uploaded and hashed, so the runtime's content tag covers every
  * byte pip reads. Anything pip would read from elsewhere on the builder (an absolute path, a
  * `file:` URL, an environment variable in a path) is refused with `file:line`.
+ *
+ * Several requirements files are installed in order, each in its own layer that copies only what
+ * its pip reads (`requirementsUpload`), so that a change to one reinstalls it and the layers
+ * after it, never those before it.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { InputProblem, type Repository, readTextFile, relativeFrom, resolveInside } from "../repository";
+import type { RequirementsLayout } from "./renderDockerfile";
 
 /** One file or folder a requirements file reads, and where it goes in the build context. */
 export interface RequirementInput {
@@ -112,6 +117,41 @@ export function readRequirements(repo: Repository, file: string): Requirements {
         dest: relativeFrom(base, r.abs),
     }));
     return { inputs, main: relativeFrom(base, mainAbs), hasRequirements, lines };
+}
+
+/** The requirements of a runtime as the build uploads them, and how its Dockerfile installs them. */
+export interface RequirementsUpload {
+    /** Context files: `src` project-relative, `dest` in the context. */
+    files: { src: string; dest: string }[];
+    /** Unset when no file lists anything: nothing for pip. */
+    layout?: RequirementsLayout;
+}
+
+/**
+ * The upload of the runtime's requirements files, read in order. One file is uploaded as today:
+ * `requirements.txt` alone, or the folder `requirements/` when it reads other files. Two or more
+ * are layers: layer N (the Nth file) is the folder `requirements/N/` with the file and everything
+ * it reads, so each layer's inputs are its own (a file read by two layers is in both). A file
+ * that lists nothing adds no layer.
+ */
+export function requirementsUpload(files: Requirements[]): RequirementsUpload {
+    if (files.length === 1) {
+        const [r] = files;
+        if (!r.hasRequirements) return { files: [] };
+        if (r.inputs.length === 1) {
+            return { files: [{ src: r.inputs[0].src, dest: "requirements.txt" }], layout: { layout: "file" } };
+        }
+        return {
+            files: r.inputs.map((i) => ({ src: i.src, dest: `requirements/${i.dest}` })),
+            layout: { layout: "folder", main: r.main },
+        };
+    }
+    const layers = files.map((r, i) => ({ r, dir: `requirements/${i + 1}` })).filter(({ r }) => r.hasRequirements);
+    if (layers.length === 0) return { files: [] };
+    return {
+        files: layers.flatMap(({ r, dir }) => r.inputs.map((i) => ({ src: i.src, dest: `${dir}/${i.dest}` }))),
+        layout: { layout: "layers", layers: layers.map(({ r, dir }) => ({ dir, main: r.main })) },
+    };
 }
 
 /** Lines of a requirements file: continuations joined, comments and blank lines dropped, numbered. */

@@ -27,7 +27,8 @@ import { BUILD_ID, DIGEST } from "../patterns";
 import { describePipConfig, type PipConfig, readPipConfig } from "../pip/pipConfig";
 import { PIP_RELAY_HOST, type PipRelay, startPipRelay } from "../pip/pipRelay";
 import type { BuildResult, BuildSpec } from "./buildSpec";
-import { contentBuildTag, dockerBuildArgs } from "./cloudBuildConfig";
+import { gcloudLookupArgs, resolveCacheFrom } from "./cacheFrom";
+import { CACHE_FROM_SUBSTITUTION, contentBuildTag, dockerBuildArgs } from "./cloudBuildConfig";
 import { type ContextEntry, collectContext, hashContext } from "./context";
 import { gitDiff } from "./gitFacts";
 import { type GeneratedFile, packContext, writeContextFile } from "./pack";
@@ -39,6 +40,8 @@ export interface RunOptions {
     env?: NodeJS.ProcessEnv;
     /** `docker build --network` (e.g. `host` where the engine has no bridge). */
     network?: string;
+    /** Build without the engine's layer cache (a cold build). @default false */
+    noCache?: boolean;
     /** Where build output goes (default: stderr, so stdout stays the result). */
     log?: NodeJS.WritableStream;
     /** Seconds between Cloud Build status reads. @default 10 (FW_BUILD_POLL_SECONDS) */
@@ -174,6 +177,7 @@ async function dockerBuild(spec: BuildSpec, entries: ContextEntry[], opts: RunOp
             buildArgs: spec.buildArgs,
             labels: spec.labels,
             network,
+            noCache: opts.noCache,
         });
         await run("docker", [...args, ...addHost, "-"], opts, packContext(entries, spec.dockerfile, generated));
     } finally {
@@ -367,6 +371,11 @@ async function submit(
 ): Promise<string> {
     const args = ["builds", "submit", files.tgz, `--config=${files.config}`, ...where];
     if (spec.stagingDir) args.push(`--gcs-source-staging-dir=${spec.stagingDir}`);
+    const previous = await cacheFromOf(spec, opts);
+    if (previous) {
+        note(opts, `reusing the layers of ${previous}`);
+        args.push(`--substitutions=${CACHE_FROM_SUBSTITUTION}=${previous}`);
+    }
     args.push("--async", "--format=value(id)");
     const out = (await run("gcloud", args, opts)).trim().split("\n").pop()?.trim() ?? "";
     if (!BUILD_ID.test(out)) {
@@ -454,6 +463,17 @@ async function moveCloudTags(
         }
     }
     return { digest, reference: `${spec.image}@${digest}` };
+}
+
+/** The previous image a Cloud Build build reuses, resolved from the plan's candidates. */
+function cacheFromOf(spec: BuildSpec, opts: RunOptions): Promise<string | undefined> {
+    if (!spec.cacheFrom || spec.cacheFrom.length === 0 || !spec.project) {
+        return Promise.resolve(undefined);
+    }
+    const project = spec.project;
+    return resolveCacheFrom(spec.cacheFrom, async (ref, kind) =>
+        (await run("gcloud", gcloudLookupArgs(ref, kind, project), { ...opts, log: SILENT })).trim(),
+    );
 }
 
 /** Where the output of look-ups goes: nowhere (their failure is an answer, not an error). */

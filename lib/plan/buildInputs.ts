@@ -39,6 +39,20 @@ export interface PlannedBuild {
     requirements?: { file: string; lines: string[] }[];
     /** Files the build writes into the context (the payload's git diff), as manifest lines. */
     generated?: string[];
+    /** A runtime whose requirements are several files: each layer's inputs, in install order. */
+    requirementLayers?: RequirementLayerRecord[];
+}
+
+/** One layer of a runtime's requirements, as the plan shows it. */
+export interface RequirementLayerRecord {
+    /** Its position in `runtime.requirements`, from 1. */
+    layer: number;
+    /** Its requirements file, by its path in the context. */
+    main: string;
+    /** Every file of the layer (the file and what it reads), by its path in the context, sorted. */
+    files: string[];
+    /** Digest of the layer's files (as the context digest, over these files only): it changes exactly when the layer reinstalls. */
+    digest: string;
 }
 
 /** The files of a build context. */
@@ -103,6 +117,16 @@ export const plannedBuildSchema = z.object({
     }),
     requirements: z.array(z.object({ file: z.string(), lines: z.array(z.string()) })).optional(),
     generated: z.array(z.string()).optional(),
+    requirementLayers: z
+        .array(
+            z.object({
+                layer: z.number().int().positive(),
+                main: z.string(),
+                files: z.array(z.string()),
+                digest: z.string(),
+            }),
+        )
+        .optional(),
 }) satisfies z.ZodType<PlannedBuild>;
 
 /** Lines (files and folders) a context manifest lists at most before it lists folders instead of their files. */
@@ -301,9 +325,35 @@ export async function recordBuild(
         });
     }
     if (command.kind === "runtime") {
+        const layers = requirementLayerRecords(spec.requirementLayers ?? [], entries, contents);
+        const mains = new Set(layers.map((l) => l.main));
         build.requirements = entries
-            .filter((e) => e.kind === "file" && isRequirementsFile(e.path))
+            .filter((e) => e.kind === "file" && (isRequirementsFile(e.path) || mains.has(e.path)))
             .map((e) => ({ file: e.path, lines: requirementLines(fs.readFileSync(e.abs, "utf8")) }));
+        if (layers.length > 0) {
+            build.requirementLayers = layers;
+        }
     }
     return build;
+}
+
+/** Each requirements layer's files and their digest, from the context's entries and content hashes. */
+export function requirementLayerRecords(
+    layers: readonly { dir: string; main: string }[],
+    entries: ContextEntry[],
+    contents: string[],
+): RequirementLayerRecord[] {
+    return layers.map(({ dir, main }) => {
+        const inLayer = entries.map((e, i) => ({ e, i })).filter(({ e }) => e.path.startsWith(`${dir}/`));
+        const number = Number(/(\d+)$/.exec(dir)?.[1] ?? "0");
+        return {
+            layer: number,
+            main: `${dir}/${main}`,
+            files: inLayer.map(({ e }) => e.path),
+            digest: contextDigest(
+                inLayer.map(({ e }) => e),
+                inLayer.map(({ i }) => contents[i]),
+            ),
+        };
+    });
 }

@@ -207,6 +207,47 @@ function existingPath(repo: Repository, kind: "file" | "directory") {
         });
 }
 
+/** At most this many requirements files (layers) in `runtime.requirements`. */
+export const MAX_REQUIREMENT_LAYERS = 20;
+
+/**
+ * `runtime.requirements`: one requirements file, or a list of them installed in order, each in
+ * its own layer (1 to MAX_REQUIREMENT_LAYERS files, each once). Each item's problem names its
+ * index.
+ */
+function requirementFiles(repo: Repository) {
+    const one = existingPath(repo, "file");
+    const many = z
+        .array(one)
+        .min(1, { error: "lists no file; give one requirements file or a list of them" })
+        .max(MAX_REQUIREMENT_LAYERS, {
+            error: `lists more than ${MAX_REQUIREMENT_LAYERS} files; at most ${MAX_REQUIREMENT_LAYERS} layers of requirements`,
+            abort: true,
+        })
+        .superRefine((files, rc) => {
+            files.forEach((f, i) => {
+                if (files.indexOf(f) < i) {
+                    rc.addIssue({
+                        code: "custom",
+                        path: [i],
+                        message: `is listed twice (item ${files.indexOf(f)} is the same file); each file is one layer`,
+                    });
+                }
+            });
+        });
+    // not a z.union: its one error would hide which item is wrong and why
+    return z.unknown().transform((value, rc): string | string[] => {
+        const parsed = Array.isArray(value) ? many.safeParse(value) : one.safeParse(value);
+        if (!parsed.success) {
+            for (const issue of parsed.error.issues) {
+                rc.addIssue({ code: "custom", path: issue.path, message: issue.message });
+            }
+            return z.NEVER;
+        }
+        return parsed.data;
+    });
+}
+
 /** A project-relative path with forward slashes, so plans are the same on every machine. */
 export function relativePosix(root: string, abs: string): string {
     const rel = path.relative(root, abs);
@@ -283,7 +324,8 @@ export function makeSchema(ctx: PathContext) {
             aptPackages: z
                 .array(z.string().regex(/^[a-z0-9][a-z0-9+.\-:=~]*$/, { error: "is not a Debian package name" }))
                 .default([]),
-            requirements: existingPath(repo, "file").default(RUNTIME_DEFAULTS.requirements),
+            /** One requirements file, or a list of them installed in order, each in its own layer. */
+            requirements: requirementFiles(repo).default(RUNTIME_DEFAULTS.requirements),
             writableDirs: z.array(imagePath("an absolute directory path (letters, digits, . _ - /)")).default([]),
             dockerfile: existingPath(repo, "file").optional(),
             /** A brought Dockerfile's build context (its COPY/ADD sources); default: the Dockerfile's folder. */

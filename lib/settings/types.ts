@@ -28,8 +28,11 @@ export interface RenderedRuntime extends RuntimeCommon {
     dockerfile?: undefined;
     base: string;
     aptPackages: string[];
-    /** Project-relative path, forward slashes. */
-    requirements: string;
+    /**
+     * Project-relative path, forward slashes; or several, installed in order, each in its own
+     * layer (kept as the stack file gives it, for the plan's settings).
+     */
+    requirements: string | string[];
     writableDirs: string[];
     env: Record<string, string>;
     /** `pip install` passes before the requirements, in order. */

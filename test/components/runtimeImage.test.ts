@@ -29,4 +29,31 @@ describe("the runtime image (components/runtimeImage.ts)", function () {
         assert.equal(Object.keys(env).filter((k) => k.startsWith("FW_CLOUDBUILD")).length, 0);
         assert.equal(find(plan, "fireworker-images:images:RuntimeImage", "runtime").parent, null);
     });
+
+    it("on Cloud Build, which previous runtime it reuses never changes its content hash, tags or trigger", async () => {
+        const b = await preparedLocalBuilds();
+        const builder = {
+            kind: "cloudbuild" as const,
+            project: "example-lab-123456",
+            region: "us-central1",
+            serviceAccountEmail: "fw-build@example-lab-123456.iam.gserviceaccount.com",
+            sourceBucket: "example-lab-123456-source",
+        };
+        const plan = await planOfComponents(() => {
+            const image = "us-central1-docker.pkg.dev/example-lab-123456/fireworker/runtime";
+            const base = "python:3.11-slim-bookworm";
+            const a = new RuntimeImage("a", { prepared: b.runtime, image, base, builder });
+            const c = new RuntimeImage("c", { prepared: b.runtime, image, base, builder, cacheFrom: [image] });
+            return { a: a.contentHash, c: c.contentHash, aTags: a.tags, cTags: c.tags };
+        });
+        assert.equal(plan.outputs.a, plan.outputs.c);
+        assert.deepEqual(plan.outputs.aTags, plan.outputs.cTags);
+        const env = (n: string) =>
+            find(plan, "command:local:Command", `${n}-build`, n).inputs.environment as Record<string, string>;
+        assert.equal(env("a").FW_CACHE_FROM, undefined);
+        assert.deepEqual(JSON.parse(env("c").FW_CACHE_FROM), [
+            "us-central1-docker.pkg.dev/example-lab-123456/fireworker/runtime",
+        ]);
+        assert.equal(env("a").FW_CLOUDBUILD_CONFIG, env("c").FW_CLOUDBUILD_CONFIG);
+    });
 });

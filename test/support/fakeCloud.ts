@@ -1,14 +1,14 @@
 /**
  * A stateful fake of the Google Cloud that `gcloud` reaches for image builds: Cloud Build
  * (builds submit, list --ongoing, describe, log, cancel; build tags) and Artifact Registry
- * (images describe, tags add) with immutable tags where asked. Every process that runs it shares
+ * (images describe, images list, tags add) with immutable tags where asked. Every process that runs it shares
  * one state directory, so concurrent builders see each other, as on the real services. A build
  * takes FAKE_BUILD_MS and ends when it is next looked at after that; its digest is random (real
  * builds are not reproducible), and its push of an existing immutable tag fails. Each call's
  * argv is one JSON line of calls.jsonl (test/support/gcloudCheck.ts runs them through the real
  * gcloud's parser).
  */
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -123,6 +123,13 @@ if (pos.slice(0, 4).join(" ") === "artifacts docker images describe") {
     process.stdout.write(digest + "\n");
     process.exit(0);
 }
+if (pos.slice(0, 4).join(" ") === "artifacts docker images list") {
+    // the repository's newest image (--sort-by=~UPDATE_TIME --limit=1): its last push
+    const repo = pos[4];
+    const newest = locked((state) => { settle(state); return state.pushes.filter((p) => p.ref.startsWith(repo + ":")).pop(); });
+    if (newest) process.stdout.write(newest.digest + "\n");
+    process.exit(0);
+}
 if (pos.slice(0, 4).join(" ") === "artifacts docker tags add") {
     const [image, digest] = pos[4].split("@");
     const target = pos[5];
@@ -164,6 +171,15 @@ export function fakeCloud(): { bin: string; state: string; env: Record<string, s
             FAKE_YAML_MODULE: require.resolve("yaml"),
         },
     };
+}
+
+/** Puts `ref` in the fake registry, pushed with `digest` (as an earlier build would have). */
+export function seedImage(state: string, ref: string, digest: string): void {
+    const file = path.join(state, "state.json");
+    const current: FakeCloudState = existsSync(file) ? cloudState(state) : { n: 0, builds: {}, tags: {}, pushes: [] };
+    current.tags[ref] = digest;
+    current.pushes.push({ ref, digest, build: "seeded" });
+    writeFileSync(file, JSON.stringify(current, null, 1));
 }
 
 export function cloudState(state: string): FakeCloudState {

@@ -149,6 +149,37 @@ describe("the build hand-off (lib/build/buildSpec.ts)", () => {
         assert.ok(!("FW_LABELS" in buildSpecToEnvironment({ ...dockerSpec, labels: {} })));
     });
 
+    it("a runtime's requirement layers travel when there are several, and are absent otherwise", () => {
+        const requirementLayers = [
+            { dir: "requirements/1", main: "numerical.txt" },
+            { dir: "requirements/2", main: "deps/dev.txt" },
+        ];
+        const spec: BuildSpec = { ...cloudSpec, requirementLayers };
+        const env = buildSpecToEnvironment(spec);
+        assert.equal(env.FW_REQUIREMENT_LAYERS, JSON.stringify(requirementLayers));
+        assert.deepEqual(defined(buildSpecFromEnvironment(env)), spec);
+        assert.ok(!("FW_REQUIREMENT_LAYERS" in cloudEnv));
+        assert.ok(!("FW_REQUIREMENT_LAYERS" in buildSpecToEnvironment({ ...cloudSpec, requirementLayers: [] })));
+    });
+
+    it("a runtime's previous-image candidates travel when there are some; a bad one is one line", () => {
+        const cacheFrom = [
+            "us-central1-docker.pkg.dev/example-lab-123456/fireworker-dev/alice-runtime:alice-latest",
+            `us-central1-docker.pkg.dev/example-lab-123456/fireworker/runtime@sha256:${DIGEST_A}`,
+            "us-central1-docker.pkg.dev/example-lab-123456/fireworker/runtime",
+        ];
+        const spec: BuildSpec = { ...cloudSpec, cacheFrom };
+        const env = buildSpecToEnvironment(spec);
+        assert.equal(env.FW_CACHE_FROM, JSON.stringify(cacheFrom));
+        assert.deepEqual(defined(buildSpecFromEnvironment(env)), spec);
+        assert.ok(!("FW_CACHE_FROM" in cloudEnv));
+        assert.ok(!("FW_CACHE_FROM" in buildSpecToEnvironment({ ...cloudSpec, cacheFrom: [] })));
+        assert.equal(
+            specError({ ...env, FW_CACHE_FROM: JSON.stringify(["runtime@sha256:12"]) }),
+            "build-image: spec cacheFrom.0: is not repository, repository:tag or repository@sha256:...",
+        );
+    });
+
     it("keys of other tools in the environment are ignored", () => {
         const back = buildSpecFromEnvironment({ ...dockerEnv, PATH: "/usr/bin", FW_BAKE_IMAGE: "fireworker-x" });
         assert.deepEqual(defined(back), dockerSpec);

@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import {
+    CACHE_FROM_SCRIPT,
+    CACHE_FROM_SUBSTITUTION,
     cloudBuildYaml,
     DOCKERFILE_IN_CONTEXT,
     dockerBuildArgs,
     renderCloudBuildConfig,
 } from "../../../lib/build/cloudBuildConfig";
 import { assertGolden } from "../../support/golden";
-import { buildOf, planOf } from "../../support/plan";
+import { buildOf, patchSetting, planOf } from "../../support/plan";
 
 describe("Cloud Build config (lib/build/cloudBuildConfig.ts)", () => {
     it("docker build arguments: the context's Dockerfile, every tag, build args sorted by name", () => {
@@ -88,5 +90,63 @@ describe("Cloud Build config (lib/build/cloudBuildConfig.ts)", () => {
             "gs://example-lab-123456-fireworker-build-source/source",
         );
         assert.equal(buildOf(plan, "runtime").FW_CLOUDBUILD_REGION, "us-central1");
+    });
+
+    it("a runtime that reuses the previous one: its step pulls _CACHE_FROM and passes --cache-from; the rest is the same", () => {
+        const args = {
+            image: "us-central1-docker.pkg.dev/p/fireworker/runtime",
+            tags: ["0123456789abcdef0123"],
+            buildArgs: { from: "python:3.11-slim-bookworm", x: "a$b" },
+            timeoutSeconds: 3600,
+        };
+        const text = cloudBuildYaml(renderCloudBuildConfig({ ...args, cacheFrom: true }));
+        assertGolden("runtime-cache-from.cloudbuild.yaml", text);
+        const parsed = parse(text);
+        const plain = parse(cloudBuildYaml(renderCloudBuildConfig(args)));
+        const step = parsed.steps[0];
+        assert.equal(step.entrypoint, "bash");
+        assert.deepEqual(step.env, [`CACHE_FROM=\${${CACHE_FROM_SUBSTITUTION}}`]);
+        assert.deepEqual(parsed.substitutions, { [CACHE_FROM_SUBSTITUTION]: "" });
+        // the script's own dollars are escaped for Cloud Build, like every other argument
+        assert.equal(step.args[1], CACHE_FROM_SCRIPT.replace(/\$/g, "$$$$"));
+        // the docker arguments: the plain ones, with BuildKit's inline cache metadata added
+        assert.deepEqual(
+            step.args.slice(3).filter((a: string) => a !== "--build-arg=BUILDKIT_INLINE_CACHE=1"),
+            plain.steps[0].args,
+        );
+        assert.ok(step.args.includes("--build-arg=BUILDKIT_INLINE_CACHE=1"));
+        const { substitutions: _, ...rest } = parsed;
+        assert.deepEqual({ ...rest, steps: [] }, { ...plain, steps: [] });
+    });
+
+    it("plans the team runtime to reuse the team's newest runtime; not the application", async () => {
+        const plan = await planOf("team");
+        const runtime = buildOf(plan, "runtime");
+        assert.deepEqual(JSON.parse(runtime.FW_CACHE_FROM), [
+            "us-central1-docker.pkg.dev/example-lab-123456/fireworker/runtime",
+        ]);
+        assert.equal(parse(runtime.FW_CLOUDBUILD_CONFIG).steps[0].entrypoint, "bash");
+        const app = buildOf(plan, "application");
+        assert.equal(app.FW_CACHE_FROM, undefined);
+        assert.equal(parse(app.FW_CLOUDBUILD_CONFIG).steps[0].entrypoint, undefined);
+    });
+
+    it("plans a developer's experimental runtime to reuse their own previous runtime, else the team's by digest", async () => {
+        const plan = await planOf("dev-example", patchSetting("dev-example", "runtime", { experimental: true }));
+        const candidates = JSON.parse(buildOf(plan, "runtime").FW_CACHE_FROM);
+        assert.equal(candidates.length, 2);
+        assert.match(
+            candidates[0],
+            /^us-central1-docker\.pkg\.dev\/example-lab-123456\/fireworker-dev\/[a-z0-9-]+-runtime:[a-z0-9-]+$/,
+        );
+        assert.match(
+            candidates[1],
+            /^us-central1-docker\.pkg\.dev\/example-lab-123456\/fireworker\/runtime@sha256:0{64}$/,
+        );
+    });
+
+    it("local stacks reuse the engine's own cache: no previous image named", async () => {
+        const plan = await planOf("local");
+        assert.equal(buildOf(plan, "runtime").FW_CACHE_FROM, undefined);
     });
 });

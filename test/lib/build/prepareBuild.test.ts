@@ -303,6 +303,103 @@ describe("requirements that read other files", function () {
     });
 });
 
+describe("requirements in layers", function () {
+    this.timeout(60000);
+
+    const layered = (rel: string) =>
+        patchSetting("team", "runtime", {
+            requirements: [`${rel}/numerical.txt`, `${rel}/deps/dev.txt`],
+        });
+
+    it("each file is a layer after the apt layer that copies only what its pip reads", async () => {
+        const { rel } = folder({
+            "numerical.txt": "-c constraints.txt\nnumpy==1.26.4\n",
+            "constraints.txt": "numpy<2\n",
+            "deps/dev.txt": "-c ../constraints.txt\nrequests==2.32.3\n",
+        });
+        const plan = await planOf("team", layered(rel));
+        const build = buildOf(plan, "runtime");
+        assert.deepEqual(JSON.parse(build.FW_CONTEXT).files, [
+            { src: `${rel}/numerical.txt`, dest: "requirements/1/numerical.txt" },
+            { src: `${rel}/constraints.txt`, dest: "requirements/1/constraints.txt" },
+            { src: `${rel}/deps/dev.txt`, dest: "requirements/2/deps/dev.txt" },
+            { src: `${rel}/constraints.txt`, dest: "requirements/2/constraints.txt" },
+        ]);
+        assert.match(
+            build.FW_DOCKERFILE,
+            /^RUN apt-get update[\s\S]*^COPY requirements\/1\/ \/tmp\/requirements\/1\/\nRUN cd \/tmp\/requirements\/1 && pip install --no-cache-dir -r numerical\.txt\nCOPY requirements\/2\/ \/tmp\/requirements\/2\/\nRUN cd \/tmp\/requirements\/2\/deps && pip install --no-cache-dir -r dev\.txt$/m,
+        );
+        assert.deepEqual(JSON.parse(build.FW_REQUIREMENT_LAYERS), [
+            { dir: "requirements/1", main: "numerical.txt" },
+            { dir: "requirements/2", main: "deps/dev.txt" },
+        ]);
+        // the plan's builds section: each layer's files and their digest, each file's lines
+        const record = plan.builds?.find((b) => b.kind === "runtime");
+        assert.deepEqual(
+            record?.requirementLayers?.map(({ digest, ...l }) => ({ ...l, digest: /^[0-9a-f]{64}$/.test(digest) })),
+            [
+                {
+                    layer: 1,
+                    main: "requirements/1/numerical.txt",
+                    files: ["requirements/1/constraints.txt", "requirements/1/numerical.txt"],
+                    digest: true,
+                },
+                {
+                    layer: 2,
+                    main: "requirements/2/deps/dev.txt",
+                    files: ["requirements/2/constraints.txt", "requirements/2/deps/dev.txt"],
+                    digest: true,
+                },
+            ],
+        );
+        assert.deepEqual(
+            record?.requirements?.map((r) => r.file),
+            ["requirements/1/numerical.txt", "requirements/2/deps/dev.txt"],
+        );
+    });
+
+    it("a changed pin in the last file changes the last layer's digest and the content tag, never the first layer", async () => {
+        const { rel, dir } = folder({
+            "numerical.txt": "numpy==1.26.4\n",
+            "deps/dev.txt": "requests==2.32.3\n",
+        });
+        const before = await planOf("team", layered(rel));
+        fs.writeFileSync(path.join(dir, "deps", "dev.txt"), "requests==2.32.4\n");
+        const after = await planOf("team", layered(rel));
+        const layers = (p: Plan) => p.builds?.find((b) => b.kind === "runtime")?.requirementLayers ?? [];
+        assert.equal(layers(after)[0].digest, layers(before)[0].digest);
+        assert.notEqual(layers(after)[1].digest, layers(before)[1].digest);
+        assert.notEqual(buildOf(after, "runtime").FW_TAGS, buildOf(before, "runtime").FW_TAGS);
+        // the Dockerfile is the same: only the last layer's COPY sees new bytes
+        assert.equal(buildOf(after, "runtime").FW_DOCKERFILE, buildOf(before, "runtime").FW_DOCKERFILE);
+    });
+
+    it("a list of one file builds exactly as the file alone", async () => {
+        const alone = await planOf(
+            "team",
+            patchSetting("team", "runtime", { requirements: "example/requirements.txt" }),
+        );
+        const listed = await planOf(
+            "team",
+            patchSetting("team", "runtime", { requirements: ["example/requirements.txt"] }),
+        );
+        assert.deepEqual(buildOf(listed, "runtime"), buildOf(alone, "runtime"));
+        assert.deepEqual(listed.builds, alone.builds);
+    });
+
+    it("a problem in a listed file names its item", async () => {
+        const { rel } = folder({ "ok.txt": "numpy\n", "abs.txt": "-r /etc/passwd\n" });
+        assert.deepEqual(
+            await lines(
+                planOf("team", patchSetting("team", "runtime", { requirements: [`${rel}/ok.txt`, `${rel}/abs.txt`] })),
+            ),
+            [
+                `${rel}/abs.txt:1: /etc/passwd is an absolute path, which the builder does not have; write it relative to the requirements file`,
+            ],
+        );
+    });
+});
+
 describe("the program's own folder and the payload's git diff", function () {
     this.timeout(60000);
 

@@ -124,6 +124,40 @@ describe("rendered Dockerfiles (lib/build/renderDockerfile.ts)", () => {
         assert.ok(ins.includes("RUN cd /tmp/requirements/deps && pip install --no-cache-dir -r requirements.txt"));
     });
 
+    it("installs several requirements files in order, each layer copying only what its pip reads", () => {
+        const text = renderRuntimeDockerfile({
+            ...runtime,
+            requirements: {
+                layout: "layers",
+                layers: [
+                    { dir: "requirements/1", main: "numerical.txt" },
+                    { dir: "requirements/3", main: "deps/dev.txt" },
+                ],
+            },
+        });
+        const ins = instructions(text);
+        const at = (i: string) => ins.indexOf(i);
+        const steps = [
+            "COPY requirements/1/ /tmp/requirements/1/",
+            "RUN cd /tmp/requirements/1 && pip install --no-cache-dir -r numerical.txt",
+            "COPY requirements/3/ /tmp/requirements/3/",
+            "RUN cd /tmp/requirements/3/deps && pip install --no-cache-dir -r dev.txt",
+        ];
+        assert.deepEqual(
+            steps.map(at).filter((i) => i < 0),
+            [],
+            ins.join("\n"),
+        );
+        assert.deepEqual(
+            steps.map(at),
+            steps.map(at).sort((a, b) => a - b),
+        );
+        // after the apt layer, before the writable dirs
+        assert.ok(ins.findIndex((i) => i.startsWith("RUN apt-get")) < at(steps[0]));
+        assert.ok(at(steps[3]) < ins.findIndex((i) => i.startsWith("RUN (umask 000")));
+        assert.deepEqual(lintDockerfile("runtime.Dockerfile", text, { from: "python:3.11-slim-bookworm" }), []);
+    });
+
     it("renders the application Dockerfile with the git facts as ENV; labels are the build's, not the file's", () => {
         const text = renderApplicationDockerfile(application);
         assertGolden("application.Dockerfile", text);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { RequirementsProblem, readRequirements } from "../../../lib/build/requirements";
+import { RequirementsProblem, readRequirements, requirementsUpload } from "../../../lib/build/requirements";
 import { findRepository } from "../../../lib/repository";
 
 /** A repository (a folder with .git) holding `files`; the program's folder is its root. */
@@ -97,5 +97,52 @@ describe("requirements files and what they read (lib/build/requirements.ts)", ()
             readRequirements(findRepository(root), "a.txt").inputs.map((i) => i.src),
             ["a.txt", "b.txt"],
         );
+    });
+
+    describe("the upload of one file, or of several in layers (requirementsUpload)", () => {
+        const root = repo({
+            "req.txt": "numpy==1.26.4\n",
+            "empty.txt": "# nothing yet\n",
+            "deps/numerical.txt": "-c ../constraints.txt\nscipy==1.11.4\n",
+            "deps/dev.txt": "-c ../constraints.txt\nrequests==2.32.3\n",
+            "constraints.txt": "numpy<2\n",
+        });
+        const read = (...files: string[]) => files.map((f) => readRequirements(findRepository(root), f));
+
+        it("one file is uploaded as before: alone as requirements.txt, or the folder requirements/", () => {
+            assert.deepEqual(requirementsUpload(read("req.txt")), {
+                files: [{ src: "req.txt", dest: "requirements.txt" }],
+                layout: { layout: "file" },
+            });
+            assert.deepEqual(requirementsUpload(read("deps/numerical.txt")), {
+                files: [
+                    { src: "deps/numerical.txt", dest: "requirements/deps/numerical.txt" },
+                    { src: "constraints.txt", dest: "requirements/constraints.txt" },
+                ],
+                layout: { layout: "folder", main: "deps/numerical.txt" },
+            });
+            assert.deepEqual(requirementsUpload(read("empty.txt")), { files: [] });
+        });
+
+        it("several files: layer N is the folder requirements/N/ with its file and all it reads", () => {
+            assert.deepEqual(requirementsUpload(read("deps/numerical.txt", "empty.txt", "req.txt", "deps/dev.txt")), {
+                files: [
+                    { src: "deps/numerical.txt", dest: "requirements/1/deps/numerical.txt" },
+                    { src: "constraints.txt", dest: "requirements/1/constraints.txt" },
+                    { src: "req.txt", dest: "requirements/3/req.txt" },
+                    { src: "deps/dev.txt", dest: "requirements/4/deps/dev.txt" },
+                    { src: "constraints.txt", dest: "requirements/4/constraints.txt" },
+                ],
+                layout: {
+                    layout: "layers",
+                    layers: [
+                        { dir: "requirements/1", main: "deps/numerical.txt" },
+                        { dir: "requirements/3", main: "req.txt" },
+                        { dir: "requirements/4", main: "deps/dev.txt" },
+                    ],
+                },
+            });
+            assert.deepEqual(requirementsUpload(read("empty.txt", "empty.txt")), { files: [] });
+        });
     });
 });

@@ -11,7 +11,7 @@ import { writeContextFile } from "../../../lib/build/pack";
 import { runBuild } from "../../../lib/build/runBuild";
 import type { PipConfig } from "../../../lib/pip/pipConfig";
 import { PIP_RELAY_HOST } from "../../../lib/pip/pipRelay";
-import { cloudCalls, cloudState, fakeCloud } from "../../support/fakeCloud";
+import { cloudCalls, cloudState, fakeCloud, seedImage } from "../../support/fakeCloud";
 
 // A recording fake docker: each call's argv is one line of $FAKE_STATE/calls.log. `image inspect`
 // answers $FAKE_IMAGE_ID (or $FAKE_BUILT_ID once `build` ran) and $FAKE_REPO_DIGESTS; the
@@ -545,6 +545,47 @@ describe("running one image build (lib/build/runBuild.ts)", () => {
                 },
             );
             assert.equal(cloudState(cloud.state).n, 1, "not retried: not a permission error");
+        });
+
+        it("a runtime reusing a previous one: the first candidate that exists is passed as _CACHE_FROM by digest", async () => {
+            const mine = "us-central1-docker.pkg.dev/example-lab-123456/fireworker-dev/alice-runtime";
+            const previous = `sha256:${"4".repeat(64)}`;
+            const spec = { ...cloudSpec(DEV, [TAG, "latest"]), cacheFrom: [`${mine}:alice-latest`, TEAM] };
+            const submitted = (cloud: ReturnType<typeof fakeCloud>) =>
+                cloudCalls(cloud.state).find((c) => c[0] === "builds" && c[1] === "submit") ?? [];
+            // the developer's own previous runtime, by its moving tag
+            let cloud = fakeCloud();
+            seedImage(cloud.state, `${mine}:alice-latest`, previous);
+            let log = recorder();
+            await run(cloud, spec, {}, log);
+            assert.ok(
+                submitted(cloud).includes(`--substitutions=_CACHE_FROM=${mine}@${previous}`),
+                submitted(cloud).join(" "),
+            );
+            assert.match(log.text(), new RegExp(`build-image: reusing the layers of ${mine}@sha256:4{64}`));
+            // not there: the team's newest runtime
+            cloud = fakeCloud();
+            seedImage(cloud.state, `${TEAM}:0000000000000000aaaa`, previous);
+            log = recorder();
+            await run(cloud, spec, {}, log);
+            assert.ok(
+                submitted(cloud).includes(`--substitutions=_CACHE_FROM=${TEAM}@${previous}`),
+                submitted(cloud).join(" "),
+            );
+            assert.ok(
+                cloudCalls(cloud.state).some(
+                    (c) =>
+                        c.join(" ") ===
+                        `artifacts docker images list ${TEAM} --project=example-lab-123456 --sort-by=~UPDATE_TIME --limit=1 --format=value(version)`,
+                ),
+            );
+            // none: no substitution, the config's empty default (a build without a previous image)
+            cloud = fakeCloud();
+            await run(cloud, spec);
+            assert.equal(
+                submitted(cloud).some((a) => a.startsWith("--substitutions")),
+                false,
+            );
         });
     });
 });

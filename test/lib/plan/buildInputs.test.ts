@@ -15,6 +15,7 @@ import {
     manifestFiles,
     manifestLine,
     parseManifestLine,
+    plannedBuildSchema,
     recordBuild,
     requirementLines,
 } from "../../../lib/plan/buildInputs";
@@ -257,6 +258,60 @@ describe("what a build reads (lib/plan/buildInputs.ts)", () => {
             // an application build reads the same files but records no requirements
             const app = await recordBuild({ name: "a", parent: "application", kind: "application", environment }, root);
             assert.equal(app.requirements, undefined);
+        });
+
+        it("records each requirements layer: its files, their digest, and its file's lines whatever its name", async () => {
+            const root = made(
+                tree({
+                    "payload/numerical.txt": "-c constraints.txt\nnumpy==1.26.4\n",
+                    "payload/constraints.txt": "numpy<2\n",
+                    "payload/dev.txt": "requests==2.32.3\n",
+                }),
+            );
+            const context: BuildSpec["context"] = {
+                kind: "files",
+                files: [
+                    { src: "payload/numerical.txt", dest: "requirements/1/numerical.txt" },
+                    { src: "payload/constraints.txt", dest: "requirements/1/constraints.txt" },
+                    { src: "payload/dev.txt", dest: "requirements/2/dev.txt" },
+                ],
+            };
+            const entries = collectContext(context, root);
+            const layer = (files: string[]) =>
+                hashContext(
+                    collectContext({ kind: "files", files: context.files.filter((f) => files.includes(f.dest)) }, root),
+                );
+            const environment = spec({
+                contextDigest: await hashContext(entries),
+                context,
+                requirementLayers: [
+                    { dir: "requirements/1", main: "numerical.txt" },
+                    { dir: "requirements/2", main: "dev.txt" },
+                ],
+            });
+            const b = await recordBuild(
+                { name: "runtime-build", parent: "runtime", kind: "runtime", environment },
+                root,
+            );
+            assert.deepEqual(b.requirementLayers, [
+                {
+                    layer: 1,
+                    main: "requirements/1/numerical.txt",
+                    files: ["requirements/1/constraints.txt", "requirements/1/numerical.txt"],
+                    digest: await layer(["requirements/1/numerical.txt", "requirements/1/constraints.txt"]),
+                },
+                {
+                    layer: 2,
+                    main: "requirements/2/dev.txt",
+                    files: ["requirements/2/dev.txt"],
+                    digest: await layer(["requirements/2/dev.txt"]),
+                },
+            ]);
+            assert.deepEqual(b.requirements, [
+                { file: "requirements/1/numerical.txt", lines: ["-c constraints.txt", "numpy==1.26.4"] },
+                { file: "requirements/2/dev.txt", lines: ["requests==2.32.3"] },
+            ]);
+            assert.deepEqual(plannedBuildSchema.parse(b), b);
         });
 
         it("refuses a context that changed since the program hashed it, with one line", async () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SettingsError } from "../../../lib/errors";
+import { SettingsError, show } from "../../../lib/errors";
 import { effectiveSettings, loadSettings } from "../../../lib/settings/loadSettings";
 import { makeSchema, OBJECT_KEYS, settingKeys } from "../../../lib/settings/schema";
 import { ROOT } from "../../support/plan";
@@ -130,6 +130,34 @@ describe("settings", () => {
             "requirements that do not exist",
             { ...team, [`${NS}:runtime`]: json({ requirements: "nope/requirements.txt" }) },
             `${NS}:runtime.requirements: "nope/requirements.txt" is not an existing file (paths are relative to the project root)`,
+        ],
+        [
+            "a requirements list with a file that does not exist",
+            { ...team, [`${NS}:runtime`]: json({ requirements: ["example/requirements.txt", "nope.txt"] }) },
+            `${NS}:runtime.requirements[1]: "nope.txt" is not an existing file (paths are relative to the project root)`,
+        ],
+        [
+            "an empty requirements list",
+            { ...team, [`${NS}:runtime`]: json({ requirements: [] }) },
+            `${NS}:runtime.requirements: [] lists no file; give one requirements file or a list of them`,
+        ],
+        [
+            "a requirements file listed twice",
+            {
+                ...team,
+                [`${NS}:runtime`]: json({ requirements: ["example/requirements.txt", "./example/requirements.txt"] }),
+            },
+            `${NS}:runtime.requirements[1]: "./example/requirements.txt" is listed twice (item 0 is the same file); each file is one layer`,
+        ],
+        [
+            "requirements that are neither a path nor a list of paths",
+            { ...team, [`${NS}:runtime`]: json({ requirements: [7] }) },
+            `${NS}:runtime.requirements[0]: 7 must be a path (string) to a file, relative to the project root`,
+        ],
+        [
+            "more requirements files than layers allowed",
+            { ...team, [`${NS}:runtime`]: json({ requirements: Array(21).fill("example/requirements.txt") }) },
+            `${NS}:runtime.requirements: ${show(Array(21).fill("example/requirements.txt"))} lists more than 20 files; at most 20 layers of requirements`,
         ],
         [
             "runtime Dockerfile that does not exist",
