@@ -5,12 +5,14 @@
 import { pubsub } from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { ApplicationImage } from "./components/applicationImage";
+import { BaseImage } from "./components/baseImage";
 import { BuildTriggers } from "./components/buildTriggers";
 import { FireworkerImage } from "./components/fireworkerImage";
 import type { CloudBuilder } from "./components/imageBuild";
 import { ImageRegistry } from "./components/imageRegistry";
 import { PipelineAccounts } from "./components/pipelineAccounts";
-import { RuntimeImage } from "./components/runtimeImage";
+import { RuntimeImage, type RuntimeImageArgs } from "./components/runtimeImage";
+import type { BaseResolver } from "./lib/build/baseReference";
 import { type PreparedBuild, prepareBuilds } from "./lib/build/prepareBuild";
 import { SettingsError } from "./lib/errors";
 import { developerImage, localImage, nightlyImage, teamImage } from "./lib/names";
@@ -49,11 +51,15 @@ export = async (): Promise<Record<string, unknown>> => {
     }
     switch (settings.mode) {
         case "team":
-            return teamStack(settings, builds);
+            return teamStack(settings, builds, await runtimeBase(builds.runtime, "registry"));
         case "developer":
-            return developerStack(settings, builds);
+            return developerStack(
+                settings,
+                builds,
+                settings.experimentalRuntime ? await runtimeBase(builds.runtime, "registry") : {},
+            );
         case "local":
-            return localStack(settings, builds);
+            return localStack(settings, builds, await runtimeBase(builds.runtime, "engine"));
     }
 };
 
@@ -63,7 +69,7 @@ interface Builds {
 }
 
 /** Everything shared: registry, identities, team images, triggers and the Fireworker disk image. */
-function teamStack(s: TeamSettings, b: Builds): Record<string, unknown> {
+function teamStack(s: TeamSettings, b: Builds, base: RuntimeBaseArgs): Record<string, unknown> {
     const { project, region } = s.gcp;
     const registry = new ImageRegistry("registry", {
         project,
@@ -92,7 +98,7 @@ function teamStack(s: TeamSettings, b: Builds): Record<string, unknown> {
         builder,
         prepared: b.runtime,
         image: runtimeImage,
-        base: s.runtime.base,
+        ...base,
         secret: s.secrets.includes("runtime"),
     });
     const application = new ApplicationImage("application", {
@@ -161,7 +167,7 @@ function teamStack(s: TeamSettings, b: Builds): Record<string, unknown> {
 }
 
 /** Only the developer's own `<id>-*` images; shared things come from the team stack. */
-function developerStack(s: DeveloperSettings, b: Builds): Record<string, unknown> {
+function developerStack(s: DeveloperSettings, b: Builds, base: RuntimeBaseArgs): Record<string, unknown> {
     const team = new pulumi.StackReference("team", { name: s.teamStack });
     const out = (k: keyof TeamOutputs) => team.requireOutput(k) as pulumi.Output<string>;
     const repository = out("developerRepository");
@@ -178,7 +184,7 @@ function developerStack(s: DeveloperSettings, b: Builds): Record<string, unknown
               builder,
               prepared: b.runtime,
               image: repository.apply((r) => developerImage(r, s.developer, s.runtime.name)),
-              base: s.runtime.base,
+              ...base,
               movingTags,
               secret: s.secrets.includes("runtime"),
           })
@@ -217,14 +223,14 @@ function developerStack(s: DeveloperSettings, b: Builds): Record<string, unknown
 }
 
 /** No cloud at all: the same builds on the local Docker engine. */
-function localStack(s: LocalSettings, b: Builds): Record<string, unknown> {
+function localStack(s: LocalSettings, b: Builds, base: RuntimeBaseArgs): Record<string, unknown> {
     const builder = { kind: "docker" as const, push: s.localRegistryHost !== undefined };
     const movingTags = [s.movingTag];
     const runtime = new RuntimeImage("runtime", {
         builder,
         prepared: b.runtime,
         image: localImage(s.localRegistryHost, s.runtime.name),
-        base: s.runtime.base,
+        ...base,
         movingTags,
         secret: s.secrets.includes("runtime"),
     });
@@ -242,6 +248,28 @@ function localStack(s: LocalSettings, b: Builds): Record<string, unknown> {
         applicationTaggedReference: application.taggedReference,
         runCommand: pulumi.interpolate`docker run --rm --user "$(id -u):$(id -g)" ${application.taggedReference}`,
     };
+}
+
+/** What the runtime builds FROM, as RuntimeImage takes it. */
+type RuntimeBaseArgs = Pick<RuntimeImageArgs, "base" | "baseTag">;
+
+/**
+ * What the runtime builds FROM, resolved before any build is declared: a base named by tag is
+ * resolved to its digest (BaseImage: its registry for cloud stacks, the local Docker engine for
+ * the local stack), so the digest goes into the build args and the content hash and the plan
+ * shows both; a digest is used as it is. A brought Dockerfile whose `ARG from=` default is a
+ * digest keeps it. A base that cannot be resolved stops the plan with one line (a RunError).
+ */
+async function runtimeBase(runtime: PreparedBuild, resolver: BaseResolver): Promise<RuntimeBaseArgs> {
+    const base = runtime.base;
+    if (!base?.passAsFrom) {
+        return {};
+    }
+    if (!base.resolve) {
+        return { base: base.reference };
+    }
+    const image = new BaseImage("runtime-base", { reference: base.reference, setting: base.setting, resolver });
+    return { base: (await image.resolved).reference, baseTag: base.reference };
 }
 
 /** A stack's bake settings as the FireworkerImage component takes them. */
