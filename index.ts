@@ -122,6 +122,10 @@ function teamStack(s: TeamSettings, b: Builds, base: RuntimeBaseArgs): Record<st
             runtime: b.runtime,
             application: b.application,
             runtimeReference: runtime.reference,
+            base:
+                base.baseTag !== undefined && base.base !== undefined
+                    ? { tag: base.baseTag, reference: base.base }
+                    : undefined,
             serviceAccountEmail: accounts.build.email,
             nightly:
                 nightlySchedule !== undefined && accounts.nightly

@@ -379,8 +379,12 @@ export function summarizePlans(old: Plan | null, next: Plan | null, diff: PlanDi
         r.type.startsWith("fireworker-images:") || [...images, ...bakes].some((x) => sameKey(x.resource, r));
     const changed: OtherChange[] = [];
     const followers: ResourceKey[] = [];
+    // a runtime trigger's base tag follows the runtime's base line, which shows it already
+    const baseTags = new Set(images.map((i) => i.base?.newTag).filter((t) => t !== undefined));
+    const follows = (v: ValueChange) =>
+        isHashOnly(v) || (v.path === "build.substitutions._BASE_TAG" && baseTags.has(v.new as string));
     for (const c of diff.changed.filter((r) => !covered(r))) {
-        const paths = [...c.inputs, ...c.options].filter((v) => !isHashOnly(v)).map((v) => v.path);
+        const paths = [...c.inputs, ...c.options].filter((v) => !follows(v)).map((v) => v.path);
         const key = { type: c.type, name: c.name, parent: c.parent };
         if (paths.length) changed.push({ resource: key, paths });
         else followers.push(key);
