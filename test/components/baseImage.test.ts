@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { BaseImage, type BaseImageArgs } from "../../components/baseImage";
 import type { ResolvedBase } from "../../lib/build/baseReference";
+import { type Plan, planJson } from "../../lib/plan/offlinePlan";
 import { placeholderBase } from "../../lib/plan/planMocks";
-import { byType, find, planOfComponents } from "../support/plan";
+import { buildOf, byType, find, patchSetting, planOf, planOfComponents } from "../support/plan";
 
 const D = `sha256:${"d".repeat(64)}`;
 
@@ -109,5 +110,72 @@ describe("the base image (components/baseImage.ts)", function () {
             message:
                 'fireworker-images:runtime.base: "fw/base:1" cannot be resolved to a digest by the local Docker engine: the resolver answered no digest ("sha256:short"); check that the image exists and that you may pull it, or pin it by digest',
         });
+    });
+});
+
+describe("the runtime's base in each kind of stack (index.ts, under mocks)", function () {
+    this.timeout(120000);
+
+    const BASE = "python:3.11-slim-bookworm";
+    const fromOf = (plan: Plan) => JSON.parse(buildOf(plan, "runtime").FW_BUILD_ARGS).from as string;
+
+    it("team: the tag is resolved through @pulumi/docker, anonymously; the plan shows tag and digest, byte-identical", async () => {
+        const plan = await planOf("team");
+        const expected = placeholderBase(BASE, "registry");
+        assert.equal(fromOf(plan), expected.reference);
+        assert.equal(buildOf(plan, "runtime").FW_BASE, BASE);
+        assert.equal(find(plan, "pulumi:providers:docker", "runtime-base-registry").inputs.registryAuth, undefined);
+        // the same bytes on every run and machine: the digest is derived from the reference only
+        assert.equal(planJson(await planOf("team")), planJson(plan));
+    });
+
+    it("team: a base in Artifact Registry authenticates with the Google client's access token", async () => {
+        const base = "us-central1-docker.pkg.dev/example-lab-123456/bases/python:3.11-slim-bookworm";
+        const plan = await planOf("team", patchSetting("team", "runtime", { base }));
+        assert.equal(fromOf(plan), placeholderBase(base, "registry").reference);
+        assert.equal(find(plan, "pulumi:providers:docker", "runtime-base-registry").inputs.registryAuth, "[secret]");
+        assert.doesNotMatch(planJson(plan), /offline-plan-access-token/);
+    });
+
+    it("team: a digest in the settings is used as it is, and baseUpdates: pinned takes only a digest", async () => {
+        const pinned = `python:3.11-slim-bookworm@sha256:${"e".repeat(64)}`;
+        const plan = await planOf("team", patchSetting("team", "runtime", { base: pinned, baseUpdates: "pinned" }));
+        assert.equal(fromOf(plan), pinned);
+        assert.equal(buildOf(plan, "runtime").FW_BASE, undefined);
+        assert.deepEqual(byType(plan, "fireworker-images:images:BaseImage"), []);
+        assert.deepEqual(byType(plan, "pulumi:providers:docker"), []);
+        await assert.rejects(planOf("team", patchSetting("team", "runtime", { baseUpdates: "pinned" })), (e: Error) => {
+            assert.equal(e.message.split("\n").length, 1, e.message);
+            assert.match(
+                e.message,
+                /^fireworker-images:runtime\.base: "python:3\.11-slim-bookworm" is a tag, but runtime\.baseUpdates is pinned; /,
+            );
+            return true;
+        });
+    });
+
+    it("developer: only an experimental runtime resolves its base, by its registry", async () => {
+        const shared = await planOf("dev-example");
+        assert.deepEqual(byType(shared, "fireworker-images:images:BaseImage"), []);
+        const own = await planOf("dev-example", patchSetting("dev-example", "runtime", { experimental: true }));
+        assert.equal(fromOf(own), placeholderBase(BASE, "registry").reference);
+        assert.equal(buildOf(own, "runtime").FW_BASE, BASE);
+        assert.equal(find(own, "pulumi:providers:docker", "runtime-base-registry").inputs.registryAuth, undefined);
+    });
+
+    it("local: the tag is resolved on the local Docker engine, with no docker provider", async () => {
+        const plan = await planOf("local");
+        const expected = placeholderBase(BASE, "engine");
+        assert.equal(fromOf(plan), expected.reference);
+        assert.equal(buildOf(plan, "runtime").FW_BASE, BASE);
+        assert.deepEqual(byType(plan, "pulumi:providers:docker"), []);
+        assert.ok(
+            (plan.placeholders ?? []).some(
+                (p) =>
+                    p.value === expected.digest &&
+                    p.meaning === `digest of ${BASE} in the local Docker engine, resolved at pulumi up`,
+            ),
+        );
+        assert.equal(planJson(await planOf("local")), planJson(plan));
     });
 });
