@@ -203,10 +203,15 @@ export const rules: Rule[] = [
         check(type, inputs) {
             if (type !== COMMAND) return [];
             const { from, others } = buildBases(inputs);
+            // a base resolved to its digest is judged by the tag the plan shows beside it too
+            const tag = env(inputs).FW_BASE;
+            const alpine = [from, typeof tag === "string" ? tag : undefined].find(
+                (b) => b !== undefined && isAlpine(b),
+            );
             return [
-                ...(from !== undefined && isAlpine(from)
+                ...(alpine !== undefined
                     ? [
-                          `builds FROM ${JSON.stringify(from)}, an Alpine image; use a Debian-based image such as python:3.11-slim-bookworm`,
+                          `builds FROM ${JSON.stringify(alpine)}, an Alpine image; use a Debian-based image such as python:3.11-slim-bookworm`,
                       ]
                     : []),
                 ...others

@@ -84,6 +84,16 @@ describe("policy pack rules (policy/rules.ts)", () => {
             assert.equal(r.check(COMMAND, build({ from: "python:3.11-alpine" })).length, 1);
             assert.match(r.check(COMMAND, build({ from: "docker.io/library/alpine:3.20" }))[0], /Alpine/);
         });
+        it("fails a base resolved to its digest from an Alpine tag: the tag the plan shows beside it", () => {
+            const resolved = build({ from: `python@${DIGEST}` }, { FW_BASE: "python:3.11-alpine" });
+            assert.deepEqual(r.check(COMMAND, resolved), [
+                'builds FROM "python:3.11-alpine", an Alpine image; use a Debian-based image such as python:3.11-slim-bookworm',
+            ]);
+            assert.deepEqual(
+                r.check(COMMAND, build({ from: `python@${DIGEST}` }, { FW_BASE: "python:3.11-slim" })),
+                [],
+            );
+        });
         it("fails a Dockerfile FROM alpine (literal, or through an ARG default)", () => {
             const literal = build(
                 { from: "python:3.11-slim-bookworm" },
