@@ -176,7 +176,11 @@ describe("image builds (integration: the program's builds on a Docker engine and
         assert.ok(runtime.built && application.built, "both builds ran");
         // the runtime: FROM the base, apt packages, no pip (requirements.txt lists nothing)
         assert.equal(runtime.spec.image, `${t.registry}/${repos.runtime}`);
-        assert.deepEqual(runtime.spec.buildArgs, { from: t.baseImage });
+        // the base by tag, resolved on the engine: built here and never pushed, so its image id
+        assert.equal(runtime.spec.base, t.baseImage);
+        assert.deepEqual(runtime.spec.buildArgs, {
+            from: dockerOk(t, ["image", "inspect", "--format={{.Id}}", t.baseImage]),
+        });
         assert.match(runtime.spec.dockerfile, /apt-get install -y --no-install-recommends python3-minimal/);
         assert.doesNotMatch(runtime.spec.dockerfile, /pip/);
         assert.deepEqual(runtime.spec.context, { kind: "files", files: [] });
