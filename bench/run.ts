@@ -1,11 +1,14 @@
 /**
  * `npm run bench`: each benchmark is a ratio of two things measured side by side in this run,
  * printed as one markdown table on stdout (progress on stderr). The image benchmarks need the
- * Docker test environment (scripts/test-env); without it they are skipped, loudly.
+ * Docker test environment (scripts/test-env), the engine benchmarks the Pulumi CLI too; without
+ * them they are skipped, loudly.
  */
 import { spawnSync } from "node:child_process";
 import * as os from "node:os";
 import { getTestEnv } from "../test/support/testEnv";
+import { findTool } from "../test/support/tools";
+import { engineBenchmarks } from "./engine";
 import { hashingBenchmark } from "./hashing";
 import { imageBenchmarks, type Row } from "./images";
 import { median, progress, ROOT, ratio, seconds } from "./support";
@@ -61,6 +64,17 @@ async function main(): Promise<void> {
             `image benchmarks on ${t.env.DOCKER_HOST ?? "the default engine"}, registry ${t.registry}, base ${t.baseImage}`,
         );
         rows.push(...(await imageBenchmarks(t)));
+        const pulumi = findTool("pulumi", t.env);
+        if ("env" in pulumi) {
+            progress(
+                `engine benchmarks with ${spawnSync("pulumi", ["version"], { env: pulumi.env, encoding: "utf8" }).stdout.trim()}`,
+            );
+            rows.push(...(await engineBenchmarks(t, pulumi.env)));
+        } else {
+            process.stderr.write(
+                `bench: SKIPPED the engine benchmarks: pulumi ${pulumi.missing} (scripts/test-env builds it)\n`,
+            );
+        }
     } else {
         process.stderr.write("bench: SKIPPED the image benchmarks: no Docker engine (run scripts/test-env)\n");
     }

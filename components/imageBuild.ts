@@ -9,6 +9,13 @@ import { serviceAccountResource, sourceStagingDir } from "../lib/names";
 /** Runs builds from the project root; relative, so plans hold no machine path. */
 export const BUILD_COMMAND = "node --require ts-node/register/transpile-only scripts/build-image.ts";
 
+/**
+ * A local build's delete: the image stays (FW_IMAGE and FW_TAGS are the build's environment,
+ * which the delete runs with too), and the line says so.
+ */
+export const KEPT_COMMAND =
+    'echo "build-image: kept $FW_IMAGE:${FW_TAGS%%,*}: destroy and replacements leave images in Docker (docker rmi removes one)" >&2';
+
 /** Builds on the local Docker engine. */
 export interface DockerBuilder {
     kind: "docker";
@@ -122,6 +129,9 @@ export abstract class ImageBuild extends pulumi.ComponentResource {
             `${name}-build`,
             {
                 create: BUILD_COMMAND,
+                // a destroy or a replacement leaves the local image in place (a cache by content
+                // tag), and says so; the image and its content tag come from the environment
+                ...(builder.kind === "docker" ? { delete: KEPT_COMMAND } : {}),
                 // Pulumi keeps secrets per input: the whole environment is the secret's carrier
                 environment: args.secret ? pulumi.secret(environment) : environment,
                 triggers: [final.contentHash],

@@ -82,7 +82,8 @@ export function programExclusions(repo: Repository, contextAbs: string): string[
 /** Is `abs` the root or inside it (lexically)? */
 export function isInside(root: string, abs: string): boolean {
     const rel = path.relative(root, abs);
-    return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+    // "..x" is a name inside; only ".." itself, or a path through it, leaves
+    return rel === "" || (rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
 /**

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { PlannedBuild } from "../lib/plan/buildInputs";
 import { dockerOk, removeImages } from "./support/docker";
 import { commitAll, git } from "./support/git";
 import { buildLab, type Lab, type Layout, makeLab, planLab, writeStack } from "./support/lab";
@@ -80,9 +81,17 @@ for (const layout of ["subfolder", "root"] as Layout[]) {
                 fs.writeFileSync(path.join(lab.program, "NOTES.md"), "changed, uncommitted\n");
             }
             assert.equal(appTag(planLab(lab, "local").plan), tag);
-            // the payload
+            // the plan says the program's folder was left out (layout a: the context holds it)
+            const build = (first.plan as { builds: PlannedBuild[] }).builds.find((b) => b.kind === "application");
+            assert.deepEqual(build?.context.leftOut, layout === "subfolder" ? ["infra"] : undefined);
+            assert.equal(build?.generated, undefined);
+            // the payload: a dirty tree also uploads its git diff, and the plan lists it
             fs.appendFileSync(path.join(lab.payload, "main.py"), "# one more line\n");
-            assert.notEqual(appTag(planLab(lab, "local").plan), tag);
+            const dirty = planLab(lab, "local");
+            assert.notEqual(appTag(dirty.plan), tag);
+            const dirtyBuild = (dirty.plan as { builds: PlannedBuild[] }).builds.find((b) => b.kind === "application");
+            assert.match(String(dirtyBuild?.generated), /^source-info\/git_diff\.txt [1-9][0-9]* [0-9a-f]{12}$/);
+            assert.ok((dirtyBuild?.upload ?? 0) > (build?.upload ?? 0));
             git(lab.root, ["checkout", "--", "."]);
             fs.rmSync(path.join(lab.program, "NOTES.md"), { force: true });
         });

@@ -67,13 +67,23 @@ describe("README", () => {
         assert.match(fs.readFileSync(path.join(ROOT, ".ci/run"), "utf8"), /^npm test$/m);
     });
 
-    it("Pulumi.yaml declares the project, the stack folder and a schema for the simple keys", () => {
+    it("Pulumi.yaml declares the project, the stack folder and the one key every stack must set", () => {
         const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
         assert.equal(project.name, "fireworker-images");
         assert.equal(project.stackConfigDir, "stacks");
-        for (const k of ["mode", "developer", "teamStack"]) {
-            assert.equal(project.config[`fireworker-images:${k}`].type, "string");
-            assert.ok(project.config[`fireworker-images:${k}`].description);
+        assert.equal(project.config["fireworker-images:mode"].type, "string");
+        assert.ok(project.config["fireworker-images:mode"].description);
+        // the CLI refuses a stack that lacks a key declared here without a default
+        const required = Object.entries(project.config as Record<string, { default?: unknown }>)
+            .filter(([, v]) => v.default === undefined)
+            .map(([k]) => k);
+        for (const file of fs.readdirSync(path.join(ROOT, "stacks"))) {
+            const config = parse(fs.readFileSync(path.join(ROOT, "stacks", file), "utf8")).config ?? {};
+            assert.deepEqual(
+                required.filter((k) => !(k in config)),
+                [],
+                `stacks/${file} lacks a key Pulumi.yaml requires`,
+            );
         }
     });
 });

@@ -1,7 +1,7 @@
 /**
  * Selects the files of a build context exactly as they will be uploaded (a directory filtered by
- * its ignore files, see ignoreFiles.ts, or named files), and hashes them. Directories excluded
- * with no exception that could reach inside them are never walked.
+ * its ignore files, see ignoreFiles.ts, or named files), and hashes them. Folders under which
+ * nothing can be uploaded are never walked.
  *
  * The hash covers relative paths, contents, the executable bit and symlink targets only:
  * no mtimes, owners, umask-dependent modes or absolute paths, so two clones agree.
@@ -9,8 +9,16 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describeFsError, isInside, otherKind, relativeFrom } from "../repository";
-import { type ContextFilter, contextFilter, NO_FILTER } from "./ignoreFiles";
+import { describeFsError, findRepository, isInside, otherKind, relativeFrom } from "../repository";
+import {
+    CONTEXT_TOP,
+    type ContextFilter,
+    contextFilter,
+    type EntryKind,
+    IgnoreFileProblem,
+    NO_FILTER,
+    type WalkedDir,
+} from "./ignoreFiles";
 
 /** What a build uploads. Paths are relative to the project root, with forward slashes. */
 export type ContextSpec =
@@ -50,13 +58,13 @@ export function collectContext(spec: ContextSpec, projectRoot: string): ContextE
     if (spec.kind === "directory") {
         const root = path.resolve(projectRoot, spec.dir);
         const walker = new Walker(projectRoot, root, out, new Set(spec.exclude ?? []));
-        walker.walk(root, "", contextFilter(root));
+        walker.walk(root, CONTEXT_TOP, ignoreFilter(projectRoot, root));
     } else {
         for (const { src, dest } of spec.files) {
             const abs = path.resolve(projectRoot, src);
             const st = statOrProblem(projectRoot, abs, fs.statSync); // named files: symlinks followed
             if (st.isDirectory()) {
-                new Walker(projectRoot, abs, out, new Set()).walk(abs, "", NO_FILTER, dest);
+                new Walker(projectRoot, abs, out, new Set()).walk(abs, CONTEXT_TOP, NO_FILTER, dest);
             } else if (st.isFile()) {
                 out.push(fileEntry(projectRoot, abs, dest, st));
             } else {
@@ -75,6 +83,22 @@ export function collectContext(spec: ContextSpec, projectRoot: string): ContextE
     return out;
 }
 
+/** The ignore files of a directory context, read from inside the repository that holds the program. */
+function ignoreFilter(projectRoot: string, root: string): ContextFilter {
+    const repo = findRepository(projectRoot);
+    try {
+        return contextFilter(fs.realpathSync(root), repo, (abs) => relativeFrom(repo.projectRoot, abs));
+    } catch (err) {
+        if (err instanceof IgnoreFileProblem) {
+            throw new ContextProblem(err.message);
+        }
+        if ((err as NodeJS.ErrnoException).code !== undefined) {
+            throw new ContextProblem(`${shown(projectRoot, root)} ${describeFsError(err)}`);
+        }
+        throw err;
+    }
+}
+
 /** Walks one context root: regular files, folders and symlinks that stay inside it. */
 class Walker {
     constructor(
@@ -84,7 +108,7 @@ class Walker {
         private readonly exclude: Set<string>,
     ) {}
 
-    walk(absDir: string, relDir: string, filter: ContextFilter, prefix = ""): void {
+    walk(absDir: string, dir: WalkedDir, filter: ContextFilter, prefix = ""): void {
         let dirents: fs.Dirent<Buffer>[];
         try {
             dirents = fs.readdirSync(absDir, { withFileTypes: true, encoding: "buffer" });
@@ -98,17 +122,18 @@ class Walker {
                     `${shown(this.projectRoot, absDir)} holds a file whose name is not UTF-8 (${JSON.stringify(d.name.toString("latin1"))}); rename it or leave it out with .dockerignore`,
                 );
             }
-            const rel = relDir === "" ? name : `${relDir}/${name}`;
+            const rel = dir.rel === "" ? name : `${dir.rel}/${name}`;
             if (this.exclude.has(rel)) {
                 continue;
             }
             const abs = path.join(absDir, name);
             const dest = prefix === "" ? rel : `${prefix}/${rel}`;
             if (d.isDirectory()) {
-                if (!filter.excludes(rel, true) || filter.mayReinclude(rel)) {
-                    this.walk(abs, rel, filter, prefix);
+                const sub = filter.enters(dir, name);
+                if (sub) {
+                    this.walk(abs, sub, filter, prefix);
                 }
-            } else if (filter.excludes(rel, false)) {
+            } else if (!filter.takes(dir, name, d.isSymbolicLink() ? linkKind(abs) : "file")) {
                 // left out by the ignore files
             } else if (d.isFile()) {
                 this.out.push(
@@ -138,6 +163,15 @@ class Walker {
     }
 }
 
+/** What a symlink leads to, for the ignore files: gcloud matches a link to a folder as a folder. */
+function linkKind(abs: string): EntryKind {
+    try {
+        return fs.statSync(abs).isDirectory() ? "dirSymlink" : "symlink";
+    } catch {
+        return "brokenSymlink"; // missing target, a loop, or no permission: not there for gcloud
+    }
+}
+
 function fileEntry(projectRoot: string, abs: string, dest: string, st: fs.Stats): ContextEntry {
     if (st.size > CONTEXT_FILE_LIMIT) {
         throw new ContextProblem(`${shown(projectRoot, abs)} is larger than ${CONTEXT_FILE_LIMIT} bytes`);
@@ -156,7 +190,7 @@ function statOrProblem(projectRoot: string, abs: string, stat: (p: string) => fs
 /** A name as UTF-8, or undefined when its bytes are not UTF-8. */
 function utf8Name(bytes: Buffer): string | undefined {
     try {
-        return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+        return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes); // a name may start with U+FEFF
     } catch {
         return undefined;
     }

@@ -98,22 +98,35 @@ function lintOrThrow(name: string, text: string, buildArgs: Record<string, strin
 /** A digest placeholder for linting: our build always passes `from` as `repository@sha256:...`. */
 const LINT_DIGEST = `sha256:${"0".repeat(64)}`;
 
-/** Runs `read`, turning an input problem into one settings line. */
+/**
+ * Runs `read`, turning an input problem into one settings line; an async `read` fails later,
+ * so its rejection is turned the same way.
+ */
 function reading<T>(setting: string, value: string, read: () => T): T {
-    try {
-        return read();
-    } catch (err) {
+    const lineOf = (err: unknown): unknown => {
         if (err instanceof InputProblem) {
-            throw new SettingsError(`${NAMESPACE}:${setting}: ${show(value)} ${err.message}`);
+            return new SettingsError(`${NAMESPACE}:${setting}: ${show(value)} ${err.message}`);
         }
         if (err instanceof ContextProblem || err instanceof GitProblem) {
-            throw new SettingsError(`${NAMESPACE}:${setting}: ${err.message}`);
+            return new SettingsError(`${NAMESPACE}:${setting}: ${err.message}`);
         }
         if (err instanceof RequirementsProblem) {
-            throw new SettingsError(err.message);
+            return new SettingsError(err.message);
         }
-        throw err;
+        return err;
+    };
+    let result: T;
+    try {
+        result = read();
+    } catch (err) {
+        throw lineOf(err);
     }
+    if (result instanceof Promise) {
+        return result.catch((err: unknown) => {
+            throw lineOf(err);
+        }) as T;
+    }
+    return result;
 }
 
 /** A Dockerfile the stack brings: read safely, from inside the repository. */
@@ -135,7 +148,15 @@ function checkDeclared(file: string, declared: Set<string>, setting: string, arg
     }
 }
 
-export async function prepareRuntime(runtime: RuntimeSettings, repo: Repository): Promise<PreparedBuild> {
+/**
+ * The runtime's build, read, linted and hashed. `local`: it runs on this machine's Docker engine
+ * (the local stack), so its pip steps take the machine's pip configuration through the relay.
+ */
+export async function prepareRuntime(
+    runtime: RuntimeSettings,
+    repo: Repository,
+    local = false,
+): Promise<PreparedBuild> {
     const root = repo.projectRoot;
     const common = { timeoutSeconds: runtime.timeout, machineType: runtime.machineType, labels: {}, notes: [] };
     if (runtime.dockerfile !== undefined) {
@@ -178,6 +199,7 @@ export async function prepareRuntime(runtime: RuntimeSettings, repo: Repository)
               ? { layout: "file" }
               : { layout: "folder", main: reqs.main },
         writableDirs: runtime.writableDirs,
+        pipRelay: local,
     });
     const context: ContextSpec = {
         kind: "files",
@@ -452,7 +474,7 @@ export async function prepareBuilds(
     s: Settings,
     repo: Repository,
 ): Promise<{ runtime: PreparedBuild; application: PreparedBuild }> {
-    const runtime = await prepareRuntime(s.runtime, repo);
+    const runtime = await prepareRuntime(s.runtime, repo, s.mode === "local");
     checkCommandSize(runtime);
     const application = await prepareApplication(
         s.application,

@@ -5,6 +5,7 @@
  * checked by the settings' grammar, so no setting can add an instruction.
  */
 import { shellQuote } from "../commands/exec";
+import { PIP_RELAY_HOST, PIP_RELAY_INDEX } from "../pip/pipRelay";
 
 export interface RuntimeDockerfileArgs {
     /** Default of `ARG from` (the build passes it too). */
@@ -21,6 +22,12 @@ export interface RuntimeDockerfileArgs {
      */
     requirements?: { layout: "file" } | { layout: "folder"; main: string };
     writableDirs: string[];
+    /**
+     * The build runs on the Docker engine of the machine that runs the program (the local stack):
+     * pip reaches that machine's pip configuration through its relay (lib/pip/pipRelay.ts) when
+     * the build is given one. Cloud Build never is. @default false
+     */
+    pipRelay?: boolean;
 }
 
 export interface ApplicationDockerfileArgs {
@@ -50,6 +57,17 @@ function argLines(names: string[]): string[] {
     return [...names].sort().map((n) => `ARG ${n}`);
 }
 
+/** A `RUN` of a pip command, which takes the relayed pip configuration when asked to. */
+function pipRun(command: string, relay: boolean): string {
+    if (!relay) return `RUN ${command}`;
+    return [
+        `RUN if getent hosts ${PIP_RELAY_HOST} >/dev/null; then \\`,
+        `        export PIP_INDEX_URL=${PIP_RELAY_INDEX} PIP_TRUSTED_HOST=${PIP_RELAY_HOST}; \\`,
+        "    fi \\",
+        `    && ${command}`,
+    ].join("\n");
+}
+
 export function renderRuntimeDockerfile(a: RuntimeDockerfileArgs): string {
     const lines = [
         "# Rendered by fireworker-images from the runtime settings; do not edit.",
@@ -71,11 +89,19 @@ export function renderRuntimeDockerfile(a: RuntimeDockerfileArgs): string {
             "",
         );
     }
+    const pip = (command: string) => pipRun(command, a.pipRelay === true);
+    if (a.pipRelay && (a.pipSteps.length > 0 || a.requirements)) {
+        lines.push(
+            "# When the machine that builds has a pip configuration (its index, certificates), it relays it",
+            "# under a name that resolves in its builds only; nothing of it stays in the image",
+            "",
+        );
+    }
     if (a.pipSteps.length > 0) {
         lines.push(
             "# pip passes that come first (pip itself, or packages the requirements build against)",
-            ...a.pipSteps.map(
-                (step) => `RUN pip install --no-cache-dir ${step.trim().split(/ +/).map(shellQuote).join(" ")}`,
+            ...a.pipSteps.map((step) =>
+                pip(`pip install --no-cache-dir ${step.trim().split(/ +/).map(shellQuote).join(" ")}`),
             ),
             "",
         );
@@ -85,7 +111,7 @@ export function renderRuntimeDockerfile(a: RuntimeDockerfileArgs): string {
         lines.push(
             "# all pips in one layer, without keeping downloads",
             "COPY requirements.txt /tmp/requirements.txt",
-            "RUN pip install --no-cache-dir -r /tmp/requirements.txt",
+            pip("pip install --no-cache-dir -r /tmp/requirements.txt"),
             "",
         );
     } else if (r?.layout === "folder") {
@@ -95,7 +121,9 @@ export function renderRuntimeDockerfile(a: RuntimeDockerfileArgs): string {
             "# all pips in one layer, without keeping downloads; pip runs where the requirements file is,",
             "# so the files and packages it names are where it expects them",
             "COPY requirements/ /tmp/requirements/",
-            `RUN cd ${shellQuote(`/tmp/requirements${dir}`)} && pip install --no-cache-dir -r ${shellQuote(r.main.slice(slash + 1))}`,
+            pip(
+                `cd ${shellQuote(`/tmp/requirements${dir}`)} && pip install --no-cache-dir -r ${shellQuote(r.main.slice(slash + 1))}`,
+            ),
             "",
         );
     }

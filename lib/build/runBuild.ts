@@ -10,6 +10,8 @@ import * as path from "node:path";
 import { Writable } from "node:stream";
 import { exec } from "../commands/exec";
 import { DIGEST } from "../patterns";
+import { describePipConfig, type PipConfig, readPipConfig } from "../pip/pipConfig";
+import { PIP_RELAY_HOST, type PipRelay, startPipRelay } from "../pip/pipRelay";
 import type { BuildResult, BuildSpec } from "./buildSpec";
 import { dockerBuildArgs } from "./cloudBuildConfig";
 import { type ContextEntry, collectContext, hashContext } from "./context";
@@ -25,6 +27,11 @@ export interface RunOptions {
     network?: string;
     /** Where build output goes (default: stderr, so stdout stays the result). */
     log?: NodeJS.WritableStream;
+    /**
+     * The pip configuration relayed to a local build whose Dockerfile uses the relay; null for
+     * none. @default this machine's (`pip config list`), unless FW_PIP_RELAY=0
+     */
+    pipConfig?: PipConfig | null;
 }
 
 export async function runBuild(spec: BuildSpec, opts: RunOptions): Promise<BuildResult> {
@@ -105,13 +112,16 @@ export function generatedFiles(spec: BuildSpec, entries: ContextEntry[], project
 
 async function dockerBuild(spec: BuildSpec, entries: ContextEntry[], opts: RunOptions): Promise<BuildResult> {
     const refs = spec.tags.map((t) => `${spec.image}:${t}`);
-    const args = dockerBuildArgs({ refs, buildArgs: spec.buildArgs, labels: spec.labels, network: opts.network });
-    await run(
-        "docker",
-        [...args, "-"],
-        opts,
-        packContext(entries, spec.dockerfile, generatedFiles(spec, entries, opts.projectRoot)),
-    );
+    const generated = generatedFiles(spec, entries, opts.projectRoot);
+    const relay = await pipRelayFor(spec, opts);
+    try {
+        const network = relay ? "host" : opts.network;
+        const addHost = relay ? [`--add-host=${PIP_RELAY_HOST}:${relay.address}`] : [];
+        const args = dockerBuildArgs({ refs, buildArgs: spec.buildArgs, labels: spec.labels, network });
+        await run("docker", [...args, ...addHost, "-"], opts, packContext(entries, spec.dockerfile, generated));
+    } finally {
+        await relay?.close();
+    }
     if (!spec.push) {
         const id = (await run("docker", ["image", "inspect", "--format={{.Id}}", refs[0]], opts)).trim();
         return { digest: id, reference: id };
@@ -120,6 +130,49 @@ async function dockerBuild(spec: BuildSpec, entries: ContextEntry[], opts: RunOp
         await run("docker", ["push", "--quiet", ref], opts);
     }
     return repoDigest(spec, refs[0], opts);
+}
+
+/**
+ * The pip relay of a local build whose Dockerfile reaches for it (the rendered runtime's pip
+ * step), when this machine has a pip configuration to relay and the build can reach this
+ * machine's loopback: an engine on this Linux host, not rootless, building with host networking.
+ */
+async function pipRelayFor(spec: BuildSpec, opts: RunOptions): Promise<PipRelay | undefined> {
+    const env = { ...process.env, ...opts.env };
+    if (!spec.dockerfile.includes(PIP_RELAY_HOST) || opts.pipConfig === null || env.FW_PIP_RELAY === "0") {
+        return undefined;
+    }
+    const config = opts.pipConfig ?? readPipConfig(env);
+    if (!config) {
+        return undefined;
+    }
+    const log = opts.log ?? process.stderr;
+    const notRelayed = (why: string) => {
+        log.write(`build-image: this machine's pip configuration is not passed to the build: ${why}\n`);
+        return undefined;
+    };
+    const host = env.DOCKER_HOST ?? "";
+    if (process.platform !== "linux" || (host !== "" && !host.startsWith("unix://"))) {
+        return notRelayed(`the Docker engine (${host || process.platform}) cannot reach this machine's loopback`);
+    }
+    if (opts.network !== undefined && opts.network !== "host") {
+        return notRelayed(`the build's network is ${opts.network}; the relay needs host (FW_DOCKER_BUILD_NETWORK)`);
+    }
+    const security = await run("docker", ["info", "--format={{json .SecurityOptions}}"], {
+        ...opts,
+        log: SILENT,
+    }).catch(() => "");
+    if (security.includes("rootless")) {
+        return notRelayed("a rootless Docker engine has its own loopback");
+    }
+    const relay = await startPipRelay(config, { log });
+    log.write(
+        `build-image: pip in this build uses this machine's pip configuration (${describePipConfig(config)}) through a relay on ${relay.address}:${relay.port}, known inside the build only, as ${PIP_RELAY_HOST}\n`,
+    );
+    if (config.notRelayed.length > 0) {
+        log.write(`build-image: not passed to pip in the build: ${config.notRelayed.join("; ")}\n`);
+    }
+    return relay;
 }
 
 async function repoDigest(spec: BuildSpec, ref: string, opts: RunOptions): Promise<BuildResult> {

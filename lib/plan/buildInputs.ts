@@ -6,12 +6,14 @@
  * A large context lists its biggest folders as one line each (file count, bytes) and keeps their
  * files in a compact index, so the plan stays readable and a diff still names every changed file.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { DockerfileParser } from "dockerfile-ast";
 import { z } from "zod";
 import { buildSpecFromEnvironment } from "../build/buildSpec";
 import { type ContextEntry, collectContext, contextDigest, hashEntries } from "../build/context";
 import { packedSize } from "../build/pack";
+import { generatedFiles } from "../build/runBuild";
 import { compareOrdinal } from "../canonical";
 
 export type BuildKind = "runtime" | "application" | "image";
@@ -37,6 +39,8 @@ export interface PlannedBuild {
     context: ContextManifest;
     /** Runtime builds: each requirements file of the context (its path there) with its requirement lines. */
     requirements?: { file: string; lines: string[] }[];
+    /** Files the build writes into the context (the payload's git diff), as manifest lines. */
+    generated?: string[];
 }
 
 /** The files of a build context. */
@@ -49,6 +53,8 @@ export interface ContextManifest {
     entries: string[];
     /** Present when the context has more than MANIFEST_LIMIT files: folders listed as one line each instead of their files. */
     folders?: FolderSummary[];
+    /** Folders of the context left out whatever its ignore files say: the program's own. */
+    leftOut?: string[];
 }
 
 /** A folder of a large context, listed as one line. */
@@ -96,8 +102,10 @@ export const plannedBuildSchema = z.object({
                 }),
             )
             .optional(),
+        leftOut: z.array(z.string()).optional(),
     }),
     requirements: z.array(z.object({ file: z.string(), lines: z.array(z.string()) })).optional(),
+    generated: z.array(z.string()).optional(),
 }) satisfies z.ZodType<PlannedBuild>;
 
 /** Lines (files and folders) a context manifest lists at most before it lists folders instead of their files. */
@@ -274,6 +282,10 @@ export async function recordBuild(
     if (context.digest !== spec.contextDigest) {
         throw new Error(`plan: the context of ${spec.image} changed while it was planned; plan again`);
     }
+    if (spec.context.kind === "directory" && spec.context.exclude) {
+        context.leftOut = spec.context.exclude;
+    }
+    const generated = generatedFiles(spec, entries, projectRoot);
     const build: PlannedBuild = {
         name: command.name,
         parent: command.parent,
@@ -283,9 +295,15 @@ export async function recordBuild(
         from: spec.buildArgs.from ?? "",
         ...(spec.base !== undefined ? { base: spec.base } : {}),
         layers: dockerfileLayers(spec.dockerfile),
-        upload: await packedSize(entries, spec.dockerfile),
+        upload: await packedSize(entries, spec.dockerfile, generated),
         context,
     };
+    if (generated.length > 0) {
+        build.generated = generated.map((g) => {
+            const bytes = Buffer.from(g.text);
+            return `${g.path} ${bytes.length} ${createHash("sha256").update(bytes).digest("hex").slice(0, 12)}`;
+        });
+    }
     if (command.kind === "runtime") {
         build.requirements = entries
             .filter((e) => e.kind === "file" && isRequirementsFile(e.path))

@@ -117,6 +117,9 @@ describe("the repository and what a build may read (lib/repository.ts)", () => {
         assert.equal(isInside("/a/b", "/a/b/c"), true);
         assert.equal(isInside("/a/b", "/a/bc"), false);
         assert.equal(isInside("/a/b", "/a"), false);
+        assert.equal(isInside("/a/b", "/a/b/..x"), true);
+        assert.equal(isInside("/a/b", "/a/b/..x/y"), true);
+        assert.equal(isInside("/a/b", "/a/b/../x"), false);
         assert.equal(relativeFrom("/a/b", "/a/b"), ".");
         assert.equal(relativeFrom("/a/b", "/a/c/d"), "../c/d");
     });

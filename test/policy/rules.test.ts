@@ -1,9 +1,8 @@
 // The policy pack's rules (policy/rules.ts), each with inputs that pass and that fail, then the
 // whole pack on the offline plans of the example stacks; last, the pack itself served the way
-// the Pulumi CLI runs it (skipped without policy/node_modules: `npm ci --prefix policy`).
+// the Pulumi CLI runs it (its dependencies come with the root `npm ci`: policy/ is a workspace).
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkPlan, checkResource, dockerfileBases, type Rule, rules } from "../../policy/rules";
 import { find, planOf, ROOT } from "../support/plan";
@@ -470,23 +469,19 @@ describe("policy pack on the offline plans", function () {
 // ------------------------------------------------------------ the pack as the Pulumi CLI runs it
 
 const POLICY_DIR = path.join(ROOT, "policy");
-const POLICY_MODULES = path.join(POLICY_DIR, "node_modules");
+/** A module as the policy pack resolves it (policy/ is an npm workspace: hoisted to the root). */
+const fromPolicy = (request: string) => require.resolve(request, { paths: [POLICY_DIR] });
 
 describe("policy pack served as by `pulumi preview --policy-pack policy`", function () {
     this.timeout(120000);
     let child: ChildProcess | undefined;
     let port = "";
 
-    before(async function () {
-        if (!fs.existsSync(path.join(POLICY_MODULES, "@pulumi", "policy"))) {
-            // the main suite must not need the pack's own dependencies; CI installs them
-            console.warn("    (skipped: no policy/node_modules; run `npm ci --prefix policy`)");
-            this.skip();
-        }
+    before(async () => {
         // what the CLI's analyzer plugin runs: the pack program, which prints its gRPC port
         child = spawn(
             process.execPath,
-            [path.join(POLICY_MODULES, "@pulumi/pulumi/cmd/run-policy-pack"), "127.0.0.1:1", "."],
+            [path.dirname(fromPolicy("@pulumi/pulumi/cmd/run-policy-pack/index.js")), "127.0.0.1:1", "."],
             {
                 cwd: POLICY_DIR,
                 stdio: ["ignore", "pipe", "pipe"],
@@ -511,8 +506,8 @@ describe("policy pack served as by `pulumi preview --policy-pack policy`", funct
 
     /* eslint-disable @typescript-eslint/no-require-imports */
     function client(): any {
-        const grpc = require(path.join(POLICY_MODULES, "@grpc/grpc-js"));
-        const services = require(path.join(POLICY_MODULES, "@pulumi/pulumi/proto/analyzer_grpc_pb.js"));
+        const grpc = require(fromPolicy("@grpc/grpc-js"));
+        const services = require(fromPolicy("@pulumi/pulumi/proto/analyzer_grpc_pb.js"));
         return new services.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     }
 
@@ -528,8 +523,8 @@ describe("policy pack served as by `pulumi preview --policy-pack policy`", funct
         props: Record<string, unknown>,
         protect = false,
     ): Promise<[string, number, string][]> {
-        const pb = require(path.join(POLICY_MODULES, "@pulumi/pulumi/proto/analyzer_pb.js"));
-        const { Struct } = require(path.join(POLICY_MODULES, "google-protobuf/google/protobuf/struct_pb.js"));
+        const pb = require(fromPolicy("@pulumi/pulumi/proto/analyzer_pb.js"));
+        const { Struct } = require(fromPolicy("google-protobuf/google/protobuf/struct_pb.js"));
         const req = new pb.AnalyzeRequest();
         req.setType(type);
         req.setName("r");
@@ -545,7 +540,7 @@ describe("policy pack served as by `pulumi preview --policy-pack policy`", funct
     }
 
     it("declares every rule with its enforcement level", async () => {
-        const { Empty } = require(path.join(POLICY_MODULES, "google-protobuf/google/protobuf/empty_pb.js"));
+        const { Empty } = require(fromPolicy("google-protobuf/google/protobuf/empty_pb.js"));
         const info: any = await call("getAnalyzerInfo", new Empty());
         assert.equal(info.getName(), "fireworker-images");
         const levels = { advisory: 0, mandatory: 1 };

@@ -19,6 +19,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { docker, dockerOk, removeImages } from "../support/docker";
 import { requireDockerOrSkip, type TestEnv } from "../support/testEnv";
+import { toolAvailable } from "../support/tools";
 
 const SCRIPT = path.resolve(__dirname, "..", "..", "scripts", "fireworker-preload.sh");
 const METADATA_PREFIX = "/computeMetadata/v1";
@@ -386,7 +387,7 @@ describe("fireworker-preload.sh (integration: Docker engine, registry, metadata 
         assert.equal((await runAsync(helper, ["list"], { env: helperEnv })).stdout.trim(), "{}");
         assert.equal((await runAsync(helper, ["store"], { env: helperEnv, input: "{}" })).code, 0);
         assert.equal((await runAsync(helper, ["erase"], { env: helperEnv, input: t.registry })).code, 0);
-        if (spawnSync("shellcheck", ["--version"]).status === 0) {
+        if (toolAvailable("shellcheck")) {
             const sc = spawnSync("shellcheck", ["-s", "sh", helper], { encoding: "utf8" });
             assert.equal(sc.status, 0, `generated credential helper is not shellcheck clean:\n${sc.stdout}`);
         }

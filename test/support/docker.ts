@@ -3,10 +3,12 @@
  * the benchmarks (both on the environment of scripts/test-env).
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { Writable } from "node:stream";
+import { type Readable, Writable } from "node:stream";
+import * as tar from "tar-stream";
 import { type BuildResult, type BuildSpec, buildSpecFromEnvironment } from "../../lib/build/buildSpec";
 import { resolveWithEngine } from "../../lib/build/resolveBase";
 import { runBuild } from "../../lib/build/runBuild";
@@ -28,12 +30,81 @@ export function dockerOk(t: TestEnv, args: string[]): string {
     return r.stdout.trim();
 }
 
-/** Removes every local image of a repository (only that repository's; best effort). */
+/**
+ * Removes every tag of a repository (best effort): by tag, never by image id, so an image that
+ * another repository shares (others use the same engine) only loses this repository's tags.
+ */
 export function removeImages(t: TestEnv, repository: string): void {
-    const ids = docker(t, ["image", "ls", "-q", "--no-trunc", repository]).stdout.split("\n").filter(Boolean);
-    for (const id of new Set(ids)) {
-        docker(t, ["rmi", "-f", id]);
+    const tags = docker(t, ["image", "ls", "--format", "{{.Repository}}:{{.Tag}}", repository]).stdout;
+    const refs = [...new Set(tags.split("\n").filter((r) => r && !r.endsWith(":<none>")))];
+    if (refs.length > 0) {
+        docker(t, ["rmi", ...refs]);
     }
+}
+
+/** A file of an image layer: its path and bytes. */
+export interface LayerFile {
+    path: string;
+    body: Buffer;
+}
+
+/**
+ * Every regular file of the image's layers whose diff ids `own` lists (e.g. the layers a build
+ * added to its base), read from `docker save`; `visit` sees each one.
+ */
+export async function scanLayers(
+    t: TestEnv,
+    ref: string,
+    own: string[],
+    visit: (f: LayerFile) => void,
+): Promise<number> {
+    const child = spawn("docker", ["save", ref], { env: t.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    const outer = tar.extract();
+    let scanned = 0;
+    const done = new Promise<void>((resolve, reject) => {
+        outer.on("entry", (header, stream, next) => {
+            if (!header.name.endsWith("/layer.tar")) {
+                stream.resume();
+                stream.on("end", next);
+                return;
+            }
+            // the layer's diff id is the sha256 of its uncompressed tar: buffer it, check, scan
+            const chunks: Buffer[] = [];
+            const hash = createHash("sha256");
+            stream.on("data", (c: Buffer) => {
+                chunks.push(c);
+                hash.update(c);
+            });
+            stream.on("end", () => {
+                if (!own.includes(`sha256:${hash.digest("hex")}`)) {
+                    next();
+                    return;
+                }
+                scanned++;
+                const inner = tar.extract();
+                inner.on("entry", (h, s, n) => {
+                    const body: Buffer[] = [];
+                    s.on("data", (c: Buffer) => body.push(c));
+                    s.on("end", () => {
+                        if (h.type === "file") visit({ path: h.name, body: Buffer.concat(body) });
+                        n();
+                    });
+                });
+                inner.on("finish", () => next());
+                inner.on("error", reject);
+                inner.end(Buffer.concat(chunks));
+            });
+        });
+        outer.on("finish", resolve);
+        outer.on("error", reject);
+    });
+    (child.stdout as Readable).pipe(outer);
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    assert.equal(code, 0, `docker save ${ref} failed: ${stderr}`);
+    await done;
+    return scanned;
 }
 
 // -------------------------------------------------------------------------- registry ----

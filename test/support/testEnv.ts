@@ -14,25 +14,30 @@
  *         it("...", () => { spawnSync("docker", [...], { env: t.env }); });
  *     });
  *
- * Without an engine the suite is skipped with one loud line, or fails when FW_REQUIRE_DOCKER=1.
+ * Without the environment the suite is pending with one loud line that says what is missing (no
+ * docker command, no engine, or an engine but no provisioned environment), or, with
+ * FW_REQUIRE_TOOLS=1 (CI), fails.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
+import { announceOnce, parseExports, REQUIRE_TOOLS, STATE_DIR, toolsRequired } from "./tools";
 
 export interface TestEnv {
-    /** process.env plus DOCKER_HOST, FW_TEST_REGISTRY, FW_TEST_BASE_IMAGE, DOCKER_BUILDKIT: pass to child processes. */
+    /** process.env plus DOCKER_HOST, FW_TEST_REGISTRY, FW_TEST_*_IMAGE, DOCKER_BUILDKIT and the engine's: pass to child processes. */
     env: NodeJS.ProcessEnv;
     /** The test registry, "127.0.0.1:PORT" (plain HTTP, no auth). */
     registry: string;
     /** A local base image to build FROM, e.g. "fireworker-test/debian:bookworm". */
     baseImage: string;
+    /** A local Python base image (pip first on PATH), e.g. "fireworker-test/python:3.11-bookworm". */
+    pythonImage: string;
 }
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const TEST_ENV_SCRIPT = path.join(REPO_ROOT, "scripts", "test-env");
-const SKIP_LINE =
-    "SKIPPED integration tests: no Docker engine (run scripts/test-env, or set FW_REQUIRE_DOCKER=1 to make this an error)";
+const PROVISION =
+    'run scripts/test-env (as root on Debian: it starts what is missing), then eval "$(scripts/test-env env)"';
 
 interface RunResult {
     code: number;
@@ -73,46 +78,41 @@ async function engineAnswers(env: NodeJS.ProcessEnv): Promise<boolean> {
     return version.code === 0 && version.stdout.trim() !== "";
 }
 
-/** Parses `export NAME=VALUE` lines (VALUE bare, '...' or "..." quoted, or bash %q-escaped). */
-export function parseExports(text: string): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const line of text.split("\n")) {
-        const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-        if (!m) {
-            continue;
-        }
-        const raw = m[2].trim();
-        let value: string;
-        if (raw.startsWith("'") && raw.endsWith("'") && raw.length >= 2) {
-            value = raw.slice(1, -1);
-        } else if (raw.startsWith('"') && raw.endsWith('"') && raw.length >= 2) {
-            value = raw.slice(1, -1).replace(/\\(["\\$`])/g, "$1");
-        } else {
-            value = raw.replace(/\\(.)/g, "$1");
-        }
-        out[m[1]] = value;
-    }
-    return out;
-}
+/** The environment, or why there is none (one clause, for the pending line). */
+type Found = TestEnv | { missing: string };
 
-async function findTestEnv(): Promise<TestEnv | null> {
+async function findTestEnv(): Promise<Found> {
     const complete = (env: NodeJS.ProcessEnv): TestEnv | null =>
-        env.FW_TEST_REGISTRY && env.FW_TEST_BASE_IMAGE
-            ? { env, registry: env.FW_TEST_REGISTRY, baseImage: env.FW_TEST_BASE_IMAGE }
+        env.FW_TEST_REGISTRY && env.FW_TEST_BASE_IMAGE && env.FW_TEST_PYTHON_IMAGE
+            ? {
+                  env,
+                  registry: env.FW_TEST_REGISTRY,
+                  baseImage: env.FW_TEST_BASE_IMAGE,
+                  pythonImage: env.FW_TEST_PYTHON_IMAGE,
+              }
             : null;
+    const version = await run("docker", ["--version"], process.env, 20_000);
+    if (version.code === 127) {
+        return { missing: "Docker is not installed (no docker command): https://docs.docker.com/engine/install/" };
+    }
 
     // 1. Set by the caller (CI: eval "$(scripts/test-env env)").
     const given = complete({ ...process.env });
     if (given) {
-        return (await engineAnswers(given.env)) ? given : null;
+        return (await engineAnswers(given.env))
+            ? given
+            : { missing: `the Docker engine at ${given.env.DOCKER_HOST ?? "the default socket"} does not answer` };
     }
 
     // 2. An environment provisioned before: its state directory has the export lines. Tests never
     //    provision; the env file is read first because it needs no lock and starts nothing.
-    const stateDir = process.env.FW_TEST_ENV_DIR || "/var/tmp/fireworker-test-env";
-    const envFile = path.join(stateDir, "env");
+    const envFile = path.join(STATE_DIR, "env");
     if (!existsSync(envFile)) {
-        return null;
+        return (await engineAnswers(process.env))
+            ? {
+                  missing: `Docker answers, but the test environment (registry, base images) is not provisioned: ${PROVISION}`,
+              }
+            : { missing: `no Docker engine answers and the test environment is not provisioned: ${PROVISION}` };
     }
     const fromFile = complete({ ...process.env, ...parseExports(readFileSync(envFile, "utf8")) });
     if (fromFile && (await engineAnswers(fromFile.env))) {
@@ -120,38 +120,42 @@ async function findTestEnv(): Promise<TestEnv | null> {
     }
 
     // 3. Stale state: `scripts/test-env env` brings the provisioned environment back (bounded).
-    if (!existsSync(TEST_ENV_SCRIPT)) {
-        return null;
-    }
     const r = await run(TEST_ENV_SCRIPT, ["env"], { ...process.env }, 120_000);
     if (r.code !== 0) {
         const why =
             r.code === -1 ? "timed out after 120s" : `exit ${r.code}: ${r.stderr.trim().split("\n").pop() ?? ""}`;
-        process.stderr.write(`scripts/test-env env failed (${why})\n`);
-        return null;
+        return { missing: `the test environment in ${STATE_DIR} is stale and scripts/test-env env failed (${why})` };
     }
     const fromScript = complete({ ...process.env, ...parseExports(r.stdout) });
-    return fromScript && (await engineAnswers(fromScript.env)) ? fromScript : null;
+    return fromScript && (await engineAnswers(fromScript.env))
+        ? fromScript
+        : { missing: `scripts/test-env env gave no Docker engine that answers: ${PROVISION}` };
 }
 
-let cached: Promise<TestEnv | null> | undefined;
+let cached: Promise<Found> | undefined;
 
 /**
- * The test environment, or null when no Docker engine answers. Uses DOCKER_HOST / FW_TEST_REGISTRY /
- * FW_TEST_BASE_IMAGE from process.env when set; else, only when scripts/test-env provisioned an
- * environment before, its export lines (the state's env file, or `scripts/test-env env` when that
- * file's engine does not answer). Looked up once per process.
+ * The test environment, or null when there is none (no engine answers, or none is provisioned).
+ * Uses DOCKER_HOST / FW_TEST_REGISTRY / FW_TEST_*_IMAGE from process.env when set; else, only
+ * when scripts/test-env provisioned an environment before, its export lines (the state's env file,
+ * or `scripts/test-env env` when that file's engine does not answer). Looked up once per process.
  */
-export function getTestEnv(): Promise<TestEnv | null> {
+export async function getTestEnv(): Promise<TestEnv | null> {
     cached ??= findTestEnv();
-    return cached;
+    const found = await cached;
+    return "missing" in found ? null : found;
 }
 
-let skipLinePrinted = false;
+/** Why there is no test environment, or undefined when there is one. */
+export async function testEnvMissing(): Promise<string | undefined> {
+    cached ??= findTestEnv();
+    const found = await cached;
+    return "missing" in found ? found.missing : undefined;
+}
 
 /**
  * For a `before` hook (or a test): resolves to the test environment; without one, fails with one line
- * when FW_REQUIRE_DOCKER=1, else prints one loud line (once per run) and skips via `ctx.skip()`.
+ * when FW_REQUIRE_TOOLS=1, else prints one loud line (once per run) and makes the suite pending.
  */
 export async function requireDockerOrSkip(ctx: Mocha.Context): Promise<TestEnv> {
     if (ctx.timeout() !== 0 && ctx.timeout() < 300_000) {
@@ -161,12 +165,13 @@ export async function requireDockerOrSkip(ctx: Mocha.Context): Promise<TestEnv> 
     if (found) {
         return found;
     }
-    if (process.env.FW_REQUIRE_DOCKER === "1") {
-        throw new Error("no Docker engine for the integration tests (FW_REQUIRE_DOCKER=1): run scripts/test-env");
+    const why = (await testEnvMissing()) ?? "no test environment";
+    if (toolsRequired()) {
+        throw new Error(`no Docker test environment (${REQUIRE_TOOLS}=1 requires it): ${why}`);
     }
-    if (!skipLinePrinted) {
-        skipLinePrinted = true;
-        process.stderr.write(`${SKIP_LINE}\n`);
-    }
+    announceOnce(
+        "docker",
+        `PENDING: the integration and end-to-end tests are pending: ${why}. ${REQUIRE_TOOLS}=1 makes this an error.`,
+    );
     ctx.skip();
 }

@@ -45,6 +45,12 @@ describe("build context: selection", () => {
         assert.deepEqual(read.sort(), [".", "keep"]);
     });
 
+    it("keeps names as they are: a leading U+FEFF, a folder named ..x", () => {
+        const dir = tree({ a: "", "\ufeffa": "", "..x/b": "" });
+        fs.symlinkSync("../..x/b", path.join(dir, "..x", "c"));
+        assert.deepEqual(listed(dir), ["..x/b", "..x/c", "a", "\ufeffa"]);
+    });
+
     it("places named files where the Dockerfile expects them", () => {
         const dir = tree({ "reqs/runtime.txt": "numpy\n", "scripts/a.sh": "echo\n" });
         const spec: ContextSpec = {

@@ -1,12 +1,18 @@
+// lib/build/ignoreFiles.ts through the context it selects (lib/build/context.ts): both tools'
+// filters at once, replayed against the real tools' recorded answers; ignore files read safely,
+// every problem one line naming the file.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { collectContext } from "../../../lib/build/context";
-import { contextFilter, gcloudIgnoreLines } from "../../../lib/build/ignoreFiles";
+import { IGNORE_CASES, readGolden, type Selection, treeJson } from "../../support/ignoreCases";
+import { assertSameSelection, caseTree, expectedOfBoth, OUR_REFUSALS, tempDir } from "../../support/ignoreReplay";
+import { patchSetting, planCli, planOf, ROOT } from "../../support/plan";
+import { repoTempDir } from "../../support/tmp";
 
 function tree(files: Record<string, string>): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-ignore-"));
+    const dir = tempDir("fw-ignore-");
     for (const [rel, text] of Object.entries(files)) {
         fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
         fs.writeFileSync(path.join(dir, rel), text);
@@ -52,7 +58,7 @@ describe("ignore files (lib/build/ignoreFiles.ts) through the context they selec
             ],
         ],
         [
-            "a Docker name matches only at the root (out), gitignore's anywhere",
+            "a Docker name matches only at the root (out), a gcloud one anywhere",
             "out\n",
             "notes.md\n",
             // an explicit .gcloudignore replaces gcloud's defaults: .git and itself are uploaded unless listed
@@ -74,7 +80,7 @@ describe("ignore files (lib/build/ignoreFiles.ts) through the context they selec
             ],
         ],
         [
-            "gitignore directory rules in .gcloudignore (data/, leading /, a **/ rule)",
+            "folder rules in .gcloudignore (data/, leading /, a **/ rule)",
             undefined,
             "data/\n/main.py\n**/__pycache__/\n.git\n",
             [
@@ -140,32 +146,200 @@ describe("ignore files (lib/build/ignoreFiles.ts) through the context they selec
     }
 });
 
-describe("ignore files read directly", () => {
-    it("gcloud's defaults without a .gcloudignore, plus the .gitignore's rules when there is one", () => {
-        assert.deepEqual(gcloudIgnoreLines(tree({ "a.py": "" })), [".gcloudignore", ".git", ".gitignore"]);
-        assert.deepEqual(gcloudIgnoreLines(tree({ ".gitignore": "out/\n*.pyc\n" })), [
-            ".gcloudignore",
-            ".git",
-            ".gitignore",
-            "out/",
-            "*.pyc",
-            "",
+describe("ignore files: every hand-picked case, against both real tools' recorded answers", () => {
+    it("the recording is of these very trees, and of every case", () => {
+        const recorded = new Map(readGolden().map((r) => [r.name, r]));
+        for (const c of IGNORE_CASES) {
+            assert.deepEqual(recorded.get(c.name)?.tree, treeJson(c.tree), `${c.name}: re-record with UPDATE_GOLDEN=1`);
+        }
+        assert.equal(recorded.size, IGNORE_CASES.length);
+    });
+
+    it("we refuse where a tool answers only where we mean to, and say why", () => {
+        for (const [name, r] of Object.entries(OUR_REFUSALS)) {
+            assert.ok(
+                IGNORE_CASES.some((c) => c.name === name),
+                name,
+            );
+            assert.ok(r.why.length > 20, name);
+        }
+    });
+
+    // uploaded: what gcloud builds submit uploads and docker build takes (see ignoreFiles.ts)
+    for (const c of IGNORE_CASES) {
+        it(`${c.name}: ${c.note}`, () => {
+            const dir = caseTree(c);
+            assertSameSelection(selection(dir), expectedOfBoth(c), c.name);
+        });
+    }
+});
+
+/** Our selection of a context folder (messages relative to it), or our refusal. */
+function selection(dir: string): Selection {
+    try {
+        return { files: collectContext({ kind: "directory", dir: "." }, dir).map((e) => e.path) };
+    } catch (err) {
+        return { error: (err as Error).message };
+    }
+}
+
+/** A context folder `payload` in a fresh repository (a folder holding .git) with `files`. */
+function repo(files: Record<string, string>): { root: string; dir: string } {
+    const root = tempDir("fw-ignore-repo-");
+    fs.mkdirSync(path.join(root, ".git"));
+    const dir = path.join(root, "payload");
+    fs.mkdirSync(dir);
+    for (const [rel, text] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), text);
+    }
+    return { root, dir };
+}
+
+/** The one line collectContext refuses the payload with (paths relative to the repository). */
+function refused(root: string): string {
+    try {
+        collectContext({ kind: "directory", dir: "payload" }, root);
+    } catch (err) {
+        return (err as Error).message;
+    }
+    return "accepted";
+}
+
+describe("ignore files are read safely: regular files in the repository, each problem one line", () => {
+    it("a .dockerignore or .gcloudignore that is a folder", () => {
+        const a = repo({ "main.py": "", ".dockerignore/x": "" });
+        assert.equal(refused(a.root), "payload/.dockerignore is a directory, not a file");
+        const b = repo({ "main.py": "", ".gcloudignore/x": "" });
+        assert.equal(refused(b.root), "payload/.gcloudignore is a directory, not a file");
+    });
+
+    it("a .dockerignore that is a symlink to /dev/zero, or to a file outside the repository", () => {
+        const a = repo({ "main.py": "" });
+        fs.symlinkSync("/dev/zero", path.join(a.dir, ".dockerignore"));
+        assert.equal(
+            refused(a.root),
+            "payload/.dockerignore leads outside the repository through a symlink; paths must stay inside it",
+        );
+        const b = repo({ "main.py": "" });
+        const outside = path.join(tempDir("fw-outside-"), "ignore");
+        fs.writeFileSync(outside, "x\n");
+        fs.symlinkSync(outside, path.join(b.dir, ".gcloudignore"));
+        assert.equal(
+            refused(b.root),
+            "payload/.gcloudignore leads outside the repository through a symlink; paths must stay inside it",
+        );
+    });
+
+    it("a .dockerignore that is a symlink to a FIFO inside the repository", () => {
+        const a = repo({ "main.py": "" });
+        fs.symlinkSync("../fifo", path.join(a.dir, ".dockerignore"));
+        assert.equal(spawnSync("mkfifo", [path.join(a.root, "fifo")]).status, 0);
+        assert.equal(refused(a.root), "payload/.dockerignore is a FIFO, not a regular file");
+    });
+
+    it("a symlink to nothing is no ignore file, as for both tools; one inside the repository is read", () => {
+        const a = repo({ "main.py": "", "shared/ignore": "main.py\n" });
+        fs.symlinkSync("missing", path.join(a.dir, ".dockerignore"));
+        assert.equal(refused(a.root), "accepted");
+        fs.symlinkSync("shared/ignore", path.join(a.dir, ".gcloudignore"));
+        // the broken .dockerignore is not uploaded either (gcloud drops broken symlinks)
+        assert.deepEqual(
+            collectContext({ kind: "directory", dir: "payload" }, a.root).map((e) => e.path),
+            [".gcloudignore", "shared/ignore"],
+        );
+    });
+
+    it("a symlink loop: no .git or .gitignore for gcloud's defaults (os.path.exists), a problem as an ignore file", () => {
+        const a = repo({ "main.py": "" });
+        fs.symlinkSync(".gitignore", path.join(a.dir, ".gitignore"));
+        fs.symlinkSync(".git", path.join(a.dir, ".git"));
+        assert.equal(refused(a.root), "accepted");
+        fs.symlinkSync(".dockerignore", path.join(a.dir, ".dockerignore"));
+        assert.equal(refused(a.root), "payload/.dockerignore is a symlink loop");
+    });
+
+    it("#!include: of a missing file, of a folder, with a /, or of a symlink leaving the repository", () => {
+        assert.equal(
+            refused(repo({ ".gcloudignore": "a\n#!include:missing\n" }).root),
+            "payload/.gcloudignore:2: #!include:missing: payload/missing does not exist",
+        );
+        assert.equal(
+            refused(repo({ ".gcloudignore": "#!include:sub\n", "sub/x": "" }).root),
+            "payload/.gcloudignore:1: #!include:sub: payload/sub is a directory, not a file",
+        );
+        assert.equal(
+            refused(repo({ ".gcloudignore": "#!include:sub/x\n", "sub/x": "" }).root),
+            "payload/.gcloudignore:1: #!include:sub/x may only include files in the same directory",
+        );
+        const a = repo({ ".gcloudignore": "#!include:inc\n" });
+        fs.symlinkSync("/etc/hostname", path.join(a.dir, "inc"));
+        assert.equal(
+            refused(a.root),
+            "payload/.gcloudignore:1: #!include:inc: payload/inc leads outside the repository through a symlink; paths must stay inside it",
+        );
+        assert.equal(
+            refused(repo({ ".gitignore/x": "" }).root),
+            "payload/.gitignore is a directory, not a file (without a .gcloudignore, gcloud reads the .gitignore)",
+        );
+    });
+
+    it("too large, or not UTF-8", () => {
+        assert.equal(
+            refused(repo({ ".dockerignore": "x".repeat(2 << 20) }).root),
+            "payload/.dockerignore is larger than 1048576 bytes",
+        );
+        const a = repo({});
+        fs.writeFileSync(path.join(a.dir, ".gcloudignore"), Buffer.from([0x61, 0xff, 0x0a]));
+        assert.equal(refused(a.root), "payload/.gcloudignore is not UTF-8 text");
+    });
+
+    it("a pattern Docker refuses", () => {
+        assert.equal(
+            refused(repo({ ".dockerignore": "a\n!\n" }).root),
+            'payload/.dockerignore:2: "!" alone is not a pattern; Docker refuses it',
+        );
+    });
+});
+
+describe("ignore-file problems through the plan", function () {
+    this.timeout(120000);
+
+    /** The application's context in a folder of this repository, with `files`. */
+    function payload(files: Record<string, string>): { dir: string; rel: string } {
+        const dir = repoTempDir("ignore-");
+        for (const [name, text] of Object.entries(files)) {
+            fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+            fs.writeFileSync(path.join(dir, name), text);
+        }
+        return { dir, rel: path.relative(ROOT, dir).split(path.sep).join("/") };
+    }
+
+    it("one settings line naming the file and line", async () => {
+        const { rel } = payload({ "main.py": "", ".gcloudignore": "a\n#!include:sub/x\n" });
+        const lines = await planOf("local", patchSetting("local", "application", { context: rel })).then(
+            () => [],
+            (err: Error) => err.message.split("\n"),
+        );
+        assert.deepEqual(lines, [
+            `fireworker-images:application.context: ${rel}/.gcloudignore:2: #!include:sub/x may only include files in the same directory`,
         ]);
     });
 
-    it("expands #!include: in place", () => {
-        const dir = tree({ ".gcloudignore": "a\n#!include:.dockerignore\nb\n", ".dockerignore": "x\ny\n" });
-        assert.deepEqual(gcloudIgnoreLines(dir), ["a", "x", "y", "", "b", ""]);
-    });
-
-    it("a filter answers for files and directories, and knows where an exception may re-include", () => {
-        const dir = tree({ ".dockerignore": "out\nlogs/*\n!logs/keep.txt\n" });
-        const f = contextFilter(dir);
-        assert.equal(f.excludes("out", true), true);
-        assert.equal(f.excludes("main.py", false), false);
-        assert.equal(f.excludes("logs/a.txt", false), true);
-        assert.equal(f.excludes("logs/keep.txt", false), false);
-        assert.equal(f.mayReinclude("logs"), true);
-        assert.equal(f.mayReinclude("out"), false);
+    it("a .dockerignore that is a symlink to /dev/zero: exit 2 and one line, at once", () => {
+        const { dir, rel } = payload({ "main.py": "" });
+        fs.symlinkSync("/dev/zero", path.join(dir, ".dockerignore"));
+        const stack = path.join(tempDir("fw-plan-"), "Pulumi.t.yaml");
+        fs.writeFileSync(
+            stack,
+            `config:\n  fireworker-images:mode: local\n  fireworker-images:application:\n    context: ${rel}\n`,
+        );
+        const r = planCli(stack, { timeout: 60000 });
+        assert.equal(r.status, 2, r.stderr);
+        assert.equal(r.stdout, "");
+        assert.equal(
+            r.stderr,
+            `fireworker-images:application.context: ${rel}/.dockerignore leads outside the repository through a symlink; paths must stay inside it\n`,
+        );
     });
 });

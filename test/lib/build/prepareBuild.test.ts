@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { GIT_DIFF_FILE } from "../../../lib/build/prepareBuild";
+import { PIP_RELAY_HOST } from "../../../lib/pip/pipRelay";
 import type { Plan } from "../../../lib/plan/offlinePlan";
 import { placeholderBase } from "../../../lib/plan/planMocks";
 import { commitAll, git } from "../../support/git";
@@ -395,5 +396,24 @@ describe("the size of a build's command", function () {
         assert.deepEqual(await lines(planOf("team", runtime({ dockerfile: `${rel}/Dockerfile` }))), [
             "fireworker-images:runtime: the build's command would carry FW_DOCKERFILE of 140048 bytes; a command's environment variable holds at most 131072 bytes (Linux's MAX_ARG_STRLEN); make the Dockerfile, build args or labels smaller",
         ]);
+    });
+});
+
+describe("the rendered runtime's pip step", () => {
+    it("reaches for the building machine's pip relay in the local stack only: Cloud Build never has one", async () => {
+        const local = buildOf(await planOf("local"), "runtime").FW_DOCKERFILE;
+        assert.match(
+            local,
+            new RegExp(`^RUN if getent hosts ${PIP_RELAY_HOST.replace(/\./g, "\\.")} >/dev/null; then`, "m"),
+        );
+        for (const stack of ["team", "dev-example"]) {
+            const plan = await planOf(
+                stack,
+                stack === "dev-example" ? patchSetting(stack, "runtime", { experimental: true }) : {},
+            );
+            const cloud = buildOf(plan, "runtime").FW_DOCKERFILE;
+            assert.match(cloud, /^RUN pip install --no-cache-dir -r \/tmp\/requirements\.txt$/m, stack);
+            assert.doesNotMatch(cloud, /pip-relay/, stack);
+        }
     });
 });

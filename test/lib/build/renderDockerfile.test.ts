@@ -8,6 +8,7 @@ import {
     renderApplicationDockerfile,
     renderRuntimeDockerfile,
 } from "../../../lib/build/renderDockerfile";
+import { PIP_RELAY_HOST, PIP_RELAY_INDEX } from "../../../lib/pip/pipRelay";
 import { assertGolden } from "../../support/golden";
 
 const runtime: RuntimeDockerfileArgs = {
@@ -40,6 +41,47 @@ describe("rendered Dockerfiles (lib/build/renderDockerfile.ts)", () => {
         const text = renderRuntimeDockerfile(runtime);
         assertGolden("runtime.Dockerfile", text);
         assert.deepEqual(lintDockerfile("runtime.Dockerfile", text, { from: "python:3.11-slim-bookworm" }), []);
+    });
+
+    it("lets pip of a local build take the building machine's pip configuration through its relay", () => {
+        const args = {
+            base: "python:3.11-slim-bookworm",
+            buildArgs: [],
+            env: {},
+            aptPackages: [],
+            pipSteps: [],
+            requirements: { layout: "file" } as const,
+            writableDirs: [],
+        };
+        const local = renderRuntimeDockerfile({ ...args, pipRelay: true });
+        const pip = local.slice(local.indexOf("COPY requirements.txt"));
+        assert.equal(
+            pip,
+            [
+                "COPY requirements.txt /tmp/requirements.txt",
+                `RUN if getent hosts ${PIP_RELAY_HOST} >/dev/null; then \\`,
+                `        export PIP_INDEX_URL=${PIP_RELAY_INDEX} PIP_TRUSTED_HOST=${PIP_RELAY_HOST}; \\`,
+                "    fi \\",
+                "    && pip install --no-cache-dir -r /tmp/requirements.txt",
+                "",
+            ].join("\n"),
+        );
+        assert.deepEqual(lintDockerfile("runtime.Dockerfile", local, { from: args.base }), []);
+        // Cloud Build never has the relay: its Dockerfile does not mention it
+        assert.doesNotMatch(renderRuntimeDockerfile(args), /pip-relay|getent/);
+        assert.equal(renderRuntimeDockerfile({ ...args, pipRelay: false }), renderRuntimeDockerfile(args));
+        assert.doesNotMatch(renderRuntimeDockerfile({ ...args, requirements: undefined, pipRelay: true }), /pip/);
+        // every pip command takes it: the passes before the requirements, and a requirements folder
+        const all = renderRuntimeDockerfile({
+            ...args,
+            pipSteps: ["pip==24.0"],
+            requirements: { layout: "folder", main: "reqs/main.txt" },
+            pipRelay: true,
+        });
+        assert.equal(all.match(/^RUN if getent hosts /gm)?.length, 2);
+        assert.match(all, /^ {4}&& pip install --no-cache-dir pip==24\.0$/m);
+        assert.match(all, /^ {4}&& cd \/tmp\/requirements\/reqs && pip install --no-cache-dir -r main\.txt$/m);
+        assert.deepEqual(lintDockerfile("runtime.Dockerfile", all, { from: args.base }), []);
     });
 
     it("leaves out apt, pip and writable dirs when there are none", () => {

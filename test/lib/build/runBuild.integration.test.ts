@@ -1,13 +1,27 @@
 // Integration tests of the image builds: the whole program (settings -> components -> command
 // environment -> lib/runBuild.ts) runs under the offline plan's mocks, and every build command
 // really builds on the test engine and pushes to the test registry (scripts/test-env). Nothing
-// here copies a Dockerfile: what is built is exactly what the components render.
+// here copies a Dockerfile: what is built is exactly what the components render. The runtime
+// installs the example's requirements from PyPI, with this machine's pip configuration relayed.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import { describePipConfig, PYPI_SIMPLE, readPipConfig } from "../../../lib/pip/pipConfig";
+import { PIP_RELAY_INDEX } from "../../../lib/pip/pipRelay";
 import { stackConfig } from "../../../lib/plan/stackFile";
-import { blobSet, blobStore, dockerOk, Executor, newBlobs, Registry, removeImages } from "../../support/docker";
+import {
+    blobSet,
+    blobStore,
+    docker,
+    dockerOk,
+    Executor,
+    newBlobs,
+    Registry,
+    removeImages,
+    scanLayers,
+} from "../../support/docker";
 import { commitAll, git, writeFiles } from "../../support/git";
 import { patchSetting, ROOT } from "../../support/plan";
 import { requireDockerOrSkip, type TestEnv } from "../../support/testEnv";
@@ -17,6 +31,48 @@ import { repoTempDir } from "../../support/tmp";
 
 function inspect<T>(t: TestEnv, ref: string, field: string): T {
     return JSON.parse(dockerOk(t, ["image", "inspect", "--format", `{{json ${field}}}`, ref])) as T;
+}
+
+const PEM = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+const pemBodies = (text: string) => [...text.matchAll(PEM)].map((m) => m[0].replace(/\s+/g, ""));
+
+/**
+ * Where an image keeps pip configuration, in the layers it adds to `base`: a PIP_ variable, a pip
+ * config file, `needles.strings` in its variables, history or files, `needles.history` (paths any
+ * Debian image may name, like a CA bundle's) in its history, a certificate of `needles.pems`.
+ */
+async function pipTraces(
+    t: TestEnv,
+    ref: string,
+    base: string,
+    needles: { strings: string[]; history?: string[]; pems: string[] },
+): Promise<string[]> {
+    const found: string[] = [];
+    const env = inspect<string[]>(t, ref, ".Config.Env");
+    found.push(...env.filter((e) => e.startsWith("PIP_")).map((e) => `variable ${e}`));
+    for (const s of needles.strings) {
+        found.push(...env.filter((e) => e.includes(s)).map((e) => `variable ${e}`));
+    }
+    const history = dockerOk(t, ["history", "--no-trunc", "--format", "{{.CreatedBy}}", ref]);
+    const inHistory = [...needles.strings, ...(needles.history ?? [])];
+    found.push(...inHistory.filter((s) => history.includes(s)).map((s) => `history has ${s}`));
+    const baseLayers = inspect<{ Layers: string[] }>(t, base, ".RootFS").Layers;
+    const own = inspect<{ Layers: string[] }>(t, ref, ".RootFS").Layers.filter((l) => !baseLayers.includes(l));
+    const pems = new Set(needles.pems);
+    const scanned = await scanLayers(t, ref, own, (f) => {
+        if (/(^|\/)pip\.(conf|ini)$/.test(f.path)) {
+            found.push(`file ${f.path}`);
+        }
+        const text = f.body.toString("latin1");
+        for (const s of needles.strings) {
+            if (text.includes(s)) found.push(`file ${f.path} has ${s}`);
+        }
+        if (text.includes("-----BEGIN CERTIFICATE-----") && pemBodies(text).some((b) => pems.has(b))) {
+            found.push(`file ${f.path} has a certificate of pip's cert`);
+        }
+    });
+    assert.equal(scanned, own.length, "every layer the build added was scanned");
+    return found;
 }
 
 // -------------------------------------------------------------------------------- tests ----
@@ -53,8 +109,6 @@ describe("image builds (integration: the program's builds on a Docker engine and
         registry = new Registry(t.registry);
         executor = new Executor(t);
         work = repoTempDir("images-");
-        const requirements = path.join(work, "requirements.txt");
-        writeFileSync(requirements, "# nothing: the runtime needs no pip\n");
         payload = path.join(work, "payload");
         mkdirSync(payload);
         git(payload, ["init", "-q", "-b", "main"]);
@@ -92,9 +146,9 @@ describe("image builds (integration: the program's builds on a Docker engine and
             "fireworker-images:registry": JSON.stringify({ localHost: t.registry }),
             ...patchSetting("local", "runtime", {
                 name: names.runtime,
-                base: t.baseImage,
-                requirements: path.relative(ROOT, requirements),
-                aptPackages: ["python3-minimal"],
+                base: t.pythonImage,
+                requirements: "example/requirements.txt",
+                aptPackages: ["jq"],
                 writableDirs,
             }),
             ...patchSetting("local", "application", {
@@ -171,25 +225,32 @@ describe("image builds (integration: the program's builds on a Docker engine and
         return `${bytes} bytes (1 layer + config + manifest) of the image's ${total}`;
     }
 
-    it("builds the runtime from the local base with apt packages and no pip, and the application FROM the runtime by digest", async () => {
+    it("builds the runtime from the Python base with apt packages and the example's requirements from PyPI, and the application FROM the runtime by digest", async () => {
         const { runtime, application } = first;
         assert.ok(runtime.built && application.built, "both builds ran");
-        // the runtime: FROM the base, apt packages, no pip (requirements.txt lists nothing)
+        // the runtime: FROM the base, apt packages, the example's requirements (numpy) from PyPI
         assert.equal(runtime.spec.image, `${t.registry}/${repos.runtime}`);
         // the base by tag, resolved on the engine: built here and never pushed, so its image id
-        assert.equal(runtime.spec.base, t.baseImage);
+        assert.equal(runtime.spec.base, t.pythonImage);
         assert.deepEqual(runtime.spec.buildArgs, {
-            from: dockerOk(t, ["image", "inspect", "--format={{.Id}}", t.baseImage]),
+            from: dockerOk(t, ["image", "inspect", "--format={{.Id}}", t.pythonImage]),
         });
-        assert.match(runtime.spec.dockerfile, /apt-get install -y --no-install-recommends python3-minimal/);
-        assert.doesNotMatch(runtime.spec.dockerfile, /pip/);
-        assert.deepEqual(runtime.spec.context, { kind: "files", files: [] });
+        assert.match(runtime.spec.dockerfile, /apt-get install -y --no-install-recommends jq/);
+        assert.match(runtime.spec.dockerfile, /pip install --no-cache-dir -r \/tmp\/requirements\.txt/);
+        assert.deepEqual(runtime.spec.context, {
+            kind: "files",
+            files: [{ src: "example/requirements.txt", dest: "requirements.txt" }],
+        });
         assert.deepEqual(runtime.spec.tags, [runtime.spec.tags[0], "latest"]);
         const runtimeTagged = `${runtime.spec.image}:${runtime.spec.tags[0]}`;
+        const pinned = /^numpy==(\S+)$/m.exec(readFileSync(path.join(ROOT, "example/requirements.txt"), "utf8"));
+        assert.ok(pinned, "example/requirements.txt pins numpy");
+        const script = "import numpy; print(numpy.__version__, int(numpy.arange(7).sum() * 2))";
         assert.equal(
-            dockerOk(t, ["run", "--rm", "--network", "none", runtimeTagged, "python3", "-c", "print(6 * 7)"]),
-            "42",
+            dockerOk(t, ["run", "--rm", "--network", "none", runtimeTagged, "python3", "-c", script]),
+            `${pinned[1]} 42`,
         );
+        assert.match(dockerOk(t, ["run", "--rm", "--network", "none", runtimeTagged, "jq", "--version"]), /^jq-/);
 
         // pushed: the registry serves the runtime's content tag at the digest Docker reports
         const repoDigests = inspect<string[]>(t, runtimeTagged, ".RepoDigests");
@@ -225,6 +286,60 @@ describe("image builds (integration: the program's builds on a Docker engine and
             "the application adds exactly one filesystem layer (COPY)",
         );
         assert.deepEqual(await registry.tags(repos.application), [...application.spec.tags].sort());
+    });
+
+    it("gives pip this machine's pip configuration, and keeps none of it in the image: no variable, history entry or file", async () => {
+        const ref = first.runtime.result.reference;
+        const config = readPipConfig(t.env);
+        const log = Buffer.concat(executor.log).toString("utf8");
+        const relay = /through a relay on (127\.\d+\.\d+\.\d+):\d+/.exec(log);
+        assert.equal(Boolean(relay), Boolean(config), `relayed ${Boolean(relay)}, configuration ${Boolean(config)}`);
+        if (relay) {
+            assert.ok(log.includes(`Looking in indexes: ${PIP_RELAY_INDEX}`), "pip in the build did not use the relay");
+        }
+        notes.push(
+            config
+                ? `pip configuration relayed to the runtime build: ${describePipConfig(config)}`
+                : "this machine has no pip configuration: pip reached its index alone",
+        );
+        const needles = {
+            strings: [
+                ...(relay ? [relay[1]] : []),
+                ...(config && config.indexUrl !== PYPI_SIMPLE ? [config.indexUrl] : []),
+                ...(config?.extraIndexUrls ?? []),
+            ],
+            history: [...(config?.cert ? [config.cert] : []), "PIP_CERT"],
+            pems: config?.cert ? pemBodies(readFileSync(config.cert, "utf8")) : [],
+        };
+        assert.deepEqual(await pipTraces(t, ref, t.pythonImage, needles), []);
+        assert.equal(dockerOk(t, ["run", "--rm", "--network", "none", ref, "pip", "config", "list"]), "");
+    });
+
+    it("finds pip configuration written into an image (the control: a build arg, a pip.conf with a certificate)", async () => {
+        const dir = mkdtempSync(path.join(os.tmpdir(), "fw-pip-control-"));
+        const ref = `fireworker-it/${runId}-pip-control:1`;
+        try {
+            const config = readPipConfig(t.env);
+            const pem = config?.cert ? (readFileSync(config.cert, "utf8").match(PEM)?.[0] ?? "") : "";
+            const cert =
+                pem || "-----BEGIN CERTIFICATE-----\nZmlyZXdvcmtlci1pbWFnZXMgY29udHJvbA==\n-----END CERTIFICATE-----";
+            const url = "http://127.31.41.59:3141/simple/";
+            writeFiles(dir, {
+                Dockerfile: `FROM ${t.pythonImage}\nARG PIP_INDEX_URL\nCOPY pip.conf pip-ca.pem /etc/\nRUN test -n "$PIP_INDEX_URL"\n`,
+                "pip.conf": "[global]\ncert = /etc/pip-ca.pem\n",
+                "pip-ca.pem": `${cert}\n`,
+            });
+            dockerOk(t, ["build", "--quiet", "--network=host", `--build-arg=PIP_INDEX_URL=${url}`, "--tag", ref, dir]);
+            const traces = await pipTraces(t, ref, t.pythonImage, { strings: [url], pems: pemBodies(cert) });
+            assert.deepEqual(traces.sort(), [
+                "file etc/pip-ca.pem has a certificate of pip's cert",
+                "file etc/pip.conf",
+                `history has ${url}`,
+            ]);
+        } finally {
+            docker(t, ["rmi", "-f", ref]);
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("carries the payload's git facts as ENV and every label, from a real commit", () => {

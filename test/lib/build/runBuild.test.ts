@@ -7,10 +7,13 @@ import type { BuildSpec } from "../../../lib/build/buildSpec";
 import { collectContext, hashContext } from "../../../lib/build/context";
 import { writeContextFile } from "../../../lib/build/pack";
 import { runBuild } from "../../../lib/build/runBuild";
+import type { PipConfig } from "../../../lib/pip/pipConfig";
+import { PIP_RELAY_HOST } from "../../../lib/pip/pipRelay";
 
 // A recording fake docker: each call's argv is one line of $FAKE_STATE/calls.log. `image inspect`
-// answers $FAKE_IMAGE_ID (or $FAKE_BUILT_ID once `build` ran) and $FAKE_REPO_DIGESTS; `build`
-// keeps its stdin (the packed context) in $FAKE_STATE/context.tar.
+// answers $FAKE_IMAGE_ID (or $FAKE_BUILT_ID once `build` ran) and $FAKE_REPO_DIGESTS; `info`
+// answers $FAKE_SECURITY; `build` keeps its stdin (the packed context) in
+// $FAKE_STATE/context.tar, and whether the pip relay it is given answers in $FAKE_STATE/relay.
 const FAKE_DOCKER = String.raw`#!/usr/bin/env bash
 printf '%s\n' "$*" >>"$FAKE_STATE/calls.log"
 case "$1 $2 $3" in
@@ -30,8 +33,20 @@ push)
     echo "pushed $3"
     exit 0
     ;;
+info)
+    if [ -n "$FAKE_SECURITY" ]; then echo "$FAKE_SECURITY"; else echo '["name=seccomp,profile=default"]'; fi
+    exit 0
+    ;;
 build)
     cat >"$FAKE_STATE/context.tar"
+    # a build given the pip relay's name records whether the relay answered while it ran
+    for a in "$@"; do
+        case "$a" in --add-host=pip-relay.fireworker.invalid:*)
+            ip="$(printf '%s' "$a" | sed 's/.*://')"
+            if (exec 3<>"/dev/tcp/$ip/3141") 2>/dev/null; then echo "up $ip" >"$FAKE_STATE/relay"; fi
+            ;;
+        esac
+    done
     echo "#1 building"
     if [ -n "$FAKE_BUILD_FAIL" ]; then
         echo "ERROR: failed to solve: process did not complete successfully" >&2
@@ -241,6 +256,102 @@ describe("running one image build (lib/build/runBuild.ts) with recording fakes o
         assert.ok(fs.readFileSync(path.join(state, "context.tar")).equals(fs.readFileSync(packed)));
         // build output and the answer of the last inspect are echoed to the log
         assert.equal(log.text(), `#1 building\n${BUILT_ID}\n`);
+    });
+
+    describe("the pip relay, for a Dockerfile that reaches for it", () => {
+        const RELAY_DOCKERFILE = `${DOCKERFILE}RUN getent hosts ${PIP_RELAY_HOST} && pip install -r r.txt\n`;
+        const PIP: PipConfig = {
+            indexUrl: "https://ann:secret@mirror.example/simple",
+            extraIndexUrls: [],
+            cert: "/etc/ssl/certs/ca-certificates.crt",
+            trustedHosts: [],
+            timeoutSeconds: 15,
+            notRelayed: ["find-links /opt/wheels"],
+        };
+        const build = (
+            state: string,
+            opts: { pip?: PipConfig | null; network?: string; env?: Record<string, string> },
+        ) => {
+            const log = recorder();
+            return runBuild(dockerSpec({ dockerfile: RELAY_DOCKERFILE }), {
+                projectRoot: root,
+                env: envOf(state, { DOCKER_HOST: "unix:///var/run/docker.sock", ...opts.env }),
+                network: opts.network,
+                pipConfig: opts.pip === undefined ? PIP : opts.pip,
+                log: log.stream,
+            }).then(() => log.text());
+        };
+        const buildCall = (state: string) => calls(state).find((c) => c.startsWith("build "))!;
+
+        it("gives the build the relay under its name, with host networking, for as long as it runs", async () => {
+            const state = newState();
+            const log = await build(state, {});
+            const m = new RegExp(`--add-host=${PIP_RELAY_HOST}:(127\\.\\d+\\.\\d+\\.\\d+) -$`).exec(buildCall(state));
+            assert.ok(m, buildCall(state));
+            assert.match(buildCall(state), /^build --network=host /);
+            assert.ok(calls(state).includes("info --format={{json .SecurityOptions}}"));
+            assert.equal(fs.readFileSync(path.join(state, "relay"), "utf8"), `up ${m[1]}\n`);
+            assert.equal(
+                log,
+                `build-image: pip in this build uses this machine's pip configuration (index https://***@mirror.example/simple, cert /etc/ssl/certs/ca-certificates.crt) through a relay on ${m[1]}:3141, known inside the build only, as ${PIP_RELAY_HOST}\n` +
+                    "build-image: not passed to pip in the build: find-links /opt/wheels\n" +
+                    `#1 building\n${BUILT_ID}\n`,
+            );
+            // and it is gone once the build is done
+            const net = await import("node:net");
+            const answered = await new Promise<boolean>((resolve) => {
+                const socket = net.connect(3141, m[1], () => {
+                    socket.destroy();
+                    resolve(true);
+                });
+                socket.on("error", () => resolve(false));
+            });
+            assert.equal(answered, false, "the relay still answers after the build");
+        });
+
+        it("no relay where the build could not reach it, or nothing to relay; a line says why", async () => {
+            const cases: [string, Parameters<typeof build>[1], string][] = [
+                ["no pip configuration", { pip: null }, ""],
+                ["FW_PIP_RELAY=0", { env: { FW_PIP_RELAY: "0" } }, ""],
+                [
+                    "a remote engine",
+                    { env: { DOCKER_HOST: "tcp://10.1.2.3:2376" } },
+                    "build-image: this machine's pip configuration is not passed to the build: the Docker engine (tcp://10.1.2.3:2376) cannot reach this machine's loopback\n",
+                ],
+                [
+                    "another build network",
+                    { network: "bridge" },
+                    "build-image: this machine's pip configuration is not passed to the build: the build's network is bridge; the relay needs host (FW_DOCKER_BUILD_NETWORK)\n",
+                ],
+                [
+                    "a rootless engine",
+                    { env: { FAKE_SECURITY: '["name=seccomp,profile=default","name=rootless"]' } },
+                    "build-image: this machine's pip configuration is not passed to the build: a rootless Docker engine has its own loopback\n",
+                ],
+            ];
+            for (const [what, opts, line] of cases) {
+                const state = newState();
+                const log = await build(state, opts);
+                assert.doesNotMatch(buildCall(state), /--add-host/, what);
+                assert.equal(fs.existsSync(path.join(state, "relay")), false, what);
+                assert.equal(log, `${line}#1 building\n${BUILT_ID}\n`, what);
+            }
+        });
+
+        it("no relay and no pip look-up for a Dockerfile that does not reach for it", async () => {
+            const state = newState();
+            const log = recorder();
+            await runBuild(dockerSpec(), {
+                projectRoot: root,
+                env: envOf(state),
+                pipConfig: PIP,
+                log: log.stream,
+            });
+            assert.deepEqual(
+                calls(state).map((c) => c.split(" ")[0]),
+                ["image", "build", "image"],
+            );
+        });
     });
 
     it("docker, a failed build rejects with docker's last stderr lines", async () => {

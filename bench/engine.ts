@@ -1,0 +1,106 @@
+/**
+ * Benchmarks 5 and 6, on the real Pulumi engine and the test engine: `npm run local` (pulumi up of
+ * the local stack, in a copy of the project) with nothing changed, and after a one-line payload
+ * change, each next to `docker build` of the same Dockerfiles and contexts with the same build
+ * arguments (both images; what the program's builds run, without the program and the engine).
+ * Alternated, median of ROUNDS each.
+ */
+import { randomBytes } from "node:crypto";
+import { appendFileSync } from "node:fs";
+import * as path from "node:path";
+import { buildSpecFromEnvironment } from "../lib/build/buildSpec";
+import { dockerBuildArgs } from "../lib/build/cloudBuildConfig";
+import { collectContext } from "../lib/build/context";
+import { packContext } from "../lib/build/pack";
+import { generatedFiles } from "../lib/build/runBuild";
+import { exec } from "../lib/commands/exec";
+import { LocalStack, tail } from "../test/support/localStack";
+import type { TestEnv } from "../test/support/testEnv";
+import type { Row } from "./images";
+import { median, progress, ratio, seconds } from "./support";
+
+const ROUNDS = 3;
+
+export async function engineBenchmarks(t: TestEnv, engineEnv: NodeJS.ProcessEnv): Promise<Row[]> {
+    const stack = new LocalStack(t, engineEnv, `bench-${randomBytes(4).toString("hex")}`);
+    let lines = 0;
+    try {
+        const up = (what: string): number => {
+            const r = stack.local();
+            if (r.status !== 0) {
+                throw new Error(`npm run local (${what}) failed:\n${tail(r)}`);
+            }
+            return r.seconds * 1000;
+        };
+        const change = () => {
+            lines++;
+            appendFileSync(path.join(stack.dir, "example", "main.py"), `# bench change ${lines}\n`);
+            stack.commit(`bench change ${lines}`, `2024-06-01T00:00:${String(lines).padStart(2, "0")}Z`);
+        };
+        /** docker build of both images from the stack's own build specs (its state), as our builds run it. */
+        const dockerBuilds = async (): Promise<number> => {
+            const state = JSON.parse(stack.pulumiOk(["stack", "export"])) as {
+                deployment: { resources: { urn: string; inputs?: { environment?: Record<string, string> } }[] };
+            };
+            const envOf = (name: string) =>
+                state.deployment.resources.find((r) => r.urn.endsWith(`::${name}`))?.inputs?.environment ?? {};
+            const specs = ["runtime-build", "application-build"].map((n) => buildSpecFromEnvironment(envOf(n)));
+            const started = Date.now();
+            for (const spec of specs) {
+                const entries = collectContext(spec.context, stack.dir);
+                const refs = [`${spec.image}:bench-baseline`];
+                const generated = generatedFiles(spec, entries, stack.dir);
+                await exec(
+                    "docker",
+                    [
+                        ...dockerBuildArgs({ refs, buildArgs: spec.buildArgs, labels: spec.labels, network: "host" }),
+                        "-",
+                    ],
+                    { env: t.env, stdin: packContext(entries, spec.dockerfile, generated), who: "bench" },
+                );
+            }
+            return Date.now() - started;
+        };
+
+        let started = Date.now();
+        up("first run");
+        progress(`engine: first npm run local (both images built): ${seconds(Date.now() - started)}`);
+        started = Date.now();
+        await dockerBuilds();
+        progress(`engine: first docker build of both (warms its cache): ${seconds(Date.now() - started)}`);
+
+        const same = { ours: [] as number[], docker: [] as number[] };
+        const changed = { ours: [] as number[], docker: [] as number[] };
+        for (let i = 0; i < ROUNDS; i++) {
+            same.ours.push(up("nothing changed"));
+            same.docker.push(await dockerBuilds());
+            change();
+            changed.ours.push(up("one-line change"));
+            // another one-line change: the docker builds read the current payload (the COPY layer
+            // is rebuilt, as ours was), with the Dockerfiles and build args of the last up
+            change();
+            changed.docker.push(await dockerBuilds());
+        }
+        if (JSON.stringify(stack.lastChanges()) !== JSON.stringify({ replace: 1, same: 4 })) {
+            throw new Error(
+                `a one-line change did not replace the application alone: ${JSON.stringify(stack.lastChanges())}`,
+            );
+        }
+        const show = (xs: number[]) => xs.map((x) => seconds(x)).join(", ");
+        progress(`engine: unchanged: npm run local ${show(same.ours)}; docker build ${show(same.docker)}`);
+        progress(`engine: one-line change: npm run local ${show(changed.ours)}; docker build ${show(changed.docker)}`);
+        const row = (what: string, d: { ours: number[]; docker: number[] }): Row => {
+            const ours = median(d.ours);
+            const baseline = median(d.docker);
+            return {
+                benchmark: `\`npm run local\` (pulumi up of the local stack on the real engine), ${what}, median of ${ROUNDS} (baseline: docker build of both images, same Dockerfiles, contexts and build args)`,
+                ours: seconds(ours),
+                baseline: seconds(baseline),
+                ratio: `${ratio(ours / baseline)} the docker builds`,
+            };
+        };
+        return [row("nothing changed", same), row("after a one-line payload change", changed)];
+    } finally {
+        stack.dispose();
+    }
+}
