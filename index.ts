@@ -5,13 +5,15 @@
 import { pubsub } from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { ApplicationImage } from "./components/applicationImage";
+import { BaseImage } from "./components/baseImage";
 import { BuildTriggers } from "./components/buildTriggers";
 import { FireworkerImage } from "./components/fireworkerImage";
 import type { CloudBuilder } from "./components/imageBuild";
 import { ImageRegistry } from "./components/imageRegistry";
 import { PipelineAccounts } from "./components/pipelineAccounts";
 import { ProjectApis } from "./components/projectApis";
-import { RuntimeImage } from "./components/runtimeImage";
+import { RuntimeImage, type RuntimeImageArgs } from "./components/runtimeImage";
+import type { BaseResolver } from "./lib/build/baseReference";
 import { type PreparedBuild, prepareBuilds } from "./lib/build/prepareBuild";
 import { SettingsError } from "./lib/errors";
 import { developerImage, localImage, nightlyImage, teamImage } from "./lib/names";
@@ -52,11 +54,15 @@ export = async (): Promise<Record<string, unknown>> => {
     }
     switch (settings.mode) {
         case "team":
-            return teamStack(settings, builds);
+            return teamStack(settings, builds, await runtimeBase(builds.runtime, "registry"));
         case "developer":
-            return developerStack(settings, builds);
+            return developerStack(
+                settings,
+                builds,
+                settings.experimentalRuntime ? await runtimeBase(builds.runtime, "registry") : {},
+            );
         case "local":
-            return localStack(settings, builds);
+            return localStack(settings, builds, await runtimeBase(builds.runtime, "engine"));
     }
 };
 
@@ -66,7 +72,7 @@ interface Builds {
 }
 
 /** Everything shared: registry, identities, team images, triggers and the Fireworker disk image. */
-function teamStack(s: TeamSettings, b: Builds): Record<string, unknown> {
+function teamStack(s: TeamSettings, b: Builds, base: RuntimeBaseArgs): Record<string, unknown> {
     const { project, region } = s.gcp;
     const nightlySchedule = s.triggers.repository ? s.triggers.nightlySchedule : undefined;
     const apis = new ProjectApis("apis", {
@@ -112,7 +118,7 @@ function teamStack(s: TeamSettings, b: Builds): Record<string, unknown> {
         builder,
         prepared: b.runtime,
         image: runtimeImage,
-        base: s.runtime.base,
+        ...base,
         // the team's newest runtime: its layers are reused up to the first changed instruction
         cacheFrom: [runtimeImage],
         secret: s.secrets.includes("runtime"),
@@ -138,6 +144,10 @@ function teamStack(s: TeamSettings, b: Builds): Record<string, unknown> {
             runtime: b.runtime,
             application: b.application,
             runtimeReference: runtime.reference,
+            base:
+                base.baseTag !== undefined && base.base !== undefined
+                    ? { tag: base.baseTag, reference: base.base }
+                    : undefined,
             serviceAccountEmail: accounts.build.email,
             dependsOn: [
                 ...apis.need("cloudbuild.googleapis.com", "secretmanager.googleapis.com"),
@@ -195,7 +205,7 @@ function teamStack(s: TeamSettings, b: Builds): Record<string, unknown> {
 }
 
 /** Only the developer's own `<id>-*` images; shared things come from the team stack. */
-function developerStack(s: DeveloperSettings, b: Builds): Record<string, unknown> {
+function developerStack(s: DeveloperSettings, b: Builds, base: RuntimeBaseArgs): Record<string, unknown> {
     const team = new pulumi.StackReference("team", {
         name: s.teamStack ?? defaultTeamStack(pulumi.getOrganization(), pulumi.getProject()),
     });
@@ -215,7 +225,7 @@ function developerStack(s: DeveloperSettings, b: Builds): Record<string, unknown
               builder,
               prepared: b.runtime,
               image: ownRuntime,
-              base: s.runtime.base,
+              ...base,
               movingTags,
               // the developer's own previous runtime, else the team's (by digest)
               cacheFrom: [pulumi.interpolate`${ownRuntime}:${s.movingTag}`, out("runtimeReference")],
@@ -256,14 +266,14 @@ function developerStack(s: DeveloperSettings, b: Builds): Record<string, unknown
 }
 
 /** No cloud at all: the same builds on the local Docker engine. */
-function localStack(s: LocalSettings, b: Builds): Record<string, unknown> {
+function localStack(s: LocalSettings, b: Builds, base: RuntimeBaseArgs): Record<string, unknown> {
     const builder = { kind: "docker" as const, push: s.localRegistryHost !== undefined };
     const movingTags = [s.movingTag];
     const runtime = new RuntimeImage("runtime", {
         builder,
         prepared: b.runtime,
         image: localImage(s.localRegistryHost, s.runtime.name),
-        base: s.runtime.base,
+        ...base,
         movingTags,
         secret: s.secrets.includes("runtime"),
     });
@@ -281,6 +291,28 @@ function localStack(s: LocalSettings, b: Builds): Record<string, unknown> {
         applicationTaggedReference: application.taggedReference,
         runCommand: pulumi.interpolate`docker run --rm --user "$(id -u):$(id -g)" ${application.taggedReference}`,
     };
+}
+
+/** What the runtime builds FROM, as RuntimeImage takes it. */
+type RuntimeBaseArgs = Pick<RuntimeImageArgs, "base" | "baseTag">;
+
+/**
+ * What the runtime builds FROM, resolved before any build is declared: a base named by tag is
+ * resolved to its digest (BaseImage: its registry for cloud stacks, the local Docker engine for
+ * the local stack), so the digest goes into the build args and the content hash and the plan
+ * shows both; a digest is used as it is. A brought Dockerfile whose `ARG from=` default is a
+ * digest keeps it. A base that cannot be resolved stops the plan with one line (a RunError).
+ */
+async function runtimeBase(runtime: PreparedBuild, resolver: BaseResolver): Promise<RuntimeBaseArgs> {
+    const base = runtime.base;
+    if (!base?.passAsFrom) {
+        return {};
+    }
+    if (!base.resolve) {
+        return { base: base.reference };
+    }
+    const image = new BaseImage("runtime-base", { reference: base.reference, setting: base.setting, resolver });
+    return { base: (await image.resolved).reference, baseTag: base.reference };
 }
 
 /** A stack's bake settings as the FireworkerImage component takes them. */

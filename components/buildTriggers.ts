@@ -41,6 +41,12 @@ export interface BuildTriggersArgs {
     application: PreparedBuild;
     /** The team runtime the application builds FROM (`repository@sha256:...`). */
     runtimeReference: pulumi.Input<string>;
+    /**
+     * The runtime's base, when it is named by tag: the tag and the digest reference this plan
+     * resolved it to (BaseImage), which the runtime trigger builds FROM. @default none: the base is
+     * a digest, or the Dockerfile's own
+     */
+    base?: { tag: string; reference: pulumi.Input<string> };
     /** Service account email the builds run as (the team's Cloud Build account). */
     serviceAccountEmail: pulumi.Input<string>;
     /**
@@ -115,20 +121,25 @@ export class BuildTriggers extends pulumi.ComponentResource {
                         (p) => fs.statSync(path.resolve(args.projectRoot, p)).isDirectory(),
                         programDir,
                     ),
-                    build: pulumi.output(args.runtimeReference).apply((ref) =>
-                        build(
-                            renderTriggerBuild(
-                                {
-                                    stack: args.stack,
-                                    build: kind,
-                                    timeoutSeconds: prepared.timeoutSeconds,
-                                    machineType: prepared.machineType,
-                                    programDir,
-                                },
-                                ref,
+                    build: pulumi
+                        .all([args.runtimeReference, kind === "runtime" ? args.base?.reference : undefined])
+                        .apply(([ref, baseRef]) =>
+                            build(
+                                renderTriggerBuild(
+                                    {
+                                        stack: args.stack,
+                                        build: kind,
+                                        timeoutSeconds: prepared.timeoutSeconds,
+                                        machineType: prepared.machineType,
+                                        programDir,
+                                    },
+                                    ref,
+                                    args.base && baseRef !== undefined
+                                        ? { tag: args.base.tag, reference: baseRef }
+                                        : undefined,
+                                ),
                             ),
                         ),
-                    ),
                 },
                 after,
             );

@@ -52,6 +52,11 @@ export interface ImageBuildArgs {
      */
     from?: pulumi.Input<string>;
     /**
+     * The base by tag when `from` is the digest it was resolved to at plan time (BaseImage): the
+     * plan shows both, so a base update is a visible change. @default none
+     */
+    fromTag?: string;
+    /**
      * Tags pushed besides the content tag, for tasks that pull by tag. Never in the team
      * repository, whose tags are immutable. @default []
      */
@@ -125,6 +130,7 @@ export abstract class ImageBuild extends pulumi.ComponentResource {
                 context: args.prepared.context,
                 dockerfile: args.prepared.dockerfile,
                 buildArgs: f.buildArgs,
+                base: args.fromTag,
                 labels: args.prepared.labels,
                 gitDiff: args.prepared.gitDiff,
                 requirementLayers: args.prepared.requirementLayers,

@@ -1,13 +1,16 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ImageBuild, type ImageBuildArgs } from "./imageBuild";
 
-export interface RuntimeImageArgs extends Omit<ImageBuildArgs, "from"> {
+export interface RuntimeImageArgs extends Omit<ImageBuildArgs, "from" | "fromTag"> {
     /**
-     * The base image (a Debian-based Python image, pinned by tag or digest; never Alpine: musl
-     * changes floating-point results), passed as the Dockerfile's `from`. The settings check it
-     * before any resource exists. @default the Dockerfile's own `ARG from` default
+     * The base image (a Debian-based Python image; never Alpine: musl changes floating-point
+     * results), passed as the Dockerfile's `from`: `repository@sha256:...`, as a digest setting
+     * names it or as BaseImage resolves a tag at plan time. The settings check it before any
+     * resource exists. @default the Dockerfile's own `ARG from` default
      */
-    base?: string;
+    base?: pulumi.Input<string>;
+    /** The tag `base` was resolved from (shown in the plan beside its digest). @default none: `base` is as set */
+    baseTag?: string;
 }
 
 /**
@@ -17,6 +20,6 @@ export interface RuntimeImageArgs extends Omit<ImageBuildArgs, "from"> {
  */
 export class RuntimeImage extends ImageBuild {
     constructor(name: string, args: RuntimeImageArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("fireworker-images:images:RuntimeImage", name, { ...args, from: args.base }, opts);
+        super("fireworker-images:images:RuntimeImage", name, { ...args, from: args.base, fromTag: args.baseTag }, opts);
     }
 }

@@ -52,6 +52,11 @@ function unpinned(ref: string): string | undefined {
     return undefined;
 }
 
+/** Whether a reference names one image: `repository@sha256:...`, or a local engine's image id `sha256:...`. */
+function byDigest(ref: string): boolean {
+    return parseImageRef(ref).digest !== undefined || isDigest(ref.trim());
+}
+
 // ---------------------------------------------------------------- build commands
 
 function env(inputs: Inputs): Record<string, unknown> {
@@ -198,10 +203,15 @@ export const rules: Rule[] = [
         check(type, inputs) {
             if (type !== COMMAND) return [];
             const { from, others } = buildBases(inputs);
+            // a base resolved to its digest is judged by the tag the plan shows beside it too
+            const tag = env(inputs).FW_BASE;
+            const alpine = [from, typeof tag === "string" ? tag : undefined].find(
+                (b) => b !== undefined && isAlpine(b),
+            );
             return [
-                ...(from !== undefined && isAlpine(from)
+                ...(alpine !== undefined
                     ? [
-                          `builds FROM ${JSON.stringify(from)}, an Alpine image; use a Debian-based image such as python:3.11-slim-bookworm`,
+                          `builds FROM ${JSON.stringify(alpine)}, an Alpine image; use a Debian-based image such as python:3.11-slim-bookworm`,
                       ]
                     : []),
                 ...others
@@ -213,17 +223,23 @@ export const rules: Rule[] = [
     {
         name: "pinned-base-image",
         description:
-            "Base images are pinned by a tag other than latest or by a digest, so a rebuild of the same settings gives the same runtime.",
+            "A build goes FROM a digest: a base named by tag is accepted only where the plan also shows the digest it resolved to (FW_BASE beside a repository@sha256:... from), so a content tag names exactly one base. FROM lines the build does not set are pinned by a tag other than latest or by a digest.",
         enforcementLevel: "mandatory",
         check(type, inputs) {
             if (type !== COMMAND) return [];
             const { from, others } = buildBases(inputs);
             const out: string[] = [];
-            const why = from === undefined ? undefined : unpinned(from);
-            if (why)
+            const tag = env(inputs).FW_BASE;
+            if (from !== undefined && !byDigest(from)) {
                 out.push(
-                    `builds FROM ${JSON.stringify(from)}, which ${why}; pin a tag such as python:3.11-slim-bookworm or a digest`,
+                    `builds FROM ${JSON.stringify(from)} by tag, and the plan shows no digest for it (a tag moves: the same settings could build on another base); build FROM the digest the tag resolves to (runtime.baseUpdates: track) or pin a digest`,
                 );
+            }
+            if (typeof tag === "string") {
+                const why = unpinned(tag);
+                if (why)
+                    out.push(`its base ${JSON.stringify(tag)} ${why}; pin a tag such as python:3.11-slim-bookworm`);
+            }
             for (const base of others) {
                 const why = unpinned(base);
                 if (why) out.push(`its Dockerfile has FROM ${base}, which ${why}; pin a tag or a digest`);

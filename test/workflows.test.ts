@@ -324,7 +324,7 @@ describe("GitHub workflows", function () {
                     text,
                 );
                 assert.ok(text.includes("\n  - 1 file changed: `main.py` (+16 B)\n"), text);
-                assert.ok(text.includes("<details>\n<summary>Full plan diff (resources: 1 changed, 3 unchanged"), text);
+                assert.ok(text.includes("<details>\n<summary>Full plan diff (resources: 1 changed, 4 unchanged"), text);
                 assert.ok(text.includes("- `command:local:Command application-build (application)`"), text);
                 assert.ok(text.includes("## Stack `dev-example`: "), text);
                 assert.ok(text.includes("## Stack `team`: "), text);

@@ -24,6 +24,11 @@ export interface BuildSpec {
     context: ContextSpec;
     dockerfile: string;
     buildArgs: Record<string, string>;
+    /**
+     * The base by tag, as the settings name it, when `buildArgs.from` is the digest it was
+     * resolved to at plan time: shown in the plan beside it. @default none
+     */
+    base?: string;
     /** Labels the build sets. @default none */
     labels?: Record<string, string>;
     /** The payload's git diff to write into the context. @default none */
@@ -62,6 +67,7 @@ const specSchema = z
         context: contextSchema,
         dockerfile: z.string().min(1, { error: "is empty" }),
         buildArgs: z.record(z.string(), z.string()),
+        base: z.string().min(1).optional(),
         labels: z.record(z.string(), z.string()).optional(),
         gitDiff: z
             .object({ dir: z.string(), exclude: z.array(z.string()), sha256: z.string().regex(/^[0-9a-f]{64}$/) })
@@ -101,6 +107,9 @@ export function buildSpecToEnvironment(spec: BuildSpec): Record<string, string> 
         FW_BUILD_ARGS: JSON.stringify(spec.buildArgs),
         FW_PUSH: String(spec.push),
     };
+    if (spec.base !== undefined) {
+        env.FW_BASE = spec.base;
+    }
     // only when there are some, so that builds without them keep their plans
     if (spec.labels && Object.keys(spec.labels).length > 0) {
         env.FW_LABELS = JSON.stringify(spec.labels);
@@ -133,6 +142,7 @@ export function buildSpecFromEnvironment(env: NodeJS.ProcessEnv): BuildSpec {
         context: needJson(env, "FW_CONTEXT", WHO),
         dockerfile: need(env, "FW_DOCKERFILE", WHO),
         buildArgs: needJson(env, "FW_BUILD_ARGS", WHO),
+        base: env.FW_BASE === undefined ? undefined : need(env, "FW_BASE", WHO),
         labels: env.FW_LABELS === undefined ? undefined : needJson(env, "FW_LABELS", WHO),
         gitDiff: env.FW_GIT_DIFF === undefined ? undefined : needJson(env, "FW_GIT_DIFF", WHO),
         requirementLayers:

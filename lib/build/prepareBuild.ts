@@ -17,6 +17,7 @@ import {
 } from "../repository";
 import { NAMESPACE } from "../settings/schema";
 import type { ApplicationSettings, RuntimeSettings, Settings } from "../settings/types";
+import { type RuntimeBase, runtimeBase } from "./baseReference";
 import { type CloudBuildConfig, renderCloudBuildConfig } from "./cloudBuildConfig";
 import { buildHash } from "./contentHash";
 import { type ContextEntry, ContextProblem, type ContextSpec, collectContext, hashContext } from "./context";
@@ -62,6 +63,8 @@ export interface PreparedBuild {
     labels: Record<string, string>;
     /** Whether the Dockerfile declares `ARG from`, so the build can pass it. */
     takesFrom: boolean;
+    /** A runtime's base image as its settings or Dockerfile name it (lib/build/baseReference.ts). */
+    base?: RuntimeBase;
     /** The payload's git diff, when it is dirty and `application.gitDiff` is on. */
     gitDiff?: GitDiffInput;
     /**
@@ -187,6 +190,7 @@ export async function prepareRuntime(
             ...(await countedDigest(context, root, "runtime.context", runtime.context)),
             buildArgs: runtime.buildArgs,
             takesFrom: declared.has("from"),
+            ...optionalBase(runtimeBase(runtime, dockerfile)),
             ...common,
         };
     }
@@ -220,8 +224,14 @@ export async function prepareRuntime(
         buildArgs: runtime.buildArgs,
         takesFrom: true,
         ...(upload.layout?.layout === "layers" ? { requirementLayers: upload.layout.layers } : {}),
+        ...optionalBase(runtimeBase(runtime, dockerfile)),
         ...common,
     };
+}
+
+/** `{ base }` when there is one, so that a build without one has no such key. */
+function optionalBase(base: RuntimeBase | undefined): { base?: RuntimeBase } {
+    return base ? { base } : {};
 }
 
 async function countedDigest(context: ContextSpec, root: string, setting: string, value: string | string[]) {

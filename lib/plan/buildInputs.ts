@@ -30,6 +30,8 @@ export interface PlannedBuild {
     image: string;
     /** What it builds FROM: the base image, or the runtime by digest. */
     from: string;
+    /** The base by tag when `from` is the digest it was resolved to at plan time (the command's FW_BASE). */
+    base?: string;
     /** Layers the Dockerfile's last stage adds (RUN, COPY and ADD instructions). */
     layers: number;
     /** Bytes of the packed context with its Dockerfile (the tar, before gzip): what the build sends. */
@@ -96,6 +98,7 @@ export const plannedBuildSchema = z.object({
     builder: z.enum(["docker", "cloudbuild"]),
     image: z.string(),
     from: z.string(),
+    base: z.string().optional(),
     layers: z.number().int().nonnegative(),
     upload: z.number().int().nonnegative(),
     context: z.object({
@@ -314,6 +317,7 @@ export async function recordBuild(
         builder: spec.builder,
         image: spec.image,
         from: spec.buildArgs.from ?? "",
+        ...(spec.base !== undefined ? { base: spec.base } : {}),
         layers: dockerfileLayers(spec.dockerfile),
         upload: await packedSize(entries, spec.dockerfile, generated),
         context,

@@ -4,12 +4,13 @@
  * Used by `npm run plan`, the tests and the pull-request workflow.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { BaseResolver, ResolvedBase } from "../build/baseReference";
 import { compareOrdinal, sortKeys } from "../canonical";
 import { type Placeholder, placeholderIn } from "../placeholders";
 import { effectiveSettings } from "../settings/loadSettings";
 import { type BuildKind, type PlannedBuild, recordBuild } from "./buildInputs";
 import { maskSecrets } from "./mask";
-import { mockPlaceholders, mockState } from "./planMocks";
+import { baseRequest, callAnswer, callPlaceholders, mockCall, mockPlaceholders, mockState } from "./planMocks";
 import { PROJECT, PROJECT_ROOT } from "./stackFile";
 
 /** The Pulumi organization the offline plan runs in (a self-managed backend's). */
@@ -45,9 +46,18 @@ export interface Plan {
  */
 export type BuildExecutor = (environment: Record<string, string>) => Promise<{ digest: string; reference: string }>;
 
+/**
+ * Resolves a base image for real instead of answering a placeholder digest (the seam of the trigger
+ * builds and the integration tests); throws a BaseProblem (lib/build/resolveBase.ts) whose message is
+ * the registry's or Docker's answer.
+ */
+export type BaseResolution = (reference: string, resolver: BaseResolver) => Promise<ResolvedBase>;
+
 export interface PlanOptions {
     /** Runs image builds for real (the integration tests). @default builds are faked */
     execute?: BuildExecutor;
+    /** Resolves base images for real (with `execute`: the builds need real bases). @default placeholder digests */
+    resolveBase?: BaseResolution;
     /** What to plan instead of the program (tests of single components). @default index.ts */
     program?: () => Promise<Record<string, unknown>>;
     /** Config keys holding secrets, as Pulumi marks them. @default none */
@@ -121,7 +131,18 @@ export async function planStack(
                 placeholders.push(...mockPlaceholders(args.type, state));
                 return { id: `${args.name}-id`, state };
             },
-            call: (args) => args.inputs,
+            call: async (args) => {
+                const inputs = (args.inputs ?? {}) as Record<string, unknown>;
+                const base = baseRequest(args.token, inputs);
+                if (base && options.resolveBase) {
+                    const resolved = await options
+                        .resolveBase(base.reference, base.resolver)
+                        .catch((err: Error) => ({ problem: err.message }));
+                    return callAnswer(args.token, inputs, resolved);
+                }
+                placeholders.push(...callPlaceholders(args.token, inputs));
+                return mockCall(args.token, inputs, config);
+            },
         },
         PROJECT,
         stack,

@@ -225,6 +225,25 @@ function group(indent: string, label: string, items: string[], more = "in the fu
     return [`${indent}- ${label}:`, ...shown];
 }
 
+/**
+ * The base image line: the tag and the digest it resolved to on each side (a placeholder digest
+ * says it is resolved at pulumi up), so a base republished under the same tag reads as such.
+ */
+export function baseLine(b: NonNullable<ImageSummary["base"]>): string {
+    const placeholder = (from: string) => placeholderIn(from, []) !== undefined;
+    const later = "its digest is resolved at pulumi up";
+    if (b.oldTag !== undefined && b.oldTag === b.newTag) {
+        const digest = (from: string) => (placeholder(from) ? later : code(from));
+        return `base image ${code(b.newTag)} has a new digest: ${digest(b.old)} → ${digest(b.new)}`;
+    }
+    if (b.oldTag !== undefined && b.newTag !== undefined && placeholder(b.old) && placeholder(b.new)) {
+        return `base image: ${code(b.oldTag)} → ${code(b.newTag)} (${later})`;
+    }
+    const side = (tag: string | undefined, from: string) =>
+        tag === undefined ? code(from) : `${code(tag)} (${placeholder(from) ? later : code(from)})`;
+    return `base image: ${side(b.oldTag, b.old)} → ${side(b.newTag, b.new)}`;
+}
+
 function imageLines(i: ImageSummary, s: StackSummary): string[] {
     const status = {
         builds: "builds (new)",
@@ -234,7 +253,7 @@ function imageLines(i: ImageSummary, s: StackSummary): string[] {
     }[i.status];
     const out = [`- **${imageName(i)}** ${status}: ${code(i.image)}`];
     if (i.fromNewRuntime) out.push("  - FROM the new runtime (its digest is known after the build)");
-    if (i.base) out.push(`  - base image: ${code(i.base.old)} → ${code(i.base.new)}`);
+    if (i.base) out.push(`  - ${baseLine(i.base)}`);
     const byFile = new Map<string, RequirementChange[]>();
     for (const r of i.requirements) byFile.set(r.file, [...(byFile.get(r.file) ?? []), r]);
     for (const [file, changes] of byFile) {

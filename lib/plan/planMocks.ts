@@ -1,9 +1,11 @@
 /**
- * What the offline plan's mocks answer for the resources the program reads back: deterministic
- * stand-ins (account e-mails, trigger ids, image digests, the team stack's outputs), so two
- * machines plan the same bytes. Image digests and team outputs are placeholders
- * (lib/placeholders.ts), and `mockPlaceholders` says what each stands for.
+ * What the offline plan's mocks answer for the resources the program reads back and the functions
+ * it calls: deterministic stand-ins (account e-mails, trigger ids, image digests, base image
+ * digests, the team stack's outputs), so two machines plan the same bytes. Image digests, base
+ * digests and team outputs are placeholders (lib/placeholders.ts), and `mockPlaceholders` and
+ * `callPlaceholders` say what each stands for.
  */
+import { type BaseResolver, digestReference, type ResolvedBase } from "../build/baseReference";
 import { serviceAccountEmail, serviceAccountResource } from "../names";
 import { type Placeholder, placeholderDigest } from "../placeholders";
 import { teamOutputPlaceholders } from "../teamOutputs";
@@ -70,4 +72,91 @@ export function mockPlaceholders(type: string, state: Record<string, unknown>): 
         return [{ value: digest, meaning: `${what}, known after the build` }];
     }
     return [];
+}
+
+/** The functions (invokes) the program calls, by token. */
+export const INVOKES = {
+    /** `@pulumi/docker`: a base image's digest from its registry (team and developer stacks). */
+    registryImage: "docker:index/getRegistryImage:getRegistryImage",
+    /** `@pulumi/gcp`: the Google client's access token, for Artifact Registry. */
+    clientConfig: "gcp:organizations/getClientConfig:getClientConfig",
+    /** `@pulumi/command`: a command run at every plan (the local stack's base resolution). */
+    localRun: "command:local:run",
+} as const;
+
+/** The stand-in of the Google client's access token (a secret: the plan shows `[secret]`). */
+export const OFFLINE_ACCESS_TOKEN = "offline-plan-access-token";
+
+/** The base a call resolves, and where: a registry image look-up, or scripts/resolve-base.ts on the engine. */
+export function baseRequest(
+    token: string,
+    inputs: Record<string, unknown>,
+): { reference: string; resolver: BaseResolver } | undefined {
+    if (token === INVOKES.registryImage && typeof inputs.name === "string") {
+        return { reference: inputs.name, resolver: "registry" };
+    }
+    const env = (inputs.environment ?? {}) as Record<string, unknown>;
+    if (token === INVOKES.localRun && typeof env.FW_BASE === "string") {
+        return { reference: env.FW_BASE, resolver: "engine" };
+    }
+    return undefined;
+}
+
+/** The placeholder digest a base resolves to under mocks: derived from the reference, so stable everywhere. */
+export function placeholderBase(reference: string, resolver: BaseResolver): ResolvedBase {
+    const digest = placeholderDigest({ base: reference, resolver });
+    return { digest, reference: digestReference(reference, digest) };
+}
+
+/** A function's answer as its provider gives it, from a base resolution. */
+export function callAnswer(
+    token: string,
+    inputs: Record<string, unknown>,
+    resolved: ResolvedBase | { problem: string },
+): Record<string, unknown> {
+    if (token === INVOKES.registryImage) {
+        if ("problem" in resolved) {
+            // as the engine fails an invoke: the SDK shows the gRPC error's details
+            throw Object.assign(new Error(resolved.problem), { details: resolved.problem });
+        }
+        return { ...inputs, id: inputs.name, sha256Digest: resolved.digest };
+    }
+    return { ...inputs, stdout: JSON.stringify(resolved), stderr: "" };
+}
+
+/** Deterministic answers of the functions the program calls; anything else echoes its inputs. */
+export function mockCall(
+    token: string,
+    inputs: Record<string, unknown>,
+    config: Record<string, string>,
+): Record<string, unknown> {
+    const base = baseRequest(token, inputs);
+    if (base) {
+        return callAnswer(token, inputs, placeholderBase(base.reference, base.resolver));
+    }
+    if (token === INVOKES.clientConfig) {
+        return {
+            id: "offline-plan",
+            accessToken: OFFLINE_ACCESS_TOKEN,
+            project: config["gcp:project"] ?? "project",
+            region: config["gcp:region"] ?? "",
+            zone: "",
+            defaultLabels: {},
+        };
+    }
+    return inputs;
+}
+
+/** The placeholders in a mocked function's answer (`mockCall`), with what each stands for. */
+export function callPlaceholders(token: string, inputs: Record<string, unknown>): Placeholder[] {
+    const base = baseRequest(token, inputs);
+    if (!base) {
+        return [];
+    }
+    const { digest } = placeholderBase(base.reference, base.resolver);
+    const where =
+        base.resolver === "registry"
+            ? `registry digest of ${base.reference}`
+            : `digest of ${base.reference} in the local Docker engine`;
+    return [{ value: digest, meaning: `${where}, resolved at pulumi up` }];
 }

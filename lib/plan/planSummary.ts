@@ -35,8 +35,11 @@ export interface ImageSummary {
     files: FileChange[];
     requirements: RequirementChange[];
     settings: SettingChange[];
-    /** The base image changed (not the runtime this stack builds: that is `fromNewRuntime`). */
-    base?: { old: string; new: string };
+    /**
+     * The base image changed (not the runtime this stack builds: that is `fromNewRuntime`): what the
+     * build goes FROM (a digest reference), and the tag each was resolved from, when it was.
+     */
+    base?: { old: string; new: string; oldTag?: string; newTag?: string };
     /** An application built FROM a runtime this stack rebuilds. */
     fromNewRuntime: boolean;
     /** Lines of the Dockerfile removed and added. */
@@ -215,6 +218,13 @@ function guessKind(r: ResourceKey): BuildKind {
     return r.parent === "runtime" ? "runtime" : r.parent === "application" ? "application" : "image";
 }
 
+/** The tag a build's `from` was resolved from (its record's `base`, or the command's FW_BASE). */
+function buildBaseTag(r: PlannedResource | undefined, b: PlannedBuild | undefined): string | undefined {
+    if (b) return b.base;
+    const tag = env(r).FW_BASE;
+    return typeof tag === "string" ? tag : undefined;
+}
+
 function buildFrom(r: PlannedResource | undefined, b: PlannedBuild | undefined): string | undefined {
     if (b) return b.from;
     const raw = env(r).FW_BUILD_ARGS;
@@ -296,12 +306,22 @@ export function summarizePlans(old: Plan | null, next: Plan | null, diff: PlanDi
         const newFrom = buildFrom(n, img.build);
         if (oldFrom !== undefined && newFrom !== undefined && oldFrom !== newFrom) {
             if (img.kind === "application" && runtimeRebuilds) img.fromNewRuntime = true;
-            else img.base = { old: oldFrom, new: newFrom };
+            else {
+                const oldTag = buildBaseTag(o, buildOf(old, img.resource));
+                const newTag = buildBaseTag(n, img.build);
+                img.base = {
+                    old: oldFrom,
+                    new: newFrom,
+                    ...(oldTag !== undefined ? { oldTag } : {}),
+                    ...(newTag !== undefined ? { newTag } : {}),
+                };
+            }
         }
         if (img.base && img.kind === "runtime") {
             // the base image line says it; the setting would say it again
+            const shown = [img.base.new, img.base.newTag];
             img.settings = img.settings.filter(
-                (s) => !(s.key === "runtime.base" && s.kind === "changed" && s.new === img.base?.new),
+                (s) => !(s.key === "runtime.base" && s.kind === "changed" && shown.includes(s.new as string)),
             );
         }
         const changes = changedOf(img.resource)?.inputs ?? [];
@@ -359,8 +379,12 @@ export function summarizePlans(old: Plan | null, next: Plan | null, diff: PlanDi
         r.type.startsWith("fireworker-images:") || [...images, ...bakes].some((x) => sameKey(x.resource, r));
     const changed: OtherChange[] = [];
     const followers: ResourceKey[] = [];
+    // a runtime trigger's base tag follows the runtime's base line, which shows it already
+    const baseTags = new Set(images.map((i) => i.base?.newTag).filter((t) => t !== undefined));
+    const follows = (v: ValueChange) =>
+        isHashOnly(v) || (v.path === "build.substitutions._BASE_TAG" && baseTags.has(v.new as string));
     for (const c of diff.changed.filter((r) => !covered(r))) {
-        const paths = [...c.inputs, ...c.options].filter((v) => !isHashOnly(v)).map((v) => v.path);
+        const paths = [...c.inputs, ...c.options].filter((v) => !follows(v)).map((v) => v.path);
         const key = { type: c.type, name: c.name, parent: c.parent };
         if (paths.length) changed.push({ resource: key, paths });
         else followers.push(key);

@@ -8,6 +8,8 @@ import type { CleanupPolicy } from "./types";
 export const RUNTIME_DEFAULTS = {
     name: "runtime",
     base: "python:3.11-slim-bookworm",
+    /** A tag is resolved to its digest at every plan, so a base update shows in the plan. */
+    baseUpdates: "track",
     requirements: "example/requirements.txt",
     /** Seconds (1 h): the lab's runtime builds take 20 minutes to over 2 hours. */
     timeout: 3600,

@@ -264,7 +264,13 @@ function shape(
 
 /** The runtime's settings: rendered, or brought with its own Dockerfile. */
 function runtimeOf(r: ParsedSettings["runtime"]): RuntimeSettings {
-    const common = { name: r.name, buildArgs: r.buildArgs, timeout: r.timeout, machineType: r.machineType };
+    const common = {
+        name: r.name,
+        baseUpdates: r.baseUpdates,
+        buildArgs: r.buildArgs,
+        timeout: r.timeout,
+        machineType: r.machineType,
+    };
     if (r.dockerfile !== undefined) {
         const context = r.context ?? path.posix.dirname(r.dockerfile);
         return { ...common, dockerfile: r.dockerfile, context, base: r.base };

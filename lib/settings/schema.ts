@@ -77,6 +77,12 @@ const machineType = z.enum(MACHINE_TYPES, {
     error: `is not a Cloud Build machine type; allowed: ${MACHINE_TYPES.join(", ")} (unset: e2-standard-2)`,
 });
 
+/** How the runtime takes base updates (lib/build/baseReference.ts). */
+export const BASE_UPDATES = ["track", "pinned"] as const;
+const baseUpdates = z.enum(BASE_UPDATES, {
+    error: "is not a base update policy; allowed: track (a tag is resolved to its digest at every plan), pinned (runtime.base must be a digest)",
+});
+
 const baseImage = z.string({ error: "must be an image reference string" }).superRefine((ref, ctx) => {
     const problem = baseImageProblem(ref);
     if (problem) {
@@ -321,6 +327,8 @@ export function makeSchema(ctx: PathContext) {
             name: imageName("image name").default(RUNTIME_DEFAULTS.name),
             /** unset: the rendered Dockerfile uses the default; a brought one keeps its own `ARG from` default. */
             base: baseImage.optional(),
+            /** `track`: a tag is resolved to its digest at every plan; `pinned`: only a digest is taken. */
+            baseUpdates: baseUpdates.default(RUNTIME_DEFAULTS.baseUpdates),
             aptPackages: z
                 .array(z.string().regex(/^[a-z0-9][a-z0-9+.\-:=~]*$/, { error: "is not a Debian package name" }))
                 .default([]),

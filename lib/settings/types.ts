@@ -14,8 +14,12 @@ export interface GcpSettings {
     region: string;
 }
 
+/** How the runtime takes base updates: `track` resolves a tag at every plan, `pinned` takes only a digest. */
+export type BaseUpdates = "track" | "pinned";
+
 interface RuntimeCommon {
     name: string;
+    baseUpdates: BaseUpdates;
     /** Build arguments passed to the Dockerfile (never `from`: that is `base`). */
     buildArgs: Record<string, string>;
     /** Seconds. */

@@ -11,11 +11,12 @@ import { buildSpecFromEnvironment } from "../build/buildSpec";
 import { dockerBuildArgs } from "../build/cloudBuildConfig";
 import { collectContext, hashContext } from "../build/context";
 import { writeContextFile } from "../build/pack";
+import { BaseProblem } from "../build/resolveBase";
 import { generatedFiles, manifestFlags } from "../build/runBuild";
 import { shellQuote } from "../commands/exec";
 import { planStack } from "../plan/offlinePlan";
 import { resolveStackFile, stackConfig } from "../plan/stackFile";
-import { TRIGGER_DIR, type TriggerBuildKind } from "./triggerBuild";
+import { TRIGGER_DIR, type TriggerBase, type TriggerBuildKind } from "./triggerBuild";
 
 /** What the trigger asks for (its step's environment). */
 export interface TriggerRequest {
@@ -27,9 +28,14 @@ export interface TriggerRequest {
     /** Nightly builds: push here instead, with `friendlyTag` as a moving tag. */
     imageOverride?: string;
     friendlyTag?: string;
+    /** A runtime build's base by tag and the digest the last `pulumi up` resolved it to. @default none */
+    base?: TriggerBase;
 }
 
-/** The request of a trigger step: FW_STACK, FW_BUILD, FW_RUNTIME_REF, FW_IMAGE_OVERRIDE, FW_FRIENDLY_TAG. */
+/**
+ * The request of a trigger step: FW_STACK, FW_BUILD, FW_RUNTIME_REF, FW_IMAGE_OVERRIDE,
+ * FW_FRIENDLY_TAG, FW_BASE_TAG and FW_BASE_REF.
+ */
 export function triggerRequestFromEnvironment(env: NodeJS.ProcessEnv): TriggerRequest {
     const build = env.FW_BUILD;
     if (build !== "runtime" && build !== "application") {
@@ -41,6 +47,7 @@ export function triggerRequestFromEnvironment(env: NodeJS.ProcessEnv): TriggerRe
         runtimeReference: env.FW_RUNTIME_REF ?? "",
         imageOverride: env.FW_IMAGE_OVERRIDE || undefined,
         friendlyTag: env.FW_FRIENDLY_TAG || undefined,
+        base: env.FW_BASE_TAG && env.FW_BASE_REF ? { tag: env.FW_BASE_TAG, reference: env.FW_BASE_REF } : undefined,
     };
 }
 
@@ -119,6 +126,27 @@ export function deepenHistory(root: string, log: (line: string) => void = () => 
     );
 }
 
+/**
+ * The base a runtime trigger builds FROM: the digest `pulumi up` resolved `tag` to, carried by the
+ * trigger. A base the settings name otherwise at this commit (changed since that `pulumi up`) is
+ * refused: the deploy's `pulumi up` resolves it and builds that runtime.
+ */
+export function triggerBase(request: TriggerRequest, tag: string): { digest: string; reference: string } {
+    const base = request.base;
+    if (!base) {
+        throw new BaseProblem(
+            "the trigger carries no resolved base (FW_BASE_TAG, FW_BASE_REF): run pulumi up of the team stack",
+        );
+    }
+    if (base.tag !== tag) {
+        throw new BaseProblem(
+            `the trigger holds the digest of ${base.tag} (resolved at the last pulumi up), not of ${tag}: the deploy's pulumi up resolves it and builds this runtime`,
+        );
+    }
+    const at = base.reference.lastIndexOf("@");
+    return { digest: at < 0 ? base.reference : base.reference.slice(at + 1), reference: base.reference };
+}
+
 /** Plans the stack, packs the wanted build's context and writes its build script under `root`. */
 export async function prepareTriggerBuild(request: TriggerRequest, root: string): Promise<string> {
     const { stack, file } = resolveStackFile(request.stack, root);
@@ -134,6 +162,9 @@ export async function prepareTriggerBuild(request: TriggerRequest, root: string)
             const reference = request.runtimeReference;
             return { digest: reference.split("@")[1] ?? "", reference };
         },
+        // a runtime builds FROM the digest the last `pulumi up` resolved its base to (the prepare
+        // step has no Docker); an application's plan needs none (it builds FROM FW_RUNTIME_REF)
+        ...(request.build === "runtime" ? { resolveBase: async (tag: string) => triggerBase(request, tag) } : {}),
     });
     if (!wanted) {
         throw new Error(`trigger-build: the ${stack} stack declares no ${request.build} build`);

@@ -45,11 +45,21 @@ export interface TriggerBuild {
     substitutions: Record<string, string>;
 }
 
+/** A base named by tag and the digest `pulumi up` last resolved it to (components/baseImage.ts). */
+export interface TriggerBase {
+    /** As the settings (or the Dockerfile's `ARG from=`) name it, e.g. `python:3.11-slim-bookworm`. */
+    tag: string;
+    /** `repository@sha256:...` (or a local image id). */
+    reference: string;
+}
+
 /**
  * The trigger's build. `_RUNTIME_REF` is the team runtime (`repository@sha256:...`) that an
- * application build goes FROM; Pulumi keeps it current on every `pulumi up`.
+ * application build goes FROM; `_BASE_TAG` and `_BASE_REF` (a runtime trigger whose base is named
+ * by tag) are the base and the digest it was resolved to; Pulumi keeps them current on every
+ * `pulumi up`.
  */
-export function renderTriggerBuild(a: TriggerBuildArgs, runtimeReference: string): TriggerBuild {
+export function renderTriggerBuild(a: TriggerBuildArgs, runtimeReference: string, base?: TriggerBase): TriggerBuild {
     const envs = [
         `FW_STACK=${a.stack}`,
         `FW_BUILD=${a.build}`,
@@ -57,6 +67,9 @@ export function renderTriggerBuild(a: TriggerBuildArgs, runtimeReference: string
         "FW_GIT_COMMIT=$COMMIT_SHA",
         "FW_GIT_BRANCH=$BRANCH_NAME",
     ];
+    if (base) {
+        envs.push("FW_BASE_TAG=${_BASE_TAG}", "FW_BASE_REF=${_BASE_REF}");
+    }
     if (a.imageOverride) {
         envs.push(`FW_IMAGE_OVERRIDE=${a.imageOverride}`, `FW_FRIENDLY_TAG=${a.friendlyTag ?? "latest"}`);
     }
@@ -82,7 +95,10 @@ export function renderTriggerBuild(a: TriggerBuildArgs, runtimeReference: string
         ],
         timeout: `${a.timeoutSeconds}s`,
         options,
-        substitutions: { _RUNTIME_REF: runtimeReference },
+        substitutions: {
+            _RUNTIME_REF: runtimeReference,
+            ...(base ? { _BASE_TAG: base.tag, _BASE_REF: base.reference } : {}),
+        },
     };
 }
 

@@ -42,6 +42,21 @@ describe("build triggers (team plan)", () => {
         }
         assert.ok((runtime.inputs.build as { steps: { envs: string[] }[] }).steps[0].envs.includes("FW_BUILD=runtime"));
         assert.ok((app.inputs.build as { steps: { envs: string[] }[] }).steps[0].envs.includes("FW_BUILD=application"));
+        // the runtime trigger builds FROM the digest this plan resolved its base's tag to; the
+        // application's builds FROM the runtime and carries none
+        const runtimeBuild = JSON.parse(
+            (
+                find(plan, "command:local:Command", "runtime-build", "runtime").inputs.environment as Record<
+                    string,
+                    string
+                >
+            ).FW_BUILD_ARGS,
+        ) as { from: string };
+        const subs = (t: typeof runtime) => (t.inputs.build as { substitutions: Record<string, string> }).substitutions;
+        assert.equal(subs(runtime)._BASE_TAG, "python:3.11-slim-bookworm");
+        assert.equal(subs(runtime)._BASE_REF, runtimeBuild.from);
+        assert.match(subs(runtime)._BASE_REF, /^python@sha256:[0-9a-f]{64}$/);
+        assert.equal(subs(app)._BASE_REF, undefined);
     });
 
     it("runs the nightly application build on a schedule into nightly-<app>", () => {

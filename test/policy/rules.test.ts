@@ -83,6 +83,16 @@ describe("policy pack rules (policy/rules.ts)", () => {
             assert.equal(r.check(COMMAND, build({ from: "python:3.11-alpine" })).length, 1);
             assert.match(r.check(COMMAND, build({ from: "docker.io/library/alpine:3.20" }))[0], /Alpine/);
         });
+        it("fails a base resolved to its digest from an Alpine tag: the tag the plan shows beside it", () => {
+            const resolved = build({ from: `python@${DIGEST}` }, { FW_BASE: "python:3.11-alpine" });
+            assert.deepEqual(r.check(COMMAND, resolved), [
+                'builds FROM "python:3.11-alpine", an Alpine image; use a Debian-based image such as python:3.11-slim-bookworm',
+            ]);
+            assert.deepEqual(
+                r.check(COMMAND, build({ from: `python@${DIGEST}` }, { FW_BASE: "python:3.11-slim" })),
+                [],
+            );
+        });
         it("fails a Dockerfile FROM alpine (literal, or through an ARG default)", () => {
             const literal = build(
                 { from: "python:3.11-slim-bookworm" },
@@ -101,15 +111,31 @@ describe("policy pack rules (policy/rules.ts)", () => {
 
     describe("pinned-base-image", () => {
         const r = rule("pinned-base-image");
-        it("passes a tag or a digest", () => {
-            assert.deepEqual(r.check(COMMAND, build({ from: "python:3.11-slim-bookworm" })), []);
+        it("passes a digest, with or without the tag it was resolved from shown beside it", () => {
             assert.deepEqual(r.check(COMMAND, build({ from: `python@${DIGEST}` })), []);
+            assert.deepEqual(
+                r.check(COMMAND, build({ from: `python@${DIGEST}` }, { FW_BASE: "python:3.11-slim-bookworm" })),
+                [],
+            );
             assert.deepEqual(r.check(COMMAND, build({ from: `localhost:5000/python:latest@${DIGEST}` })), []);
+            // a local engine's image id (a base built or imported there, never pulled)
+            assert.deepEqual(r.check(COMMAND, build({ from: DIGEST }, { FW_BASE: "fw/base:1" })), []);
         });
-        it("fails latest and untagged, also a registry with a port and no tag", () => {
-            assert.match(r.check(COMMAND, build({ from: "python:latest" }))[0], /moving tag latest/);
-            assert.match(r.check(COMMAND, build({ from: "python" }))[0], /no tag/);
-            assert.match(r.check(COMMAND, build({ from: "localhost:5000/python" }))[0], /no tag/);
+        it("fails a tag the plan shows no digest for: the same settings could build on another base", () => {
+            const tag = r.check(COMMAND, build({ from: "python:3.11-slim-bookworm" }));
+            assert.deepEqual(tag, [
+                'builds FROM "python:3.11-slim-bookworm" by tag, and the plan shows no digest for it (a tag moves: the same settings could build on another base); build FROM the digest the tag resolves to (runtime.baseUpdates: track) or pin a digest',
+            ]);
+            // a tag beside a tag is no digest either
+            assert.equal(r.check(COMMAND, build({ from: "python:3.11" }, { FW_BASE: "python:3.11" })).length, 1);
+            assert.match(r.check(COMMAND, build({ from: "python:latest" }))[0], /by tag/);
+            assert.match(r.check(COMMAND, build({ from: "localhost:5000/python" }))[0], /by tag/);
+        });
+        it("fails a base resolved from latest or from no tag", () => {
+            assert.deepEqual(r.check(COMMAND, build({ from: `python@${DIGEST}` }, { FW_BASE: "python:latest" })), [
+                'its base "python:latest" uses the moving tag latest; pin a tag such as python:3.11-slim-bookworm',
+            ]);
+            assert.match(r.check(COMMAND, build({ from: `python@${DIGEST}` }, { FW_BASE: "python" }))[0], /no tag/);
         });
         it("fails an unpinned FROM in the Dockerfile, not a stage or scratch", () => {
             const df = "FROM debian AS base\nFROM base\nFROM scratch\nCOPY --from=base / /\n";
@@ -366,6 +392,10 @@ describe("policy pack on the offline plans", function () {
         const types = new Set(plan.resources.map((r) => r.type));
         assert.ok(types.has(REPOSITORY) && types.has(COMMAND) && types.has("gcp:projects/iAMMember:IAMMember"));
         assert.equal(find(plan, REPOSITORY, "registry-team").options?.protect, true);
+        // the runtime's base by tag, beside the digest it builds FROM
+        const env = find(plan, COMMAND, "runtime-build", "runtime").inputs.environment as Record<string, string>;
+        assert.equal(env.FW_BASE, "python:3.11-slim-bookworm");
+        assert.match(JSON.parse(env.FW_BUILD_ARGS).from, /^python@sha256:[0-9a-f]{64}$/);
     });
 
     it("fails an Alpine runtime build (hand-made: the settings reject Alpine before any plan)", async () => {
@@ -382,7 +412,11 @@ describe("policy pack on the offline plans", function () {
         const violations = checkPlan({ resources: [...plan.resources.filter((r) => r !== runtime), alpine] });
         assert.deepEqual(
             violations.map((v) => [v.policy, v.enforcementLevel, v.resource]),
-            [["no-alpine-base", "mandatory", "command:local:Command runtime-build (runtime)"]],
+            [
+                ["no-alpine-base", "mandatory", "command:local:Command runtime-build (runtime)"],
+                // and a tag without its digest
+                ["pinned-base-image", "mandatory", "command:local:Command runtime-build (runtime)"],
+            ],
         );
         // and the settings do reject it before planning
         await assert.rejects(

@@ -61,7 +61,7 @@ describe("npm run local on the real Pulumi engine (end to end)", function () {
 
     it("npm run local brings the local stack up: both images built, state in the copy's .pulumi-state", () => {
         const r = local("first run");
-        assert.deepEqual(stack.lastChanges(), { create: 5 }, tail(r));
+        assert.deepEqual(stack.lastChanges(), { create: 6 }, tail(r));
         assert.ok(
             existsSync(path.join(stack.dir, ".pulumi-state", ".pulumi", "stacks", "fireworker-images", "local.json")),
             "no state in the copy's file backend",
@@ -100,7 +100,7 @@ describe("npm run local on the real Pulumi engine (end to end)", function () {
     it("a second npm run local changes nothing, and pulumi preview --expect-no-changes passes", () => {
         const ids = stack.ids();
         local("nothing changed");
-        assert.deepEqual(stack.lastChanges(), { same: 5 });
+        assert.deepEqual(stack.lastChanges(), { same: 6 });
         assert.deepEqual(stack.ids(), ids);
         const preview = stack.pulumi(["preview", "--expect-no-changes"]);
         assert.equal(preview.status, 0, tail(preview));
@@ -155,7 +155,7 @@ describe("npm run local on the real Pulumi engine (end to end)", function () {
         appendFileSync(path.join(stack.dir, "example", "main.py"), "# one more line\n");
         const commit = stack.commit("a one-line payload change", "2024-05-07T00:00:00Z");
         local("one-line payload change");
-        assert.deepEqual(stack.lastChanges(), { replace: 1, same: 4 });
+        assert.deepEqual(stack.lastChanges(), { replace: 1, same: 5 });
         const after = stack.outputs();
         assert.equal(after.runtimeReference, before.runtimeReference);
         assert.notEqual(after.applicationReference, before.applicationReference);
@@ -170,7 +170,7 @@ describe("npm run local on the real Pulumi engine (end to end)", function () {
         appendFileSync(path.join(stack.dir, "example", "requirements.txt"), "six==1.16.0\n");
         stack.commit("a requirements change", "2024-05-08T00:00:00Z");
         local("requirements change");
-        assert.deepEqual(stack.lastChanges(), { replace: 2, same: 3 });
+        assert.deepEqual(stack.lastChanges(), { replace: 2, same: 4 });
         const after = stack.outputs();
         assert.notEqual(after.runtimeReference, before.runtimeReference);
         assert.notEqual(after.applicationReference, before.applicationReference);
@@ -214,7 +214,7 @@ describe("npm run local on the real Pulumi engine (end to end)", function () {
         assert.match(runCommand(), new RegExp(`^IMAGE_GIT_HASH=${commit}$`, "m"));
         // and the run after it is clean: nothing to do, no interrupted operation left in the state
         const next = local("after the recovery");
-        assert.deepEqual(stack.lastChanges(), { same: 5 });
+        assert.deepEqual(stack.lastChanges(), { same: 6 });
         assert.doesNotMatch(`${next.stdout}${next.stderr}`, /pending operations/);
     });
 

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { type Readable, Writable } from "node:stream";
 import * as tar from "tar-stream";
 import { type BuildResult, type BuildSpec, buildSpecFromEnvironment } from "../../lib/build/buildSpec";
+import { resolveWithEngine } from "../../lib/build/resolveBase";
 import { runBuild } from "../../lib/build/runBuild";
 import { planStack } from "../../lib/plan/offlinePlan";
 import { ROOT } from "./plan";
@@ -246,7 +247,11 @@ export class Executor {
         config: Record<string, string>,
     ): Promise<{ outputs: Record<string, unknown>; runtime: Execution; application: Execution }> {
         this.current = [];
-        const plan = await planStack("local", config, { execute: (env) => this.execute(env) });
+        const plan = await planStack("local", config, {
+            execute: (env) => this.execute(env),
+            // as `pulumi up` does: each base by tag resolved on the engine (pulled when absent)
+            resolveBase: (reference) => resolveWithEngine(reference, { env: this.t.env }),
+        });
         const one = (kind: Execution["kind"]) => {
             const found = this.current.filter((e) => e.kind === kind);
             assert.equal(found.length, 1, `${kind} build commands executed: ${found.length}`);

@@ -155,6 +155,7 @@ const { planStack } = require("./lib/plan/offlinePlan");
 const { resolveStackFile, stackConfig } = require("./lib/plan/stackFile");
 const { buildSpecFromEnvironment } = require("./lib/build/buildSpec");
 const { runBuild } = require("./lib/build/runBuild");
+const { resolveWithEngine } = require("./lib/build/resolveBase");
 (async () => {
     const { stack, file } = resolveStackFile(process.argv[process.argv.length - 1]);
     const builds = {};
@@ -165,6 +166,7 @@ const { runBuild } = require("./lib/build/runBuild");
             builds[spec.kind] = { spec, result };
             return result;
         },
+        resolveBase: (reference) => resolveWithEngine(reference),
     });
     process.stdout.write(JSON.stringify({ plan, builds }));
 })().catch((err) => {

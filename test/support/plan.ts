@@ -9,15 +9,19 @@ import { loadSettings } from "../../lib/settings/loadSettings";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
-/** The plan of an example stack (`team`, `local`, `dev-example`), with optional config overrides. */
-export async function planOf(stack: string, overrides: Record<string, string | undefined> = {}): Promise<Plan> {
+/** The plan of an example stack (`team`, `local`, `dev-example`), with optional config overrides and plan options. */
+export async function planOf(
+    stack: string,
+    overrides: Record<string, string | undefined> = {},
+    options: PlanOptions = {},
+): Promise<Plan> {
     const { file } = resolveStackFile(stack, ROOT);
     const config: Record<string, string> = { ...stackConfig(file) };
     for (const [k, v] of Object.entries(overrides)) {
         if (v === undefined) delete config[k];
         else config[k] = v;
     }
-    return planStack(stack, config);
+    return planStack(stack, config, options);
 }
 
 /** Merges `patch` into one object setting (e.g. `runtime`) of an example stack's config. */

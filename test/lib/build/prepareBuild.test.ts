@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { GIT_DIFF_FILE } from "../../../lib/build/prepareBuild";
 import { PIP_RELAY_HOST } from "../../../lib/pip/pipRelay";
 import type { Plan } from "../../../lib/plan/offlinePlan";
+import { placeholderBase } from "../../../lib/plan/planMocks";
 import { commitAll, git } from "../../support/git";
 import { buildOf, patchSetting, planOf, ROOT } from "../../support/plan";
 import { repoTempDir } from "../../support/tmp";
@@ -26,6 +27,8 @@ const application = (settings: Record<string, unknown>) => ({
     "fireworker-images:application": JSON.stringify(settings),
 });
 const args = (plan: Plan, c: "runtime" | "application") => JSON.parse(buildOf(plan, c).FW_BUILD_ARGS);
+/** What a base by tag resolves to in a team plan: its placeholder digest reference. */
+const resolved = (tag: string) => placeholderBase(tag, "registry").reference;
 const labels = (plan: Plan) => JSON.parse(buildOf(plan, "application").FW_LABELS ?? "{}");
 const lines = async (p: Promise<unknown>) =>
     p.then(
@@ -70,8 +73,23 @@ describe("brought Dockerfiles", function () {
         assert.deepEqual(JSON.parse(build.FW_CONTEXT).files, [
             { src: `${rel}/requirements.txt`, dest: "requirements.txt" },
         ]);
-        // runtime.base unset: the Dockerfile's own pinned default stays; no from is passed
-        assert.deepEqual(args(plan, "runtime"), {});
+        // runtime.base unset: the Dockerfile's own default, a tag, is resolved to its digest at plan
+        // time and passed as from; the plan shows the tag beside it
+        assert.deepEqual(args(plan, "runtime"), { from: resolved("python:3.11.9-slim-bookworm") });
+        assert.equal(buildOf(plan, "runtime").FW_BASE, "python:3.11.9-slim-bookworm");
+        // a digest default is used as it is: nothing is passed, nothing resolved
+        const digest = `python:3.11.9-slim-bookworm@sha256:${"d".repeat(64)}`;
+        fs.writeFileSync(
+            path.join(ROOT, rel, "cloud/docker/runtime/Dockerfile"),
+            `ARG from=${digest}\nFROM \${from}\nCOPY requirements.txt /\nRUN pip install --no-cache-dir -r /requirements.txt\n`,
+        );
+        const pinned = await planOf(
+            "team",
+            runtime({ dockerfile: `${rel}/cloud/docker/runtime/Dockerfile`, context: rel }),
+        );
+        assert.deepEqual(args(pinned, "runtime"), {});
+        assert.equal(buildOf(pinned, "runtime").FW_BASE, undefined);
+        assert.ok(!pinned.resources.some((r) => r.type === "fireworker-images:images:BaseImage"));
     });
 
     it("runtime.base overrides the Dockerfile's ARG from default, which it must declare", async () => {
@@ -83,7 +101,7 @@ describe("brought Dockerfiles", function () {
             "team",
             runtime({ dockerfile: `${rel}/Dockerfile`, base: "python:3.12-slim-bookworm" }),
         );
-        assert.deepEqual(args(plan, "runtime"), { from: "python:3.12-slim-bookworm" });
+        assert.deepEqual(args(plan, "runtime"), { from: resolved("python:3.12-slim-bookworm") });
         assert.deepEqual(
             await lines(
                 planOf("team", runtime({ dockerfile: `${rel}/Dockerfile.fixed`, base: "python:3.12-slim-bookworm" })),
@@ -92,6 +110,34 @@ describe("brought Dockerfiles", function () {
                 `fireworker-images:runtime.base: "python:3.12-slim-bookworm" is set, but ${rel}/Dockerfile.fixed declares no ARG from to take it; start it with ARG from=<image> and FROM \${from}, or leave runtime.base unset`,
             ],
         );
+    });
+
+    it("runtime.baseUpdates: pinned takes a base by digest only, from the settings or the Dockerfile", async () => {
+        const { rel } = folder({ Dockerfile: "ARG from=python:3.11.9-slim-bookworm\nFROM ${from}\n" });
+        const digest = `python:3.11-slim-bookworm@sha256:${"e".repeat(64)}`;
+        // rendered: the default base is a tag
+        assert.deepEqual(await lines(planOf("team", runtime({ baseUpdates: "pinned" }))), [
+            `fireworker-images:runtime.base: "python:3.11-slim-bookworm" is a tag, but runtime.baseUpdates is pinned; pin the base by digest (python:3.11-slim-bookworm@sha256:<64 hex>, the digest pulumi preview shows for the tag), or set runtime.baseUpdates: track`,
+        ]);
+        // brought: its ARG from default is a tag
+        assert.deepEqual(
+            await lines(planOf("team", runtime({ dockerfile: `${rel}/Dockerfile`, baseUpdates: "pinned" }))),
+            [
+                `fireworker-images:runtime.dockerfile: "${rel}/Dockerfile" has ARG from=python:3.11.9-slim-bookworm, a tag, but runtime.baseUpdates is pinned; pin the base by digest in runtime.base or in that ARG (e.g. python:3.11.9-slim-bookworm@sha256:<64 hex>), or set runtime.baseUpdates: track`,
+            ],
+        );
+        // a digest is used as it is: never resolved, no BaseImage, no FW_BASE
+        for (const settings of [
+            { base: digest, baseUpdates: "pinned" },
+            { dockerfile: `${rel}/Dockerfile`, base: digest, baseUpdates: "pinned" },
+            { base: digest },
+        ]) {
+            const plan = await planOf("team", runtime(settings));
+            assert.equal(args(plan, "runtime").from, digest);
+            assert.equal(buildOf(plan, "runtime").FW_BASE, undefined);
+            assert.ok(!plan.resources.some((r) => r.type === "fireworker-images:images:BaseImage"));
+            assert.ok(!(plan.placeholders ?? []).some((p) => p.meaning.includes("resolved at pulumi up")));
+        }
     });
 
     it("build args reach the Dockerfile that declares them; one it does not declare is refused", async () => {
@@ -103,7 +149,7 @@ describe("brought Dockerfiles", function () {
             "team",
             runtime({ dockerfile: `${rel}/Dockerfile`, buildArgs: { COMPILE_BLAS: "1" } }),
         );
-        assert.deepEqual(args(plan, "runtime"), { COMPILE_BLAS: "1" });
+        assert.deepEqual(args(plan, "runtime"), { COMPILE_BLAS: "1", from: resolved("python:3.11.9-slim-bookworm") });
         assert.deepEqual(
             await lines(planOf("team", runtime({ dockerfile: `${rel}/Dockerfile`, buildArgs: { NO_AVX2: "1" } }))),
             [

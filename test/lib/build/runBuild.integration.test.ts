@@ -237,7 +237,11 @@ describe("image builds (integration: the program's builds on a Docker engine and
         assert.ok(runtime.built && application.built, "both builds ran");
         // the runtime: FROM the base, apt packages, the example's requirements (numpy) from PyPI
         assert.equal(runtime.spec.image, `${t.registry}/${repos.runtime}`);
-        assert.deepEqual(runtime.spec.buildArgs, { from: t.pythonImage });
+        // the base by tag, resolved on the engine: built here and never pushed, so its image id
+        assert.equal(runtime.spec.base, t.pythonImage);
+        assert.deepEqual(runtime.spec.buildArgs, {
+            from: dockerOk(t, ["image", "inspect", "--format={{.Id}}", t.pythonImage]),
+        });
         assert.match(runtime.spec.dockerfile, /apt-get install -y --no-install-recommends jq/);
         assert.match(runtime.spec.dockerfile, /pip install --no-cache-dir -r \/tmp\/requirements\.txt/);
         assert.deepEqual(runtime.spec.context, {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { hasPlaceholderDigest } from "../../../lib/placeholders";
 import { manifestFiles } from "../../../lib/plan/buildInputs";
 import { type Plan, planJson, planStack } from "../../../lib/plan/offlinePlan";
@@ -112,8 +113,20 @@ describe("the offline plan (lib/plan/offlinePlan.ts)", function () {
             String(meanings.get(String(team.outputs.fireworkerImage))),
             /^disk image name; follows the registry digest/,
         );
-        // the runtime's own content tag is real: it hashes a base image by tag
-        assert.equal(meanings.get(buildOf(team, "runtime").FW_TAGS), undefined);
+        // the runtime's base is resolved at pulumi up: a placeholder digest beside the tag, and the
+        // runtime's content tag follows it
+        const runtime = buildOf(team, "runtime");
+        assert.equal(runtime.FW_BASE, "python:3.11-slim-bookworm");
+        const from = JSON.parse(runtime.FW_BUILD_ARGS).from as string;
+        assert.match(from, /^python@sha256:0{32}[0-9a-f]{32}$/);
+        assert.equal(
+            meanings.get(from.split("@")[1]),
+            "registry digest of python:3.11-slim-bookworm, resolved at pulumi up",
+        );
+        assert.equal(
+            meanings.get(runtime.FW_TAGS),
+            "content tag of us-central1-docker.pkg.dev/example-lab-123456/fireworker/runtime; follows the registry digest of python:3.11-slim-bookworm, resolved at pulumi up",
+        );
         const values = (team.placeholders ?? []).map((p) => p.value);
         assert.deepEqual(values, [...values].sort(cmp));
         const dev = await planStack("dev-example", configOf("dev-example"));
@@ -128,17 +141,42 @@ describe("the offline plan (lib/plan/offlinePlan.ts)", function () {
         );
     });
 
-    it("hands each image build to an executor instead of faking it, when given one", async () => {
+    it("hands each image build to an executor, and each base to a resolver, instead of faking them, when given", async () => {
         const seen: string[] = [];
+        const bases: string[] = [];
         const plan = await planStack("local", configOf("local"), {
             execute: async (env) => {
                 seen.push(env.FW_IMAGE);
                 return { digest: `sha256:${"c".repeat(64)}`, reference: `sha256:${"c".repeat(64)}` };
             },
+            resolveBase: async (reference, resolver) => {
+                bases.push(`${resolver} ${reference}`);
+                return { digest: `sha256:${"b".repeat(64)}`, reference: `python@sha256:${"b".repeat(64)}` };
+            },
         });
         assert.deepEqual(seen.sort(), ["fireworker/app", "fireworker/runtime"]);
+        assert.deepEqual(bases, ["engine python:3.11-slim-bookworm"]);
+        assert.equal(JSON.parse(buildOf(plan, "runtime").FW_BUILD_ARGS).from, `python@sha256:${"b".repeat(64)}`);
         assert.equal(plan.outputs.applicationReference, `sha256:${"c".repeat(64)}`);
         // real digests are no placeholders; nor is what follows from them
         assert.deepEqual(plan.placeholders, []);
+    });
+
+    it("stops with one line naming the setting and the resolver's answer when a base cannot be resolved", async () => {
+        await assert.rejects(
+            planStack("local", configOf("local"), {
+                resolveBase: async () => {
+                    throw new Error("docker pull: manifest for python:3.11-slim-bookworm not found");
+                },
+            }),
+            (err: Error) => {
+                assert.equal(
+                    err.message,
+                    'fireworker-images:runtime.base: "python:3.11-slim-bookworm" cannot be resolved to a digest by the local Docker engine: docker pull: manifest for python:3.11-slim-bookworm not found; check that the image exists and that you may pull it, or pin it by digest',
+                );
+                assert.ok(pulumi.RunError.isInstance(err));
+                return true;
+            },
+        );
     });
 });

@@ -64,7 +64,7 @@ describe("plan diff", function () {
             assert.ok(text.startsWith("## Stack `local`: application rebuilds\n"), text);
             assert.ok(
                 text.includes(
-                    "<summary>Full plan diff (resources: 1 changed, 3 unchanged; outputs: 3 changed)</summary>",
+                    "<summary>Full plan diff (resources: 1 changed, 4 unchanged; outputs: 3 changed)</summary>",
                 ),
                 text,
             );

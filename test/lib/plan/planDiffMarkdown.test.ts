@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import type { Plan } from "../../../lib/plan/offlinePlan";
-import { formatBytes, renderPlanDiff, resourceLabel } from "../../../lib/plan/planDiffMarkdown";
+import { baseLine, formatBytes, renderPlanDiff, resourceLabel } from "../../../lib/plan/planDiffMarkdown";
 import { assertGolden } from "../../support/golden";
 import { Payload } from "../../support/payload";
 import { planOf } from "../../support/plan";
@@ -117,8 +117,32 @@ describe("plan diff Markdown (lib/plan/planDiffMarkdown.ts)", function () {
             );
             assert.match(
                 summaryOf(text),
-                /- base image: `python:3\.11-slim-bookworm` → `python:3\.12-slim-bookworm`\n/,
+                /- base image: `python:3\.11-slim-bookworm` → `python:3\.12-slim-bookworm` \(its digest is resolved at pulumi up\)\n/,
             );
+        });
+
+        it("a base republished under the same tag: the digest the tag resolves to moves, and everything rebuilds", async () => {
+            // as pulumi preview sees it: the registry answers a new digest for the same tag
+            const resolvedTo = (hex: string) => async (reference: string) => ({
+                digest: `sha256:${hex.repeat(64)}`,
+                reference: `${reference.split(":")[0]}@sha256:${hex.repeat(64)}`,
+            });
+            const before = await planOf("team", payload.settings("team"), { resolveBase: resolvedTo("a") });
+            const after = await planOf("team", payload.settings("team"), { resolveBase: resolvedTo("b") });
+            const text = renderPlanDiff(before, after);
+            assertGolden("plan-diff/base-update.md", text);
+            const summary = summaryOf(text);
+            assert.match(summary, /^## Stack `team`: runtime, application and Fireworker disk image rebuild\n/);
+            assert.ok(
+                summary.includes(
+                    `- base image \`python:3.11-slim-bookworm\` has a new digest: \`python@sha256:${"a".repeat(64)}\` → \`python@sha256:${"b".repeat(64)}\`\n`,
+                ),
+                summary,
+            );
+            assert.match(summary, /- \*\*application\*\* rebuilds: .*\n {2}- FROM the new runtime/);
+            // the same answer twice: nothing changes
+            const again = await planOf("team", payload.settings("team"), { resolveBase: resolvedTo("b") });
+            assert.match(renderPlanDiff(after, again), /^## Stack `team`: no changes/);
         });
 
         it("a new stack: everything builds, in order; a removed one: nothing builds", () => {
@@ -206,6 +230,27 @@ describe("plan diff Markdown (lib/plan/planDiffMarkdown.ts)", function () {
         it("names a resource by type, name and parent", () => {
             assert.equal(resourceLabel({ type: "t:m:R", name: "r", parent: null }), "t:m:R r");
             assert.equal(resourceLabel({ type: "t:m:R", name: "r", parent: "p" }), "t:m:R r (p)");
+        });
+
+        it("a base image line shows each side's tag and digest; a placeholder digest is resolved at pulumi up", () => {
+            const a = `python@sha256:${"a".repeat(64)}`;
+            const b = `python@sha256:${"b".repeat(64)}`;
+            const p = `python@sha256:${"0".repeat(32)}${"c".repeat(32)}`;
+            const tag = "python:3.11-slim-bookworm";
+            assert.equal(
+                baseLine({ old: a, new: b, oldTag: tag, newTag: tag }),
+                `base image \`${tag}\` has a new digest: \`${a}\` → \`${b}\``,
+            );
+            assert.equal(
+                baseLine({ old: a, new: p, oldTag: tag, newTag: "python:3.12-slim-bookworm" }),
+                `base image: \`${tag}\` (\`${a}\`) → \`python:3.12-slim-bookworm\` (its digest is resolved at pulumi up)`,
+            );
+            // from a tag to a digest in the settings, and plans from before bases were resolved
+            assert.equal(baseLine({ old: a, new: b, oldTag: tag }), `base image: \`${tag}\` (\`${a}\`) → \`${b}\``);
+            assert.equal(
+                baseLine({ old: "python:3.11-slim-bookworm", new: "python:3.12-slim-bookworm" }),
+                "base image: `python:3.11-slim-bookworm` → `python:3.12-slim-bookworm`",
+            );
         });
 
         it("sizes in SI units", () => {

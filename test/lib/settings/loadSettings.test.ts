@@ -127,6 +127,11 @@ describe("settings", () => {
             `${NS}:runtime.base: "python:latest" uses the moving tag latest; pin a tag such as python:3.11-slim-bookworm or a digest`,
         ],
         [
+            "a base update policy that does not exist",
+            { ...team, [`${NS}:runtime`]: json({ baseUpdates: "pined" }) },
+            `${NS}:runtime.baseUpdates: "pined" is not a base update policy; allowed: track (a tag is resolved to its digest at every plan), pinned (runtime.base must be a digest)`,
+        ],
+        [
             "requirements that do not exist",
             { ...team, [`${NS}:runtime`]: json({ requirements: "nope/requirements.txt" }) },
             `${NS}:runtime.requirements: "nope/requirements.txt" is not an existing file (paths are relative to the project root)`,
@@ -202,7 +207,7 @@ describe("settings", () => {
         [
             "unknown nested key",
             { ...team, [`${NS}:runtime`]: json({ aptPackage: ["swig"] }) },
-            `${NS}:runtime.aptPackage: ["swig"] is not a known setting; did you mean ${NS}:runtime.aptPackages? known under ${NS}:runtime: name, base, aptPackages, requirements, writableDirs, dockerfile, context, buildArgs, env, pipSteps, experimental, timeout, machineType`,
+            `${NS}:runtime.aptPackage: ["swig"] is not a known setting; did you mean ${NS}:runtime.aptPackages? known under ${NS}:runtime: name, base, baseUpdates, aptPackages, requirements, writableDirs, dockerfile, context, buildArgs, env, pipSteps, experimental, timeout, machineType`,
         ],
         [
             "a label key outside the label grammar",

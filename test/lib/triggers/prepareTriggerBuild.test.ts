@@ -7,12 +7,16 @@ import {
     buildScript,
     deepenHistory,
     prepareTriggerBuild,
+    triggerBase,
     triggerRequestFromEnvironment,
 } from "../../../lib/triggers/prepareTriggerBuild";
 import { TRIGGER_DIR } from "../../../lib/triggers/triggerBuild";
 import { commitAll, git } from "../../support/git";
 import { buildOf, planOf, ROOT } from "../../support/plan";
 import { repoTempDir } from "../../support/tmp";
+
+const BASE = `sha256:${"b".repeat(64)}`;
+const BASE_REF = `python@${BASE}`;
 
 const spec: BuildSpec = {
     kind: "application",
@@ -36,7 +40,17 @@ describe("preparing a trigger build (lib/triggers/prepareTriggerBuild.ts)", func
             runtimeReference: "r@x",
             imageOverride: undefined,
             friendlyTag: undefined,
+            base: undefined,
         });
+        assert.deepEqual(
+            triggerRequestFromEnvironment({
+                FW_BUILD: "runtime",
+                FW_RUNTIME_REF: "r@x",
+                FW_BASE_TAG: "python:3.11-slim-bookworm",
+                FW_BASE_REF: BASE_REF,
+            }).base,
+            { tag: "python:3.11-slim-bookworm", reference: BASE_REF },
+        );
         assert.throws(
             () => triggerRequestFromEnvironment({ FW_BUILD: "both" }),
             /^Error: trigger-build: FW_BUILD: "both" is not runtime or application$/,
@@ -179,6 +193,63 @@ exit 2
                 'docker tag "$image@$digest" us-central1-docker.pkg.dev/example-lab-123456/fireworker-dev/nightly-app:nightly\n' +
                     "docker push us-central1-docker.pkg.dev/example-lab-123456/fireworker-dev/nightly-app:nightly\n",
             ),
+        );
+    });
+});
+
+describe("a runtime trigger's base", function () {
+    this.timeout(120000);
+
+    it("is the digest pulumi up resolved its tag to: the same content tag as that plan", async () => {
+        const plan = await planOf("team", {}, { resolveBase: async () => ({ digest: BASE, reference: BASE_REF }) });
+        const planned = buildOf(plan, "runtime");
+        const line = await prepareTriggerBuild(
+            {
+                stack: "team",
+                build: "runtime",
+                runtimeReference: String(plan.outputs.runtimeReference),
+                base: { tag: "python:3.11-slim-bookworm", reference: BASE_REF },
+            },
+            ROOT,
+        );
+        const tag = planned.FW_TAGS.split(",")[0];
+        assert.equal(JSON.parse(planned.FW_BUILD_ARGS).from, BASE_REF);
+        assert.match(line, new RegExp(`/runtime:${tag} prepared `));
+        const script = fs.readFileSync(path.join(ROOT, TRIGGER_DIR, "build.sh"), "utf8");
+        assert.ok(script.includes(`--build-arg=from=${BASE_REF} `), script);
+    });
+
+    it("a base the trigger holds no digest for stops the prepare step with one line", async () => {
+        assert.deepEqual(
+            triggerBase(
+                {
+                    stack: "team",
+                    build: "runtime",
+                    runtimeReference: "",
+                    base: { tag: "python:3.11", reference: BASE_REF },
+                },
+                "python:3.11",
+            ),
+            { digest: BASE, reference: BASE_REF },
+        );
+        await assert.rejects(
+            prepareTriggerBuild(
+                {
+                    stack: "team",
+                    build: "runtime",
+                    runtimeReference: "",
+                    base: { tag: "python:3.10-slim-bookworm", reference: BASE_REF },
+                },
+                ROOT,
+            ),
+            {
+                message:
+                    'fireworker-images:runtime.base: "python:3.11-slim-bookworm" cannot be resolved to a digest by docker.io: the trigger holds the digest of python:3.10-slim-bookworm (resolved at the last pulumi up), not of python:3.11-slim-bookworm: the deploy\'s pulumi up resolves it and builds this runtime; check that the image exists and that you may pull it, or pin it by digest',
+            },
+        );
+        await assert.rejects(
+            prepareTriggerBuild({ stack: "team", build: "runtime", runtimeReference: "" }, ROOT),
+            /the trigger carries no resolved base \(FW_BASE_TAG, FW_BASE_REF\): run pulumi up of the team stack;/,
         );
     });
 });

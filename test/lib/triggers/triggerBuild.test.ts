@@ -37,6 +37,17 @@ describe("trigger builds (lib/triggers/triggerBuild.ts)", () => {
         assert.deepEqual(b.options, { logging: "CLOUD_LOGGING_ONLY" });
     });
 
+    it("a runtime trigger whose base is named by tag carries the digest pulumi up resolved it to", () => {
+        const base = { tag: "python:3.11-slim-bookworm", reference: `python@sha256:${"b".repeat(64)}` };
+        const b = renderTriggerBuild(
+            { stack: "team", build: "runtime", timeoutSeconds: 60, programDir: "" },
+            REF,
+            base,
+        );
+        assert.deepEqual(b.steps[0].envs?.slice(-2), ["FW_BASE_TAG=${_BASE_TAG}", "FW_BASE_REF=${_BASE_REF}"]);
+        assert.deepEqual(b.substitutions, { _RUNTIME_REF: REF, _BASE_TAG: base.tag, _BASE_REF: base.reference });
+    });
+
     it("a nightly build pushes elsewhere with a moving tag; a machine type reaches the options", () => {
         const b = renderTriggerBuild(
             {

@@ -17,8 +17,13 @@
 //     shown in the engine's output while the command runs;
 //   - a non-zero exit fails the step with the command's output in the error.
 //
-// Not implemented (an error says so): assetPaths, archivePaths, command:local:run,
-// and the command:remote:* resources.
+// It also implements the function command:local:run as pulumi-command 1.x does: `command`
+// runs at every invoke, preview included, with the same `dir`, `environment`,
+// `interpreter`, `stdin` and `logging`; the answer is the inputs plus `stdout` and
+// `stderr`; a non-zero exit fails the invoke with the command's output in the error.
+//
+// Not implemented (an error says so): assetPaths, archivePaths and the
+// command:remote:* resources.
 package main
 
 import (
@@ -52,6 +57,9 @@ import (
 var providerVersion = "1.2.1"
 
 const commandType = "command:local:Command"
+
+// runToken is the function that runs a command at every invoke.
+const runToken = "command:local:run"
 
 type provider struct {
 	pulumirpc.UnimplementedResourceProviderServer
@@ -216,6 +224,60 @@ func inputsOf(m resource.PropertyMap) resource.PropertyMap {
 		}
 	}
 	return in
+}
+
+// --------------------------------------------------------------- functions ----
+
+var runInputKeys = []resource.PropertyKey{
+	"command", "dir", "environment", "interpreter", "stdin", "logging", "addPreviousOutputInEnv",
+	"assetPaths", "archivePaths",
+}
+
+// Invoke runs command:local:run: the command runs now, preview or not.
+func (p *provider) Invoke(ctx context.Context, req *pulumirpc.InvokeRequest) (*pulumirpc.InvokeResponse, error) {
+	if req.GetTok() != runToken {
+		return nil, status.Errorf(codes.Unimplemented,
+			"%s is not implemented by this pulumi-resource-command (fireworker-images stand-in: only %s)",
+			req.GetTok(), runToken)
+	}
+	args, err := unmarshal(req.GetArgs())
+	if err != nil {
+		return nil, err
+	}
+	known := map[resource.PropertyKey]bool{}
+	for _, k := range runInputKeys {
+		known[k] = true
+	}
+	var failures []*pulumirpc.CheckFailure
+	for _, k := range args.StableKeys() {
+		v := args[k]
+		switch {
+		case !known[k]:
+			failures = append(failures, &pulumirpc.CheckFailure{Property: string(k),
+				Reason: fmt.Sprintf("%s is not an input of %s", k, runToken)})
+		case (k == "assetPaths" || k == "archivePaths") && !v.IsNull():
+			failures = append(failures, &pulumirpc.CheckFailure{Property: string(k),
+				Reason: string(k) + " is not supported by this pulumi-resource-command (fireworker-images stand-in)"})
+		}
+	}
+	if len(failures) > 0 {
+		return &pulumirpc.InvokeResponse{Failures: failures}, nil
+	}
+	cmdv, ok := args["command"]
+	if !ok || !cmdv.IsString() {
+		return nil, fmt.Errorf("%s: command must be a string", runToken)
+	}
+	stdout, stderr, err := p.run(ctx, "", cmdv.StringValue(), args, nil)
+	if err != nil {
+		return nil, err
+	}
+	answer := args.Copy()
+	answer["stdout"], answer["stderr"] = resource.NewProperty(stdout), resource.NewProperty(stderr)
+	ret, err := marshal(answer)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.InvokeResponse{Return: ret}, nil
 }
 
 // ------------------------------------------------------------------- CRUD ----
