@@ -26,8 +26,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
-	"time"
 
 	sdk "github.com/pulumi/pulumi/sdk/v3"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
@@ -38,6 +36,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
+
+	"fireworker-images/tools/engine/internal/enginewatch"
 )
 
 // hostVersion is set with -ldflags "-X main.hostVersion=..." to the Pulumi version it goes with.
@@ -77,7 +77,7 @@ func main() {
 	}
 
 	if h.engineAddress != "" {
-		watchEngine("pulumi-language-nodejs", h.engineAddress)
+		enginewatch.Watch("pulumi-language-nodejs", h.engineAddress)
 	}
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Init: func(srv *grpc.Server) error {
@@ -95,29 +95,6 @@ func main() {
 		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: gRPC server stopped: %v\n", err)
 		os.Exit(1)
 	}
-}
-
-// engineHealthInterval is how often this stand-in asks the engine that started it whether it is
-// still there (upstream plugins ask every 5 minutes, with rpcutil.Healthcheck too).
-const engineHealthInterval = 2 * time.Second
-
-// watchEngine ends this process, and what it started, once the engine at addr stops answering
-// (a `pulumi up` killed with SIGKILL), instead of outliving it. The engine starts each plugin as
-// the leader of a process group of its own, so the whole group goes.
-func watchEngine(name, addr string) {
-	ctx, gone := context.WithCancel(context.Background())
-	if err := rpcutil.Healthcheck(ctx, addr, engineHealthInterval, gone); err != nil {
-		fmt.Fprintf(os.Stderr, "%s: cannot watch the engine at %s: %v\n", name, addr, err)
-		return
-	}
-	go func() {
-		<-ctx.Done()
-		fmt.Fprintf(os.Stderr, "%s: the engine at %s is gone; exiting\n", name, addr)
-		if syscall.Getpgrp() == os.Getpid() {
-			_ = syscall.Kill(-os.Getpid(), syscall.SIGKILL)
-		}
-		os.Exit(1)
-	}()
 }
 
 func (h *host) engine() string {

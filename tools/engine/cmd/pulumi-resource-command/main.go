@@ -38,8 +38,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
-	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
@@ -51,6 +49,8 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"fireworker-images/tools/engine/internal/enginewatch"
 )
 
 // providerVersion is set with -ldflags "-X main.providerVersion=..." to the plugin version @pulumi/command asks for.
@@ -78,7 +78,7 @@ func main() {
 	for _, a := range os.Args[1:] {
 		if !strings.HasPrefix(a, "-") {
 			p.connect(a)
-			watchEngine("pulumi-resource-command", a)
+			enginewatch.Watch("pulumi-resource-command", a)
 		}
 	}
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
@@ -96,29 +96,6 @@ func main() {
 		fmt.Fprintf(os.Stderr, "pulumi-resource-command: gRPC server stopped: %v\n", err)
 		os.Exit(1)
 	}
-}
-
-// engineHealthInterval is how often this stand-in asks the engine that started it whether it is
-// still there (upstream plugins ask every 5 minutes, with rpcutil.Healthcheck too).
-const engineHealthInterval = 2 * time.Second
-
-// watchEngine ends this process, and what it started, once the engine at addr stops answering
-// (a `pulumi up` killed with SIGKILL), instead of outliving it. The engine starts each plugin as
-// the leader of a process group of its own, so the whole group goes.
-func watchEngine(name, addr string) {
-	ctx, gone := context.WithCancel(context.Background())
-	if err := rpcutil.Healthcheck(ctx, addr, engineHealthInterval, gone); err != nil {
-		fmt.Fprintf(os.Stderr, "%s: cannot watch the engine at %s: %v\n", name, addr, err)
-		return
-	}
-	go func() {
-		<-ctx.Done()
-		fmt.Fprintf(os.Stderr, "%s: the engine at %s is gone; exiting\n", name, addr)
-		if syscall.Getpgrp() == os.Getpid() {
-			_ = syscall.Kill(-os.Getpid(), syscall.SIGKILL)
-		}
-		os.Exit(1)
-	}()
 }
 
 func (p *provider) connect(addr string) {
