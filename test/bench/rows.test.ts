@@ -40,9 +40,12 @@ describe("benchmark rows (bench/rows.ts) and npm run bench's arguments", () => {
         for (const [arg, line] of [
             [
                 "--jsn",
-                "bench: --jsn: unknown argument (usage: npm run bench -- [--json] [--only=images,runtime,compile,hashing,plan])",
+                "bench: --jsn: unknown argument (usage: npm run bench -- [--json] [--only=images,runtime,compile,engine,hashing,plan])",
             ],
-            ["--only=runtime,wheels", "bench: --only: wheels: not one of images, runtime, compile, hashing, plan"],
+            [
+                "--only=runtime,wheels",
+                "bench: --only: wheels: not one of images, runtime, compile, engine, hashing, plan",
+            ],
         ]) {
             const r = spawnSync("npm", ["run", "--silent", "bench", "--", arg], { cwd: ROOT, encoding: "utf8" });
             assert.equal(r.status, 2);
