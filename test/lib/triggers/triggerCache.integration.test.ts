@@ -119,7 +119,7 @@ describe("a runtime trigger reusing the previous runtime's layers, on the real D
 
     const layers = (m: Manifest) => m.layers.map((l) => l.digest);
     const cached = (out: string) => (out.match(/Using cache/g) ?? []).length;
-    const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
     it("without a previous runtime: one line, and a cold build; then only the changed last layer is built again", async () => {
         const v1 = await trigger(`${id}v1`, "a\n", "");
@@ -130,7 +130,7 @@ describe("a runtime trigger reusing the previous runtime's layers, on the real D
         // the last layer's input changes; the previous runtime is the registry's newest image
         const previous = `${image}@${v1.manifest.digest}`;
         const v2 = await trigger(`${id}v2`, "b\n", v1.manifest.digest);
-        assert.match(v2.out, new RegExp(`fireworker: reusing the layers of ${escape(previous)}`));
+        assert.match(v2.out, new RegExp(`fireworker: reusing the layers of ${literal(previous)}`));
         assert.equal(cached(v2.out), 2, v2.out);
         const [before, after] = [layers(v1.manifest), layers(v2.manifest)];
         assert.equal(after.length, before.length);
@@ -152,7 +152,7 @@ describe("a runtime trigger reusing the previous runtime's layers, on the real D
         assert.match(
             r.out,
             new RegExp(
-                `fireworker: the previous image ${escape(`${image}@${gone}`)} cannot be pulled \\(.+\\); building without its layers`,
+                `fireworker: the previous image ${literal(`${image}@${gone}`)} cannot be pulled \\(.+\\); building without its layers`,
             ),
         );
         assert.equal(cached(r.out), 0, r.out);
