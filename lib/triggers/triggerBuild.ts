@@ -9,13 +9,14 @@
  * runtime by digest and reuses its layers; that step may fail, the build then runs cold.
  */
 import * as path from "node:path";
+import { BAKE_STEP_IMAGE } from "../bake/bakeConfig";
 import type { ContextSpec } from "../build/context";
 
 /** Node image for the prepare step (Debian-based, pinned major; has git for the git facts). */
 export const PREPARE_IMAGE = "node:20-bookworm";
 export const DOCKER_IMAGE = "gcr.io/cloud-builders/docker";
-/** The Cloud SDK's own image (slim: gcloud without extra components), for the `cache-from` step. */
-export const GCLOUD_IMAGE = "gcr.io/google.com/cloudsdktool/cloud-sdk:slim";
+/** Google's SDK image under its current name (slim: gcloud only), as the bake uses, for the `cache-from` step. */
+export const GCLOUD_IMAGE = BAKE_STEP_IMAGE;
 export const TRIGGER_DIR = ".fireworker/trigger";
 
 export type TriggerBuildKind = "runtime" | "application";
