@@ -34,11 +34,15 @@ export async function resolveCacheFrom(candidates: string[], lookup: DigestLooku
         }
         const digest = await lookup(ref, kind).catch(() => undefined);
         if (digest && /^sha256:[0-9a-f]{64}$/.test(digest)) {
-            const repository = kind === "tag" ? ref.slice(0, ref.lastIndexOf(":")) : ref;
-            return `${repository}@${digest}`;
+            return `${cacheRepository(ref, kind)}@${digest}`;
         }
     }
     return undefined;
+}
+
+/** The repository a tag or repository candidate names, to which its looked-up digest is appended. */
+export function cacheRepository(ref: string, kind: "tag" | "newest"): string {
+    return kind === "tag" ? ref.slice(0, ref.lastIndexOf(":")) : ref;
 }
 
 /** `gcloud` arguments that print the digest of a tag, or of a repository's newest image. */

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { BuildSpec } from "../build/buildSpec";
 import { buildSpecFromEnvironment } from "../build/buildSpec";
+import { cacheRepository, gcloudLookupArgs, resolveCacheFrom } from "../build/cacheFrom";
 import { dockerBuildArgs } from "../build/cloudBuildConfig";
 import { collectContext, hashContext } from "../build/context";
 import { writeContextFile } from "../build/pack";
@@ -56,15 +57,45 @@ export function triggerRequestFromEnvironment(env: NodeJS.ProcessEnv): TriggerRe
  * exists is adopted, not rebuilt; a push that loses to another builder (the team repository's
  * tags are immutable) is a success once the tag's digest is read back; moving tags then point at
  * the content tag's digest, even when it existed. The digest goes to `<dir>/digest`.
+ *
+ * A spec with `cacheFrom` candidates (a runtime) reuses the layers of the previous image the
+ * `cache-from` step wrote to `<dir>/cache-from` (see cacheFromScript): pulled by digest, passed as
+ * `--cache-from`; none, or one that cannot be pulled, is one line and a cold build. It is read
+ * only when the content tag has to be built, and never changes what the content tag names.
  */
 export function buildScript(spec: BuildSpec, contextTar: string): string {
     const ref = `${spec.image}:${spec.tags[0]}`;
-    const args = [
-        ...dockerBuildArgs({ refs: [ref], buildArgs: spec.buildArgs, labels: spec.labels, network: "cloudbuild" }),
-        "-",
-    ];
+    const reuse = (spec.cacheFrom ?? []).length > 0;
+    const args = dockerBuildArgs({
+        refs: [ref],
+        // as the Cloud Build config of `pulumi up` (renderCloudBuildConfig): BuildKit reuses a
+        // pulled image's layers only with their inline cache metadata; no input of the hash
+        buildArgs: reuse ? { ...spec.buildArgs, BUILDKIT_INLINE_CACHE: "1" } : spec.buildArgs,
+        labels: spec.labels,
+        network: "cloudbuild",
+    });
     const q = shellQuote;
-    const digestFile = path.posix.join(path.posix.dirname(contextTar), "digest");
+    const dir = path.posix.dirname(contextTar);
+    const digestFile = path.posix.join(dir, "digest");
+    const build = reuse
+        ? [
+              "    # the previous image the cache-from step found: its layers up to the first changed instruction",
+              "    cache=()",
+              `    previous="$(cat ${q(path.posix.join(dir, "cache-from"))} 2>/dev/null || true)"`,
+              '    if [[ "$previous" =~ ^[^[:space:]]+@sha256:[0-9a-f]{64}$ ]]; then',
+              '        if why="$(docker pull --quiet "$previous" 2>&1 >/dev/null)"; then',
+              '            cache=("--cache-from=$previous")',
+              '            echo "fireworker: reusing the layers of $previous"',
+              "        else",
+              "            why=\"${why%%$'\\n'*}\"",
+              '            echo "fireworker: the previous image $previous cannot be pulled (${why:-no reason given}); building without its layers" >&2',
+              "        fi",
+              "    else",
+              '        echo "fireworker: no previous image to reuse; building without its layers"',
+              "    fi",
+              `    docker ${args.map(q).join(" ")} \${cache[@]+"\${cache[@]}"} - < ${q(contextTar)}`,
+          ]
+        : [`    docker ${[...args, "-"].map(q).join(" ")} < ${q(contextTar)}`];
     return [
         "#!/usr/bin/env bash",
         "set -euo pipefail",
@@ -79,7 +110,7 @@ export function buildScript(spec: BuildSpec, contextTar: string): string {
         'if [ -n "$digest" ]; then',
         '    echo "fireworker: $ref exists already ($digest); not rebuilt"',
         "else",
-        `    docker ${args.map(q).join(" ")} < ${q(contextTar)}`,
+        ...build,
         "    # what the registry's tag names is the answer, pushed by this builder or (lost push) another",
         '    if docker push "$ref"; then',
         '        digest="$(digest_of "$ref")"',
@@ -100,6 +131,50 @@ export function buildScript(spec: BuildSpec, contextTar: string): string {
             ]),
         `printf '%s\\n' "$digest" > ${q(digestFile)}`,
         'echo "fireworker: $ref is $image@$digest"',
+        "",
+    ].join("\n");
+}
+
+/**
+ * The bash script of a runtime trigger's `cache-from` step (gcloud, no Node): writes to `out`
+ * the previous image whose layers the build reuses, as `repository@sha256:...`, or nothing. It
+ * runs resolveCacheFrom's order with the look-ups `pulumi up` runs (gcloudLookupArgs): the
+ * candidates before the first digest are looked up in turn, the first found wins; else that
+ * digest, if any (its pull tells whether it exists). A failed look-up is a candidate not found;
+ * the script never fails, and the step may fail without failing the build.
+ */
+export async function cacheFromScript(spec: BuildSpec, out: string): Promise<string> {
+    const q = shellQuote;
+    const lookups: { ref: string; kind: "tag" | "newest" }[] = [];
+    const project = spec.project;
+    const fallback =
+        spec.cacheFrom && project
+            ? await resolveCacheFrom(spec.cacheFrom, async (ref, kind) => {
+                  lookups.push({ ref, kind });
+                  return undefined;
+              })
+            : undefined;
+    return [
+        "#!/usr/bin/env bash",
+        "# the previous image whose layers the build step reuses (prepareTriggerBuild.ts cacheFromScript)",
+        "set -uo pipefail",
+        `out=${q(out)}`,
+        'rm -f "$out"',
+        "use() {",
+        '    printf \'%s\\n\' "$1" > "$out"',
+        '    echo "fireworker: the build may reuse the layers of $1"',
+        "    exit 0",
+        "}",
+        ...(project
+            ? lookups.flatMap(({ ref, kind }) => [
+                  `# ${kind === "tag" ? "the tag" : "the newest image of"} ${ref}`,
+                  `digest="$(gcloud ${gcloudLookupArgs(ref, kind, project).map(q).join(" ")} 2>/dev/null | head -n 1)" || digest=""`,
+                  `if [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]]; then use ${q(cacheRepository(ref, kind))}@"$digest"; fi`,
+              ])
+            : []),
+        fallback
+            ? `use ${q(fallback)}`
+            : `echo ${q(`fireworker: no previous image found${spec.cacheFrom?.length ? ` (${spec.cacheFrom.join(", ")})` : ""}; the build runs without one`)}`,
         "",
     ].join("\n");
 }
@@ -189,5 +264,8 @@ export async function prepareTriggerBuild(request: TriggerRequest, root: string)
         generatedFiles(wanted, entries, root),
     );
     fs.writeFileSync(path.join(dir, "build.sh"), buildScript(wanted, `${TRIGGER_DIR}/context.tar`), { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, "cache-from.sh"), await cacheFromScript(wanted, `${TRIGGER_DIR}/cache-from`), {
+        mode: 0o755,
+    });
     return `trigger-build: ${wanted.image}:${wanted.tags[0]} prepared (${entries.length} files)`;
 }

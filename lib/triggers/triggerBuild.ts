@@ -4,13 +4,19 @@
  * stack, so settings, Dockerfile, context selection, build args and content hash are exactly
  * those `pulumi up` would use) and writes the packed context and a build script; `build`
  * runs that script with Docker. An image whose content tag exists already is not rebuilt.
+ * A runtime trigger has a `cache-from` step between them: it looks the plan's previous-runtime
+ * candidates up with gcloud (the script `prepare` writes) so that `build` pulls the previous
+ * runtime by digest and reuses its layers; that step may fail, the build then runs cold.
  */
 import * as path from "node:path";
+import { BAKE_STEP_IMAGE } from "../bake/bakeConfig";
 import type { ContextSpec } from "../build/context";
 
 /** Node image for the prepare step (Debian-based, pinned major; has git for the git facts). */
 export const PREPARE_IMAGE = "node:20-bookworm";
 export const DOCKER_IMAGE = "gcr.io/cloud-builders/docker";
+/** Google's SDK image under its current name (slim: gcloud only), as the bake uses, for the `cache-from` step. */
+export const GCLOUD_IMAGE = BAKE_STEP_IMAGE;
 export const TRIGGER_DIR = ".fireworker/trigger";
 
 export type TriggerBuildKind = "runtime" | "application";
@@ -36,6 +42,8 @@ export interface TriggerBuildStep {
     envs?: string[];
     /** Folder of the checkout the step runs in. */
     dir?: string;
+    /** The build goes on when this step fails. @default false */
+    allowFailure?: boolean;
 }
 
 export interface TriggerBuild {
@@ -91,6 +99,18 @@ export function renderTriggerBuild(a: TriggerBuildArgs, runtimeReference: string
                 envs,
                 ...dir,
             },
+            ...(a.build === "runtime"
+                ? [
+                      {
+                          id: "cache-from",
+                          name: GCLOUD_IMAGE,
+                          entrypoint: "bash",
+                          args: [`${TRIGGER_DIR}/cache-from.sh`],
+                          allowFailure: true,
+                          ...dir,
+                      },
+                  ]
+                : []),
             { id: "build", name: DOCKER_IMAGE, entrypoint: "bash", args: [`${TRIGGER_DIR}/build.sh`], ...dir },
         ],
         timeout: `${a.timeoutSeconds}s`,

@@ -51,6 +51,11 @@ describe("trigger builds run the project's own build code", function () {
         ]);
         const check = spawnSync("bash", ["-n", path.join(ROOT, ".fireworker/trigger/build.sh")]);
         assert.equal(check.status, 0, "build.sh is not valid bash");
+        // an application has no previous image to reuse: no --cache-from, a cache-from.sh that looks nothing up
+        assert.ok(!script.includes("--cache-from"));
+        const lookup = fs.readFileSync(path.join(ROOT, ".fireworker/trigger/cache-from.sh"), "utf8");
+        assert.ok(!lookup.includes("gcloud "), lookup);
+        assert.equal(spawnSync("bash", ["-n", path.join(ROOT, ".fireworker/trigger/cache-from.sh")]).status, 0);
     });
 
     it("refuses an unknown build kind with one line", () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
     DOCKER_IMAGE,
+    GCLOUD_IMAGE,
     includedFiles,
     PREPARE_IMAGE,
     PROGRAM_FILES,
@@ -48,6 +49,27 @@ describe("trigger builds (lib/triggers/triggerBuild.ts)", () => {
         assert.deepEqual(b.substitutions, { _RUNTIME_REF: REF, _BASE_TAG: base.tag, _BASE_REF: base.reference });
     });
 
+    it("a runtime trigger looks the previous runtime up between prepare and build; that step may fail", () => {
+        const b = renderTriggerBuild({ stack: "team", build: "runtime", timeoutSeconds: 60, programDir: "" }, REF);
+        assert.deepEqual(
+            b.steps.map((s) => [s.id, s.name]),
+            [
+                ["prepare", PREPARE_IMAGE],
+                ["cache-from", GCLOUD_IMAGE],
+                ["build", DOCKER_IMAGE],
+            ],
+        );
+        assert.deepEqual(b.steps[1], {
+            id: "cache-from",
+            name: GCLOUD_IMAGE,
+            entrypoint: "bash",
+            args: [`${TRIGGER_DIR}/cache-from.sh`],
+            allowFailure: true,
+        });
+        assert.deepEqual(b.steps[2].args, [`${TRIGGER_DIR}/build.sh`]);
+        assert.equal(b.steps[2].allowFailure, undefined);
+    });
+
     it("a nightly build pushes elsewhere with a moving tag; a machine type reaches the options", () => {
         const b = renderTriggerBuild(
             {
@@ -91,7 +113,7 @@ describe("trigger builds (lib/triggers/triggerBuild.ts)", () => {
         const b = renderTriggerBuild({ stack: "team", build: "runtime", timeoutSeconds: 60, programDir: "infra" }, REF);
         assert.deepEqual(
             b.steps.map((s) => s.dir),
-            ["infra", "infra"],
+            ["infra", "infra", "infra"],
         );
         assert.deepEqual(
             includedFiles(
