@@ -13,7 +13,7 @@
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { Writable } from "node:stream";
-import type { BuildSpec } from "../lib/build/buildSpec";
+import { type BuildSpec, buildSpecOf } from "../lib/build/buildSpec";
 import { finalizeBuild, prepareRuntime } from "../lib/build/prepareBuild";
 import { runBuild } from "../lib/build/runBuild";
 import { stackConfig } from "../lib/plan/stackFile";
@@ -89,20 +89,11 @@ export async function runtimeBenchmark(t: TestEnv): Promise<Row> {
                 { stack: "local", projectRoot: ROOT },
             );
             const p = await prepareRuntime(s.runtime, repo);
-            const f = finalizeBuild(p, { image, from: s.runtime.base, movingTags: [] });
-            return {
-                kind: "runtime",
+            return buildSpecOf(p, finalizeBuild(p, { image, from: s.runtime.base, movingTags: [] }), {
                 builder: "docker",
                 image,
-                tags: f.tags,
-                contextDigest: p.contextDigest,
-                context: p.context,
-                dockerfile: p.dockerfile,
-                buildArgs: f.buildArgs,
-                labels: p.labels,
-                requirementLayers: p.requirementLayers,
                 push: false,
-            };
+            });
         };
         const log = { chunks: [] as string[] };
         const sink = new Writable({

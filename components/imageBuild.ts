@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { buildResultSchema, buildSpecToEnvironment } from "../lib/build/buildSpec";
+import { buildResultSchema, buildSpecOf, buildSpecToEnvironment } from "../lib/build/buildSpec";
 import { cloudBuildYaml } from "../lib/build/cloudBuildConfig";
 import { finalizeBuild, type PreparedBuild } from "../lib/build/prepareBuild";
 import { parseResultLine } from "../lib/commands/handoff";
@@ -122,20 +122,13 @@ export abstract class ImageBuild extends pulumi.ComponentResource {
             }));
         const environment = final.apply((f) =>
             buildSpecToEnvironment({
-                kind: args.prepared.kind,
-                builder: builder.kind,
-                image: f.image,
-                tags: f.tags,
-                contextDigest: args.prepared.contextDigest,
-                context: args.prepared.context,
-                dockerfile: args.prepared.dockerfile,
-                buildArgs: f.buildArgs,
-                base: args.fromTag,
-                labels: args.prepared.labels,
-                gitDiff: args.prepared.gitDiff,
-                requirementLayers: args.prepared.requirementLayers,
+                ...buildSpecOf(args.prepared, f, {
+                    builder: builder.kind,
+                    image: f.image,
+                    push: builder.kind === "cloudbuild" || builder.push,
+                    base: args.fromTag,
+                }),
                 ...(cloud && f.cacheFrom.length > 0 ? { cacheFrom: f.cacheFrom } : {}),
-                push: builder.kind === "cloudbuild" || builder.push,
                 ...(cloud
                     ? {
                           cloudBuildConfig: cloudBuildYaml(f.cloudBuild),

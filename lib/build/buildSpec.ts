@@ -8,7 +8,7 @@ import { HandoffError, need, needJson, validated } from "../commands/handoff";
 import { DIGEST, PROJECT_ID, REGION } from "../patterns";
 import { CACHE_CANDIDATE } from "./cacheFrom";
 import type { ContextSpec } from "./context";
-import type { BuildKind, GitDiffInput, RequirementLayer } from "./prepareBuild";
+import type { BuildKind, FinalBuild, GitDiffInput, PreparedBuild, RequirementLayer } from "./prepareBuild";
 
 export type Builder = "docker" | "cloudbuild";
 
@@ -48,6 +48,33 @@ export interface BuildSpec {
     region?: string;
     /** `gs://BUCKET/source`: where gcloud uploads the packed context. */
     stagingDir?: string;
+}
+
+/**
+ * The hand-off of a prepared build, finalized for `image`: what every builder reads. Cloud
+ * Build's own fields (its config, project, region, staging folder, the layers to reuse) are the
+ * caller's to add.
+ */
+export function buildSpecOf(
+    p: PreparedBuild,
+    f: FinalBuild,
+    o: { builder: Builder; image: string; push: boolean; base?: string },
+): BuildSpec {
+    return {
+        kind: p.kind,
+        builder: o.builder,
+        image: o.image,
+        tags: f.tags,
+        contextDigest: p.contextDigest,
+        context: p.context,
+        dockerfile: p.dockerfile,
+        buildArgs: f.buildArgs,
+        base: o.base,
+        labels: p.labels,
+        gitDiff: p.gitDiff,
+        requirementLayers: p.requirementLayers,
+        push: o.push,
+    };
 }
 
 const WHO = "build-image";

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import type { BuildSpec } from "../../../lib/build/buildSpec";
+import { buildSpecOf } from "../../../lib/build/buildSpec";
 import { finalizeBuild, prepareRuntime } from "../../../lib/build/prepareBuild";
 import { runBuild } from "../../../lib/build/runBuild";
 import { stackConfig } from "../../../lib/plan/stackFile";
@@ -80,19 +80,11 @@ describe("layered requirements on the real engine: what a rebuild reuses", funct
             { stack: "local", projectRoot: ROOT },
         );
         const p = await prepareRuntime(s.runtime, findRepository(ROOT));
-        const f = finalizeBuild(p, { image, from: s.runtime.base, movingTags: [] });
-        const spec: BuildSpec = {
-            kind: "runtime",
+        const spec = buildSpecOf(p, finalizeBuild(p, { image, from: s.runtime.base, movingTags: [] }), {
             builder: "docker",
             image,
-            tags: f.tags,
-            contextDigest: p.contextDigest,
-            context: p.context,
-            dockerfile: p.dockerfile,
-            buildArgs: f.buildArgs,
-            labels: p.labels,
             push: false,
-        };
+        });
         const chunks: string[] = [];
         const { Writable } = await import("node:stream");
         const log = new Writable({
