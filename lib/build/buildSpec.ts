@@ -35,6 +35,8 @@ export interface BuildSpec {
     gitDiff?: GitDiffInput;
     /** A runtime's requirement layers, in install order (for the plan). @default one layer or none */
     requirementLayers?: RequirementLayer[];
+    /** A runtime's wheelhouse folder (lib/build/wheelhouse.ts); not in the content hash. @default none */
+    wheelhouse?: string;
     /**
      * Cloud Build only: where the previous image may be, in order of preference; the first that
      * exists is pulled by digest and its layers reused (lib/build/cacheFrom.ts). @default none
@@ -73,6 +75,7 @@ export function buildSpecOf(
         labels: p.labels,
         gitDiff: p.gitDiff,
         requirementLayers: p.requirementLayers,
+        wheelhouse: p.wheelhouse,
         push: o.push,
     };
 }
@@ -100,6 +103,10 @@ const specSchema = z
             .object({ dir: z.string(), exclude: z.array(z.string()), sha256: z.string().regex(/^[0-9a-f]{64}$/) })
             .optional(),
         requirementLayers: z.array(z.object({ dir: z.string().min(1), main: z.string().min(1) })).optional(),
+        wheelhouse: z
+            .string()
+            .regex(/^[0-9a-f]{20}$/, { error: "is not a wheelhouse key (20 hex)" })
+            .optional(),
         cacheFrom: z
             .array(
                 z
@@ -147,6 +154,9 @@ export function buildSpecToEnvironment(spec: BuildSpec): Record<string, string> 
     if (spec.requirementLayers && spec.requirementLayers.length > 0) {
         env.FW_REQUIREMENT_LAYERS = JSON.stringify(spec.requirementLayers);
     }
+    if (spec.wheelhouse !== undefined) {
+        env.FW_WHEELHOUSE = spec.wheelhouse;
+    }
     if (spec.cacheFrom && spec.cacheFrom.length > 0) {
         env.FW_CACHE_FROM = JSON.stringify(spec.cacheFrom);
     }
@@ -174,6 +184,7 @@ export function buildSpecFromEnvironment(env: NodeJS.ProcessEnv): BuildSpec {
         gitDiff: env.FW_GIT_DIFF === undefined ? undefined : needJson(env, "FW_GIT_DIFF", WHO),
         requirementLayers:
             env.FW_REQUIREMENT_LAYERS === undefined ? undefined : needJson(env, "FW_REQUIREMENT_LAYERS", WHO),
+        wheelhouse: env.FW_WHEELHOUSE === undefined ? undefined : need(env, "FW_WHEELHOUSE", WHO),
         cacheFrom: env.FW_CACHE_FROM === undefined ? undefined : needJson(env, "FW_CACHE_FROM", WHO),
         push: flag(need(env, "FW_PUSH", WHO), "FW_PUSH"),
         cloudBuildConfig: env.FW_CLOUDBUILD_CONFIG || undefined,

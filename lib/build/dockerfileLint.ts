@@ -101,7 +101,7 @@ function runFindings(body: string, pipCacheOff: boolean, what: string): Omit<Lin
                 message: `${apt} install without ${apt} update in the same ${what}, so the package lists can come stale from the cache`,
             });
         }
-        if (PIP_INSTALL.test(cmd) && !/--no-cache-dir\b/.test(cmd) && !pipCacheOff) {
+        if (PIP_INSTALL.test(cmd) && !/--no-cache-dir\b/.test(cmd) && !pipCacheOff && !cacheDeleted(body)) {
             out.push({
                 rule: "pip-cache",
                 message: "pip install without --no-cache-dir keeps the downloads in the layer",
@@ -109,6 +109,12 @@ function runFindings(body: string, pipCacheOff: boolean, what: string): Omit<Lin
         }
     }
     return out;
+}
+
+/** A RUN that gives pip a cache folder of its own and deletes it (the wheelhouse's RUN) keeps nothing. */
+function cacheDeleted(cmd: string): boolean {
+    const dir = /\bPIP_CACHE_DIR=(\/[A-Za-z0-9_./-]+)/.exec(cmd)?.[1];
+    return dir !== undefined && cmd.includes(`rm -rf ${dir}`);
 }
 
 /** The image a FROM really uses: variables replaced by build args, else ARG defaults. */

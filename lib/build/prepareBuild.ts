@@ -16,7 +16,7 @@ import {
     resolveInside,
 } from "../repository";
 import { NAMESPACE } from "../settings/schema";
-import type { ApplicationSettings, RuntimeSettings, Settings } from "../settings/types";
+import type { ApplicationSettings, RenderedRuntime, RuntimeSettings, Settings } from "../settings/types";
 import { type RuntimeBase, runtimeBase } from "./baseReference";
 import { type CloudBuildConfig, renderCloudBuildConfig } from "./cloudBuildConfig";
 import { buildHash } from "./contentHash";
@@ -24,7 +24,8 @@ import { type ContextEntry, ContextProblem, type ContextSpec, collectContext, ha
 import { contextSources, declaredArgs, formatFinding, lintDockerfile } from "./dockerfileLint";
 import { GitProblem, gitDiff, gitFacts } from "./gitFacts";
 import { GIT_ARGS, renderApplicationDockerfile, renderRuntimeDockerfile } from "./renderDockerfile";
-import { RequirementsProblem, readRequirements, requirementsUpload } from "./requirements";
+import { type Requirements, RequirementsProblem, readRequirements, requirementsUpload } from "./requirements";
+import { wheelhouseKey, withoutBuildIsolation } from "./wheelhouse";
 
 export type BuildKind = "runtime" | "application";
 
@@ -72,6 +73,11 @@ export interface PreparedBuild {
      * main file there (relative to the folder), in install order. For the plan.
      */
     requirementLayers?: RequirementLayer[];
+    /**
+     * A runtime that keeps the wheels pip builds in the wheelhouse: the folder of its build
+     * environment (lib/build/wheelhouse.ts). Not part of the content hash. @default none
+     */
+    wheelhouse?: string;
     timeoutSeconds: number;
     machineType?: string;
     /** What the plan should say about how it read the inputs (e.g. the CI variable naming a branch). */
@@ -197,11 +203,10 @@ export async function prepareRuntime(
     // one file, or a list of them installed in order, each in its own layer
     const listed = typeof runtime.requirements !== "string";
     const files = typeof runtime.requirements === "string" ? [runtime.requirements] : runtime.requirements;
-    const upload = requirementsUpload(
-        files.map((file, i) =>
-            reading(`runtime.requirements${listed ? `[${i}]` : ""}`, file, () => readRequirements(repo, file)),
-        ),
+    const read = files.map((file, i) =>
+        reading(`runtime.requirements${listed ? `[${i}]` : ""}`, file, () => readRequirements(repo, file)),
     );
+    const upload = requirementsUpload(read);
     const dockerfile = renderRuntimeDockerfile({
         base: runtime.base,
         buildArgs: Object.keys(runtime.buildArgs),
@@ -211,22 +216,48 @@ export async function prepareRuntime(
         requirements: upload.layout,
         writableDirs: runtime.writableDirs,
         pipRelay: local,
+        wheelhouse: runtime.wheelhouse,
     });
     const context: ContextSpec = { kind: "files", files: upload.files };
     const dockerfileSource = "(rendered runtime Dockerfile)";
     lintOrThrow(dockerfileSource, dockerfile, { ...runtime.buildArgs, from: runtime.base });
+    const counted = await countedDigest(context, root, "runtime.requirements", runtime.requirements);
+    const pips = runtime.pipSteps.length > 0 || read.some((r) => r.hasRequirements);
     return {
         kind: "runtime",
         dockerfile,
         dockerfileSource,
         context,
-        ...(await countedDigest(context, root, "runtime.requirements", runtime.requirements)),
+        ...counted,
         buildArgs: runtime.buildArgs,
         takesFrom: true,
         ...(upload.layout?.layout === "layers" ? { requirementLayers: upload.layout.layers } : {}),
+        ...(runtime.wheelhouse && pips
+            ? { wheelhouse: runtimeWheelhouseKey(runtime, read, counted.contextDigest) }
+            : {}),
         ...optionalBase(runtimeBase(runtime, dockerfile)),
         ...common,
     };
+}
+
+/**
+ * The wheelhouse folder of a rendered runtime: its build environment, and its requirements too
+ * when pip builds without isolation (against what earlier layers installed).
+ */
+function runtimeWheelhouseKey(runtime: RenderedRuntime, read: Requirements[], requirementsDigest: string): string {
+    const isolated = !withoutBuildIsolation(
+        runtime.pipSteps,
+        runtime.env,
+        read.flatMap((r) => r.lines),
+    );
+    return wheelhouseKey({
+        base: runtime.base,
+        aptPackages: runtime.aptPackages,
+        pipSteps: runtime.pipSteps,
+        env: runtime.env,
+        buildArgs: runtime.buildArgs,
+        ...(isolated ? {} : { requirementsDigest }),
+    });
 }
 
 /** `{ base }` when there is one, so that a build without one has no such key. */

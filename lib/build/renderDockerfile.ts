@@ -6,6 +6,7 @@
  */
 import { shellQuote } from "../commands/exec";
 import { PIP_RELAY_HOST, PIP_RELAY_INDEX } from "../pip/pipRelay";
+import { wheelhouseRun } from "./wheelhouse";
 
 export interface RuntimeDockerfileArgs {
     /** Default of `ARG from` (the build passes it too). */
@@ -25,6 +26,11 @@ export interface RuntimeDockerfileArgs {
      * the build is given one. Cloud Build never is. @default false
      */
     pipRelay?: boolean;
+    /**
+     * pip keeps the wheels it builds from source in the wheelhouse, and reuses them, when the
+     * build reaches one (lib/build/wheelhouse.ts). @default false
+     */
+    wheelhouse?: boolean;
 }
 
 /**
@@ -65,15 +71,33 @@ function argLines(names: string[]): string[] {
     return [...names].sort().map((n) => `ARG ${n}`);
 }
 
-/** A `RUN` of a pip command, which takes the relayed pip configuration when asked to. */
-function pipRun(command: string, relay: boolean): string {
-    if (!relay) return `RUN ${command}`;
-    return [
-        `RUN if getent hosts ${PIP_RELAY_HOST} >/dev/null; then \\`,
+/** How a pip `RUN` reaches packages: the relayed pip configuration, the wheelhouse. */
+interface PipReach {
+    relay: boolean;
+    wheelhouse: boolean;
+}
+
+/**
+ * A `RUN` of a command holding one `pip install `: without pip's cache, or with the wheelhouse
+ * (which is pip's cache, deleted by the same RUN); with the relayed pip configuration if asked.
+ */
+function pipRun(command: string, reach: PipReach): string {
+    const relay = [
+        `if getent hosts ${PIP_RELAY_HOST} >/dev/null; then \\`,
         `        export PIP_INDEX_URL=${PIP_RELAY_INDEX} PIP_TRUSTED_HOST=${PIP_RELAY_HOST}; \\`,
-        "    fi \\",
-        `    && ${command}`,
-    ].join("\n");
+        "    fi",
+    ];
+    if (reach.wheelhouse) {
+        const prelude = [
+            `if getent hosts ${PIP_RELAY_HOST} >/dev/null; then`,
+            `    export PIP_INDEX_URL=${PIP_RELAY_INDEX} PIP_TRUSTED_HOST=${PIP_RELAY_HOST};`,
+            "fi;",
+        ];
+        return wheelhouseRun(reach.relay ? prelude : [], command);
+    }
+    const uncached = command.replace("pip install ", "pip install --no-cache-dir ");
+    if (!reach.relay) return `RUN ${uncached}`;
+    return [`RUN ${relay[0]}`, relay[1], `${relay[2]} \\`, `    && ${uncached}`].join("\n");
 }
 
 export function renderRuntimeDockerfile(a: RuntimeDockerfileArgs): string {
@@ -97,7 +121,7 @@ export function renderRuntimeDockerfile(a: RuntimeDockerfileArgs): string {
             "",
         );
     }
-    const pip = (command: string) => pipRun(command, a.pipRelay === true);
+    const pip = (command: string) => pipRun(command, { relay: a.pipRelay === true, wheelhouse: a.wheelhouse === true });
     if (a.pipRelay && (a.pipSteps.length > 0 || a.requirements)) {
         lines.push(
             "# When the machine that builds has a pip configuration (its index, certificates), it relays it",
@@ -108,9 +132,7 @@ export function renderRuntimeDockerfile(a: RuntimeDockerfileArgs): string {
     if (a.pipSteps.length > 0) {
         lines.push(
             "# pip passes that come first (pip itself, or packages the requirements build against)",
-            ...a.pipSteps.map((step) =>
-                pip(`pip install --no-cache-dir ${step.trim().split(/ +/).map(shellQuote).join(" ")}`),
-            ),
+            ...a.pipSteps.map((step) => pip(`pip install ${step.trim().split(/ +/).map(shellQuote).join(" ")}`)),
             "",
         );
     }
@@ -119,7 +141,7 @@ export function renderRuntimeDockerfile(a: RuntimeDockerfileArgs): string {
         lines.push(
             "# all pips in one layer, without keeping downloads",
             "COPY requirements.txt /tmp/requirements.txt",
-            pip("pip install --no-cache-dir -r /tmp/requirements.txt"),
+            pip("pip install -r /tmp/requirements.txt"),
             "",
         );
     } else if (r?.layout === "folder") {
@@ -156,7 +178,7 @@ export function renderRuntimeDockerfile(a: RuntimeDockerfileArgs): string {
 function pipFromFolder(folder: string, main: string): string {
     const slash = main.lastIndexOf("/");
     const dir = slash < 0 ? folder : `${folder}/${main.slice(0, slash)}`;
-    return `cd ${shellQuote(dir)} && pip install --no-cache-dir -r ${shellQuote(main.slice(slash + 1))}`;
+    return `cd ${shellQuote(dir)} && pip install -r ${shellQuote(main.slice(slash + 1))}`;
 }
 
 export function renderApplicationDockerfile(a: ApplicationDockerfileArgs): string {

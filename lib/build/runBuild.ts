@@ -31,8 +31,10 @@ import { gcloudLookupArgs, resolveCacheFrom } from "./cacheFrom";
 import { CACHE_FROM_SUBSTITUTION, contentBuildTag, dockerBuildArgs } from "./cloudBuildConfig";
 import { type ContextEntry, collectContext, hashContext } from "./context";
 import { gitDiff } from "./gitFacts";
+import { type LocalWheelhouse, startLocalWheelhouse } from "./localWheelhouse";
 import { type GeneratedFile, packContext, writeContextFile } from "./pack";
 import { GIT_DIFF_FILE } from "./prepareBuild";
+import { WHEELHOUSE_HOST } from "./wheelhouse";
 
 export interface RunOptions {
     projectRoot: string;
@@ -168,10 +170,19 @@ export function generatedFiles(spec: BuildSpec, entries: ContextEntry[], project
 
 async function dockerBuild(spec: BuildSpec, entries: ContextEntry[], opts: RunOptions): Promise<void> {
     const generated = generatedFiles(spec, entries, opts.projectRoot);
-    const relay = await pipRelayFor(spec, opts);
+    let checked: Promise<string | undefined> | undefined;
+    const unreachable = () => {
+        checked ??= loopbackUnreachable(opts);
+        return checked;
+    };
+    const relay = await pipRelayFor(spec, opts, unreachable);
+    const wheelhouse = await wheelhouseFor(spec, opts, unreachable);
     try {
-        const network = relay ? "host" : opts.network;
-        const addHost = relay ? [`--add-host=${PIP_RELAY_HOST}:${relay.address}`] : [];
+        const network = relay || wheelhouse ? "host" : opts.network;
+        const addHost = [
+            ...(relay ? [`--add-host=${PIP_RELAY_HOST}:${relay.address}`] : []),
+            ...(wheelhouse ? [`--add-host=${WHEELHOUSE_HOST}:${wheelhouse.address}`] : []),
+        ];
         const args = dockerBuildArgs({
             refs: [contentRef(spec)],
             buildArgs: spec.buildArgs,
@@ -182,7 +193,52 @@ async function dockerBuild(spec: BuildSpec, entries: ContextEntry[], opts: RunOp
         await run("docker", [...args, ...addHost, "-"], opts, packContext(entries, spec.dockerfile, generated));
     } finally {
         await relay?.close();
+        await wheelhouse?.close();
     }
+}
+
+/**
+ * Why a build on this engine cannot reach this machine's loopback (the relay's and the
+ * wheelhouse's addresses), or undefined when it can: an engine on this Linux host, not
+ * rootless, building with host networking.
+ */
+async function loopbackUnreachable(opts: RunOptions): Promise<string | undefined> {
+    const env = { ...process.env, ...opts.env };
+    const host = env.DOCKER_HOST ?? "";
+    if (process.platform !== "linux" || (host !== "" && !host.startsWith("unix://"))) {
+        return `the Docker engine (${host || process.platform}) cannot reach this machine's loopback`;
+    }
+    if (opts.network !== undefined && opts.network !== "host") {
+        return `the build's network is ${opts.network}; it needs host (FW_DOCKER_BUILD_NETWORK)`;
+    }
+    const security = await run("docker", ["info", "--format={{json .SecurityOptions}}"], {
+        ...opts,
+        log: SILENT,
+    }).catch(() => "");
+    return security.includes("rootless") ? "a rootless Docker engine has its own loopback" : undefined;
+}
+
+/** The wheelhouse of a local build whose Dockerfile reaches for it (a runtime with `runtime.wheelhouse`). */
+async function wheelhouseFor(
+    spec: BuildSpec,
+    opts: RunOptions,
+    unreachable: () => Promise<string | undefined>,
+): Promise<LocalWheelhouse | undefined> {
+    if (!spec.wheelhouse || !spec.dockerfile.includes(WHEELHOUSE_HOST)) {
+        return undefined;
+    }
+    const log = opts.log ?? process.stderr;
+    const why = await unreachable();
+    if (why) {
+        log.write(`build-image: the wheelhouse is not used: ${why}; pip builds what it needs\n`);
+        return undefined;
+    }
+    const image = spec.buildArgs.from ?? spec.base;
+    if (!image) {
+        log.write("build-image: the wheelhouse is not used: the runtime names no base to serve it from\n");
+        return undefined;
+    }
+    return startLocalWheelhouse({ key: spec.wheelhouse, image, env: opts.env, log });
 }
 
 /**
@@ -190,7 +246,11 @@ async function dockerBuild(spec: BuildSpec, entries: ContextEntry[], opts: RunOp
  * step), when this machine has a pip configuration to relay and the build can reach this
  * machine's loopback: an engine on this Linux host, not rootless, building with host networking.
  */
-async function pipRelayFor(spec: BuildSpec, opts: RunOptions): Promise<PipRelay | undefined> {
+async function pipRelayFor(
+    spec: BuildSpec,
+    opts: RunOptions,
+    unreachable: () => Promise<string | undefined>,
+): Promise<PipRelay | undefined> {
     const env = { ...process.env, ...opts.env };
     if (!spec.dockerfile.includes(PIP_RELAY_HOST) || opts.pipConfig === null || env.FW_PIP_RELAY === "0") {
         return undefined;
@@ -204,19 +264,9 @@ async function pipRelayFor(spec: BuildSpec, opts: RunOptions): Promise<PipRelay 
         log.write(`build-image: this machine's pip configuration is not passed to the build: ${why}\n`);
         return undefined;
     };
-    const host = env.DOCKER_HOST ?? "";
-    if (process.platform !== "linux" || (host !== "" && !host.startsWith("unix://"))) {
-        return notRelayed(`the Docker engine (${host || process.platform}) cannot reach this machine's loopback`);
-    }
-    if (opts.network !== undefined && opts.network !== "host") {
-        return notRelayed(`the build's network is ${opts.network}; the relay needs host (FW_DOCKER_BUILD_NETWORK)`);
-    }
-    const security = await run("docker", ["info", "--format={{json .SecurityOptions}}"], {
-        ...opts,
-        log: SILENT,
-    }).catch(() => "");
-    if (security.includes("rootless")) {
-        return notRelayed("a rootless Docker engine has its own loopback");
+    const why = await unreachable();
+    if (why) {
+        return notRelayed(why);
     }
     const relay = await startPipRelay(config, { log });
     log.write(

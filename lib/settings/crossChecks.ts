@@ -133,7 +133,7 @@ export function crossCheckLines(
 
 /** Settings a rendered Dockerfile uses, which do nothing with a brought one. */
 const RENDERED_ONLY = {
-    runtime: ["requirements", "aptPackages", "writableDirs", "env", "pipSteps"],
+    runtime: ["requirements", "aptPackages", "writableDirs", "env", "pipSteps", "wheelhouse"],
     application: ["workdir", "cmd", "env", "run"],
 } as const;
 

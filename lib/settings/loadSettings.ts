@@ -283,6 +283,7 @@ function runtimeOf(r: ParsedSettings["runtime"]): RuntimeSettings {
         writableDirs: r.writableDirs,
         env: r.env,
         pipSteps: r.pipSteps,
+        wheelhouse: r.wheelhouse,
     };
 }
 

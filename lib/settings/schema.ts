@@ -342,6 +342,8 @@ export function makeSchema(ctx: PathContext) {
             env: stringMap(ENV_NAME, "an environment variable name (letters, digits, _)"),
             /** `pip install` passes before the requirements, in order (e.g. "--upgrade pip setuptools wheel"). */
             pipSteps: z.array(pipStep).default([]),
+            /** Keep the wheels pip builds from source between builds (lib/build/wheelhouse.ts). */
+            wheelhouse: z.boolean({ error: "must be true or false" }).default(false),
             experimental: z.boolean({ error: "must be true or false" }).default(false),
             timeout: duration.default(RUNTIME_DEFAULTS.timeout),
             machineType: machineType.optional(),

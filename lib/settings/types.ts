@@ -41,6 +41,8 @@ export interface RenderedRuntime extends RuntimeCommon {
     env: Record<string, string>;
     /** `pip install` passes before the requirements, in order. */
     pipSteps: string[];
+    /** Keep the wheels pip builds from source between builds, per build environment. */
+    wheelhouse: boolean;
 }
 
 /** A runtime built from the lab's own Dockerfile. */

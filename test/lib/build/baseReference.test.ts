@@ -26,6 +26,7 @@ const rendered = (base: string, baseUpdates: "track" | "pinned" = "track"): Rend
     writableDirs: [],
     env: {},
     pipSteps: [],
+    wheelhouse: false,
 });
 
 const brought = (base: string | undefined, baseUpdates: "track" | "pinned" = "track"): BroughtRuntime => ({

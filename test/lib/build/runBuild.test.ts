@@ -338,7 +338,7 @@ describe("running one image build (lib/build/runBuild.ts)", () => {
                     [
                         "another build network",
                         { network: "bridge" },
-                        "build-image: this machine's pip configuration is not passed to the build: the build's network is bridge; the relay needs host (FW_DOCKER_BUILD_NETWORK)\n",
+                        "build-image: this machine's pip configuration is not passed to the build: the build's network is bridge; it needs host (FW_DOCKER_BUILD_NETWORK)\n",
                     ],
                     [
                         "a rootless engine",
