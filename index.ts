@@ -13,6 +13,7 @@ import { ImageRegistry } from "./components/imageRegistry";
 import { PipelineAccounts } from "./components/pipelineAccounts";
 import { ProjectApis } from "./components/projectApis";
 import { RuntimeImage, type RuntimeImageArgs } from "./components/runtimeImage";
+import { Wheelhouse } from "./components/wheelhouse";
 import type { BaseResolver } from "./lib/build/baseReference";
 import { type PreparedBuild, prepareBuilds } from "./lib/build/prepareBuild";
 import { SettingsError } from "./lib/errors";
@@ -105,13 +106,29 @@ function teamStack(s: TeamSettings, b: Builds, base: RuntimeBaseArgs): Record<st
             "artifactregistry.googleapis.com",
         ),
     });
+    // the wheels pip builds from source: written by team builds, read by developers'
+    const wheelhouse =
+        s.runtime.dockerfile === undefined && s.runtime.wheelhouse
+            ? new Wheelhouse("wheelhouse", {
+                  project,
+                  location: s.cloudBuild.region,
+                  dependsOn: apis.need("storage.googleapis.com"),
+              })
+            : undefined;
+    const serviceAccount = (sa: { email: pulumi.Output<string> }) => pulumi.interpolate`serviceAccount:${sa.email}`;
+    const wheelhouseGrants = wheelhouse?.grantWrite("build", serviceAccount(accounts.build)) ?? [];
+    wheelhouse?.grantRead("developer-build", serviceAccount(accounts.developerBuild));
     const builder: CloudBuilder = {
         kind: "cloudbuild",
         project,
         region: s.cloudBuild.region,
         serviceAccountEmail: accounts.build.email,
         sourceBucket: accounts.sourceBucket.name,
-        dependsOn: [...apis.need("cloudbuild.googleapis.com", "logging.googleapis.com"), ...accounts.buildGrants],
+        dependsOn: [
+            ...apis.need("cloudbuild.googleapis.com", "logging.googleapis.com"),
+            ...accounts.buildGrants,
+            ...wheelhouseGrants,
+        ],
     };
     const runtimeImage = teamImage(registry.teamPath, s.runtime.name);
     const runtime = new RuntimeImage("runtime", {
@@ -121,6 +138,7 @@ function teamStack(s: TeamSettings, b: Builds, base: RuntimeBaseArgs): Record<st
         ...base,
         // the team's newest runtime: its layers are reused up to the first changed instruction
         cacheFrom: [runtimeImage],
+        ...(wheelhouse ? { wheelhouse: { bucket: wheelhouse.bucket.name, store: true } } : {}),
         secret: s.secrets.includes("runtime"),
     });
     const application = new ApplicationImage("application", {
@@ -200,6 +218,7 @@ function teamStack(s: TeamSettings, b: Builds, base: RuntimeBaseArgs): Record<st
         bakerServiceAccount: accounts.baker.email,
         fireworkerImage: fireworker?.imageName,
         fireworkerFamily: fireworker?.family,
+        wheelhouseBucket: wheelhouse?.bucket.name,
     };
     return outputs;
 }
@@ -229,6 +248,8 @@ function developerStack(s: DeveloperSettings, b: Builds, base: RuntimeBaseArgs):
               movingTags,
               // the developer's own previous runtime, else the team's (by digest)
               cacheFrom: [pulumi.interpolate`${ownRuntime}:${s.movingTag}`, out("runtimeReference")],
+              // the team's wheelhouse, read only (none when the team stack keeps none)
+              wheelhouse: { bucket: team.getOutput("wheelhouseBucket") as pulumi.Output<string>, store: false },
               secret: s.secrets.includes("runtime"),
           })
         : undefined;

@@ -132,6 +132,7 @@ export class BuildTriggers extends pulumi.ComponentResource {
                                         timeoutSeconds: prepared.timeoutSeconds,
                                         machineType: prepared.machineType,
                                         programDir,
+                                        wheelhouse: prepared.wheelhouse !== undefined,
                                     },
                                     ref,
                                     args.base && baseRef !== undefined

@@ -70,6 +70,12 @@ export interface ImageBuildArgs {
      */
     cacheFrom?: pulumi.Input<string>[];
     /**
+     * Cloud Build: the team's wheelhouse bucket, and whether this build stores what pip builds
+     * there (team builds) or only reads it; used by a runtime with `runtime.wheelhouse`. Never
+     * part of the content hash. @default none
+     */
+    wheelhouse?: { bucket: pulumi.Input<string>; store: boolean };
+    /**
      * Whether its settings hold a secret: the command's environment (build args, labels, the
      * Dockerfile, the Cloud Build config) is then a secret in its inputs, state and previews.
      * @default false
@@ -108,8 +114,9 @@ export abstract class ImageBuild extends pulumi.ComponentResource {
                 cloud?.serviceAccountEmail,
                 cloud?.sourceBucket,
                 pulumi.all(args.cacheFrom ?? []),
+                args.wheelhouse?.bucket,
             ])
-            .apply(([image, from, email, bucket, cacheFrom]) => ({
+            .apply(([image, from, email, bucket, cacheFrom, wheelhouseBucket]) => ({
                 image,
                 bucket,
                 cacheFrom,
@@ -118,6 +125,10 @@ export abstract class ImageBuild extends pulumi.ComponentResource {
                     from,
                     movingTags: args.movingTags ?? [],
                     serviceAccount: cloud && email ? serviceAccountResource(cloud.project, email) : undefined,
+                    wheelhouse:
+                        cloud && wheelhouseBucket && args.wheelhouse
+                            ? { bucket: wheelhouseBucket, store: args.wheelhouse.store }
+                            : undefined,
                 }),
             }));
         const environment = final.apply((f) =>

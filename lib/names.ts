@@ -58,6 +58,11 @@ export function sourceBucketName(project: string): string {
     return `${project}-fireworker-build-source`;
 }
 
+/** The bucket of the team's wheelhouse: the wheels pip built from source, per build environment. */
+export function wheelhouseBucketName(project: string): string {
+    return `${project}-fireworker-wheelhouse`;
+}
+
 /** `gs://BUCKET/source`: where gcloud stages a build's packed context. */
 export function sourceStagingDir(bucket: string): string {
     return `gs://${bucket}/source`;

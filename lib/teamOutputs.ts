@@ -3,7 +3,15 @@
  * StackReference). One list, so the team stack, developer stacks and the offline plan's
  * placeholders cannot drift apart.
  */
-import { ACCOUNT_IDS, registryHost, repositoryPath, serviceAccountEmail, sourceBucketName, teamImage } from "./names";
+import {
+    ACCOUNT_IDS,
+    registryHost,
+    repositoryPath,
+    serviceAccountEmail,
+    sourceBucketName,
+    teamImage,
+    wheelhouseBucketName,
+} from "./names";
 import { REGISTRY_DEFAULTS } from "./settings/defaults";
 
 export const TEAM_OUTPUTS = [
@@ -19,6 +27,7 @@ export const TEAM_OUTPUTS = [
     "bakerServiceAccount",
     "fireworkerImage",
     "fireworkerFamily",
+    "wheelhouseBucket",
 ] as const;
 
 export type TeamOutputName = (typeof TEAM_OUTPUTS)[number];
@@ -46,5 +55,6 @@ export function teamOutputPlaceholders(
         bakerServiceAccount: serviceAccountEmail(ACCOUNT_IDS.baker, project),
         fireworkerImage: `fireworker-${"0".repeat(16)}`,
         fireworkerFamily: "fireworker",
+        wheelhouseBucket: wheelhouseBucketName(project),
     };
 }

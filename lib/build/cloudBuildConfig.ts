@@ -3,6 +3,15 @@
  * context; the team's triggers run the very same config (see `triggerBuild`).
  */
 import { stringify } from "yaml";
+import { BAKE_STEP_IMAGE } from "../bake/bakeConfig";
+import { WHEELHOUSE_VOLUME } from "./wheelhouse";
+import {
+    WHEELHOUSE_ADD_HOST,
+    wheelhouseCollectScript,
+    wheelhouseFetchScript,
+    wheelhouseServeScript,
+    wheelhouseStoreScript,
+} from "./wheelhouseSteps";
 
 /** The name of the rendered Dockerfile inside a packed context. */
 export const DOCKERFILE_IN_CONTEXT = ".fireworker.Dockerfile";
@@ -26,10 +35,25 @@ export interface CloudBuildArgs {
      * what. @default false
      */
     cacheFrom?: boolean;
+    /**
+     * The wheelhouse of a runtime with `runtime.wheelhouse` (lib/build/wheelhouseSteps.ts):
+     * `gs://BUCKET/KEY`, the image its server runs from (the base), and whether this build
+     * stores what pip built (the team's account; developers' builds only read). Not part of the
+     * content hash. @default none
+     */
+    wheelhouse?: { uri: string; image: string; store: boolean };
 }
 
 export interface CloudBuildConfig {
-    steps: { id: string; name: string; dir?: string; entrypoint?: string; env?: string[]; args: string[] }[];
+    steps: {
+        id: string;
+        name: string;
+        dir?: string;
+        entrypoint?: string;
+        env?: string[];
+        args: string[];
+        volumes?: { name: string; path: string }[];
+    }[];
     images: string[];
     timeout: string;
     options: Record<string, string>;
@@ -104,6 +128,22 @@ export const CACHE_FROM_SCRIPT = [
 ].join("\n");
 
 /**
+ * The build step's script when the build has a wheelhouse: as CACHE_FROM_SCRIPT (when `cacheFrom`),
+ * and `--add-host` of the wheelhouse server when it runs.
+ */
+export function wheelhouseBuildScript(cacheFrom: boolean): string {
+    return [
+        "set -eu",
+        'cache=""',
+        ...(cacheFrom ? CACHE_FROM_SCRIPT.split("\n").slice(2, 6) : []),
+        ...WHEELHOUSE_ADD_HOST,
+        'last="${!#}"',
+        'set -- "${@:1:$(($# - 1))}"',
+        'exec docker "$@" ${cache:+"$cache"} ${wheelhouse[@]+"${wheelhouse[@]}"} "$last"',
+    ].join("\n");
+}
+
+/**
  * Builds and pushes the content tag only: a push that loses a race to another builder of the
  * same content fails on the team repository's immutable tags and is then adopted (runBuild
  * reads the tag back), and moving tags are moved afterwards to whatever digest the content tag
@@ -123,17 +163,36 @@ export function renderCloudBuildConfig(a: CloudBuildArgs): CloudBuildConfig {
     if (a.machineType) {
         options.machineType = a.machineType;
     }
-    const step = a.cacheFrom
+    const wh = a.wheelhouse;
+    const cacheEnv = a.cacheFrom ? { env: [`CACHE_FROM=\${${CACHE_FROM_SUBSTITUTION}}`] } : {};
+    const script = wh ? wheelhouseBuildScript(a.cacheFrom === true) : a.cacheFrom ? CACHE_FROM_SCRIPT : undefined;
+    const step = script
         ? {
               id: "build",
               name: DOCKER_BUILDER,
               entrypoint: "bash",
-              env: [`CACHE_FROM=\${${CACHE_FROM_SUBSTITUTION}}`],
-              args: ["-c", CACHE_FROM_SCRIPT, "cache-from", ...docker, "."],
+              ...cacheEnv,
+              args: ["-c", script, wh ? "build" : "cache-from", ...docker, "."],
           }
         : { id: "build", name: DOCKER_BUILDER, args: [...docker, "."] };
+    const bash = (id: string, name: string, script: string) => ({
+        id,
+        name,
+        entrypoint: "bash",
+        args: ["-c", script],
+        volumes: [{ ...WHEELHOUSE_VOLUME }],
+    });
+    const steps = wh
+        ? [
+              bash("wheelhouse-fetch", BAKE_STEP_IMAGE, wheelhouseFetchScript(wh.uri)),
+              bash("wheelhouse-serve", DOCKER_BUILDER, wheelhouseServeScript(wh.image)),
+              step,
+              bash("wheelhouse-collect", DOCKER_BUILDER, wheelhouseCollectScript()),
+              ...(wh.store ? [bash("wheelhouse-store", BAKE_STEP_IMAGE, wheelhouseStoreScript(wh.uri))] : []),
+          ]
+        : [step];
     return {
-        steps: [step],
+        steps,
         images: refs,
         timeout: `${a.timeoutSeconds}s`,
         options,

@@ -31,7 +31,7 @@ export interface LocalWheelhouseOptions {
 }
 
 /** Where the server keeps the wheelhouse inside its container. */
-const IN_CONTAINER = "/tmp/fireworker-wheelhouse";
+const IN_CONTAINER = "/tmp/wheelhouse";
 const SILENT = new Writable({ write: (_c, _e, done) => done() });
 const READY_SECONDS = 20;
 

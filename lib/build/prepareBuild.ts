@@ -25,7 +25,7 @@ import { contextSources, declaredArgs, formatFinding, lintDockerfile } from "./d
 import { GitProblem, gitDiff, gitFacts } from "./gitFacts";
 import { GIT_ARGS, renderApplicationDockerfile, renderRuntimeDockerfile } from "./renderDockerfile";
 import { type Requirements, RequirementsProblem, readRequirements, requirementsUpload } from "./requirements";
-import { wheelhouseKey, withoutBuildIsolation } from "./wheelhouse";
+import { wheelhouseKey, wheelhouseUri, withoutBuildIsolation } from "./wheelhouse";
 
 export type BuildKind = "runtime" | "application";
 
@@ -531,6 +531,11 @@ export interface BuildTarget {
     movingTags: readonly string[];
     /** `projects/P/serviceAccounts/EMAIL` the Cloud Build build runs as. */
     serviceAccount?: string;
+    /**
+     * Cloud Build: the bucket of the team's wheelhouse, and whether this build stores into it
+     * (team builds) or only reads (developers'). Used by a runtime with `runtime.wheelhouse`.
+     */
+    wheelhouse?: { bucket: string; store: boolean };
 }
 
 /**
@@ -563,6 +568,16 @@ export function finalizeBuild(p: PreparedBuild, target: BuildTarget): FinalBuild
         serviceAccount,
         // a runtime reuses the layers of the previous one (never part of the hash above)
         cacheFrom: p.kind === "runtime",
+        // nor is where pip's built wheels are kept
+        ...(p.wheelhouse && target.wheelhouse && buildArgs.from
+            ? {
+                  wheelhouse: {
+                      uri: wheelhouseUri(target.wheelhouse.bucket, p.wheelhouse),
+                      image: buildArgs.from,
+                      store: target.wheelhouse.store,
+                  },
+              }
+            : {}),
     });
     return { contentHash, tags, buildArgs, cloudBuild };
 }

@@ -145,8 +145,11 @@ export const WHEELHOUSE_SERVER = [
 
 /** The container the Cloud Build steps run the server in, on the `cloudbuild` network. */
 export const WHEELHOUSE_CONTAINER = "fireworker-wheelhouse";
-/** Where the wheelhouse of a Cloud Build build is kept between its steps. */
-export const WHEELHOUSE_WORKSPACE = "/workspace/.fireworker-wheelhouse";
+/**
+ * Where the wheelhouse of a Cloud Build build is kept between its steps: a volume of its own,
+ * outside /workspace (the build context, which `docker build` would otherwise upload).
+ */
+export const WHEELHOUSE_VOLUME = { name: "fireworker-wheelhouse", path: "/fireworker-wheelhouse" } as const;
 
 /**
  * The local wheelhouse folder, outside the project and any plan input:

@@ -14,7 +14,16 @@ import { collectContext, hashContext } from "../build/context";
 import { writeContextFile } from "../build/pack";
 import { BaseProblem } from "../build/resolveBase";
 import { generatedFiles, manifestFlags } from "../build/runBuild";
+import { wheelhouseUri } from "../build/wheelhouse";
+import {
+    WHEELHOUSE_ADD_HOST,
+    wheelhouseCollectScript,
+    wheelhouseFetchScript,
+    wheelhouseServeScript,
+    wheelhouseStoreScript,
+} from "../build/wheelhouseSteps";
 import { shellQuote } from "../commands/exec";
+import { wheelhouseBucketName } from "../names";
 import { planStack } from "../plan/offlinePlan";
 import { resolveStackFile, stackConfig } from "../plan/stackFile";
 import { TRIGGER_DIR, type TriggerBase, type TriggerBuildKind } from "./triggerBuild";
@@ -77,6 +86,19 @@ export function buildScript(spec: BuildSpec, contextTar: string): string {
     const q = shellQuote;
     const dir = path.posix.dirname(contextTar);
     const digestFile = path.posix.join(dir, "digest");
+    const served = spec.wheelhouse !== undefined && spec.buildArgs.from !== undefined;
+    const indent = (text: string) => text.split("\n").map((l) => `    ${l}`);
+    const wheelhouse = served
+        ? [
+              "    # the wheels pip built before, served to the build (the wheelhouse-fetch step fetched them)",
+              ...indent(wheelhouseServeScript(spec.buildArgs.from ?? "")),
+              ...indent(WHEELHOUSE_ADD_HOST.join("\n")),
+          ]
+        : [];
+    const hosts = served ? ' ${wheelhouse[@]+"${wheelhouse[@]}"}' : "";
+    const collect = served
+        ? ["    # what pip built, for the wheelhouse-store step", ...indent(wheelhouseCollectScript())]
+        : [];
     const build = reuse
         ? [
               "    # the previous image the cache-from step found: its layers up to the first changed instruction",
@@ -93,9 +115,9 @@ export function buildScript(spec: BuildSpec, contextTar: string): string {
               "    else",
               '        echo "fireworker: no previous image to reuse; building without its layers"',
               "    fi",
-              `    docker ${args.map(q).join(" ")} \${cache[@]+"\${cache[@]}"} - < ${q(contextTar)}`,
+              `    docker ${args.map(q).join(" ")} \${cache[@]+"\${cache[@]}"}${hosts} - < ${q(contextTar)}`,
           ]
-        : [`    docker ${[...args, "-"].map(q).join(" ")} < ${q(contextTar)}`];
+        : [`    docker ${args.map(q).join(" ")}${hosts} - < ${q(contextTar)}`];
     return [
         "#!/usr/bin/env bash",
         "set -euo pipefail",
@@ -110,7 +132,9 @@ export function buildScript(spec: BuildSpec, contextTar: string): string {
         'if [ -n "$digest" ]; then',
         '    echo "fireworker: $ref exists already ($digest); not rebuilt"',
         "else",
+        ...wheelhouse,
         ...build,
+        ...collect,
         "    # what the registry's tag names is the answer, pushed by this builder or (lost push) another",
         '    if docker push "$ref"; then',
         '        digest="$(digest_of "$ref")"',
@@ -265,6 +289,18 @@ export async function prepareTriggerBuild(request: TriggerRequest, root: string)
     );
     fs.writeFileSync(path.join(dir, "build.sh"), buildScript(wanted, `${TRIGGER_DIR}/context.tar`), { mode: 0o755 });
     fs.writeFileSync(path.join(dir, "cache-from.sh"), await cacheFromScript(wanted, `${TRIGGER_DIR}/cache-from`), {
+        mode: 0o755,
+    });
+    // the wheelhouse steps' scripts: nothing to do for a build without one (at this commit)
+    const uri =
+        wanted.wheelhouse && wanted.project
+            ? wheelhouseUri(wheelhouseBucketName(wanted.project), wanted.wheelhouse)
+            : undefined;
+    const script = (body: string) => `#!/usr/bin/env bash\nset -uo pipefail\n${body}\n`;
+    fs.writeFileSync(path.join(dir, "wheelhouse-fetch.sh"), script(uri ? wheelhouseFetchScript(uri) : "exit 0"), {
+        mode: 0o755,
+    });
+    fs.writeFileSync(path.join(dir, "wheelhouse-store.sh"), script(uri ? wheelhouseStoreScript(uri) : "exit 0"), {
         mode: 0o755,
     });
     return `trigger-build: ${wanted.image}:${wanted.tags[0]} prepared (${entries.length} files)`;

@@ -11,6 +11,7 @@
 import * as path from "node:path";
 import { BAKE_STEP_IMAGE } from "../bake/bakeConfig";
 import type { ContextSpec } from "../build/context";
+import { WHEELHOUSE_VOLUME } from "../build/wheelhouse";
 
 /** Node image for the prepare step (Debian-based, pinned major; has git for the git facts). */
 export const PREPARE_IMAGE = "node:20-bookworm";
@@ -32,6 +33,11 @@ export interface TriggerBuildArgs {
     machineType?: string;
     /** The program's folder in the repository ("" at its root): both steps run there. */
     programDir: string;
+    /**
+     * A runtime with `runtime.wheelhouse`: `wheelhouse-fetch` and `wheelhouse-store` steps around
+     * `build` (gcloud, the scripts `prepare` writes), which may fail. @default false
+     */
+    wheelhouse?: boolean;
 }
 
 export interface TriggerBuildStep {
@@ -44,6 +50,8 @@ export interface TriggerBuildStep {
     dir?: string;
     /** The build goes on when this step fails. @default false */
     allowFailure?: boolean;
+    /** Volumes shared with other steps (the wheelhouse's). @default none */
+    volumes?: { name: string; path: string }[];
 }
 
 export interface TriggerBuild {
@@ -111,7 +119,16 @@ export function renderTriggerBuild(a: TriggerBuildArgs, runtimeReference: string
                       },
                   ]
                 : []),
-            { id: "build", name: DOCKER_IMAGE, entrypoint: "bash", args: [`${TRIGGER_DIR}/build.sh`], ...dir },
+            ...(a.build === "runtime" && a.wheelhouse ? [gcloudStep("wheelhouse-fetch", dir)] : []),
+            {
+                id: "build",
+                name: DOCKER_IMAGE,
+                entrypoint: "bash",
+                args: [`${TRIGGER_DIR}/build.sh`],
+                ...(a.build === "runtime" && a.wheelhouse ? { volumes: [{ ...WHEELHOUSE_VOLUME }] } : {}),
+                ...dir,
+            },
+            ...(a.build === "runtime" && a.wheelhouse ? [gcloudStep("wheelhouse-store", dir)] : []),
         ],
         timeout: `${a.timeoutSeconds}s`,
         options,
@@ -119,6 +136,19 @@ export function renderTriggerBuild(a: TriggerBuildArgs, runtimeReference: string
             _RUNTIME_REF: runtimeReference,
             ...(base ? { _BASE_TAG: base.tag, _BASE_REF: base.reference } : {}),
         },
+    };
+}
+
+/** A gcloud step that runs `<TRIGGER_DIR>/<id>.sh` (written by `prepare`), allowed to fail. */
+function gcloudStep(id: string, dir: { dir?: string }): TriggerBuildStep {
+    return {
+        id,
+        name: GCLOUD_IMAGE,
+        entrypoint: "bash",
+        args: [`${TRIGGER_DIR}/${id}.sh`],
+        allowFailure: true,
+        volumes: [{ ...WHEELHOUSE_VOLUME }],
+        ...dir,
     };
 }
 

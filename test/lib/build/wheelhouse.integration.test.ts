@@ -17,31 +17,10 @@ import { findRepository } from "../../../lib/repository";
 import { loadSettings } from "../../../lib/settings/loadSettings";
 import { docker, dockerOk } from "../../support/docker";
 import { ROOT } from "../../support/plan";
+import { sdist } from "../../support/sdist";
 import { requireDockerOrSkip, type TestEnv } from "../../support/testEnv";
 
 const PYTHON_IMAGE = process.env.FW_TEST_PYTHON_IMAGE ?? "fireworker-test/python:3.11-bookworm";
-
-/** An sdist `name-version.tar.gz` in `dir` whose setup.py writes a module: pip must build its wheel. */
-function sdist(dir: string, name: string, version: string): void {
-    const script = [
-        "import io,sys,tarfile",
-        "name,version,out=sys.argv[1:4]",
-        "root=f'{name}-{version}'",
-        "files={",
-        "  f'{root}/setup.py':f'from setuptools import setup\\nsetup(name={name!r},version={version!r},py_modules=[{name!r}])\\n',",
-        "  f'{root}/{name}.py':f'VERSION = {version!r}\\n',",
-        "  f'{root}/PKG-INFO':f'Metadata-Version: 2.1\\nName: {name}\\nVersion: {version}\\n',",
-        "  f'{root}/pyproject.toml':'[build-system]\\nrequires = [\"setuptools\"]\\nbuild-backend = \"setuptools.build_meta\"\\n',",
-        "}",
-        "with tarfile.open(out,'w:gz') as t:",
-        "  for k,v in files.items():",
-        "    b=v.encode(); i=tarfile.TarInfo(k); i.size=len(b); i.mtime=0; t.addfile(i,io.BytesIO(b))",
-    ].join("\n");
-    const r = spawnSync("python3", ["-c", script, name, version, path.join(dir, `${name}-${version}.tar.gz`)], {
-        encoding: "utf8",
-    });
-    assert.equal(r.status, 0, r.stderr);
-}
 
 describe("the wheelhouse on the real engine: what pip built once is not built again", function () {
     this.timeout(900_000);
