@@ -13,7 +13,7 @@ import { ImageRegistry } from "./components/imageRegistry";
 import { PipelineAccounts } from "./components/pipelineAccounts";
 import { ProjectApis } from "./components/projectApis";
 import { RuntimeImage, type RuntimeImageArgs } from "./components/runtimeImage";
-import { Wheelhouse } from "./components/wheelhouse";
+import { WheelhouseBucket } from "./components/wheelhouseBucket";
 import type { BaseResolver } from "./lib/build/baseReference";
 import { type PreparedBuild, prepareBuilds } from "./lib/build/prepareBuild";
 import { SettingsError } from "./lib/errors";
@@ -109,7 +109,7 @@ function teamStack(s: TeamSettings, b: Builds, base: RuntimeBaseArgs): Record<st
     // the wheels pip builds from source: written by team builds, read by developers'
     const wheelhouse =
         s.runtime.dockerfile === undefined && s.runtime.wheelhouse
-            ? new Wheelhouse("wheelhouse", {
+            ? new WheelhouseBucket("wheelhouse", {
                   project,
                   location: s.cloudBuild.region,
                   dependsOn: apis.need("storage.googleapis.com"),

@@ -16,6 +16,7 @@ import { imageBenchmarks } from "./images";
 import { type Row, table, toJson } from "./rows";
 import { compileBenchmark, runtimeBenchmark, SkippedBenchmark } from "./runtime";
 import { progress, ROOT, seconds } from "./support";
+import { wheelhouseBenchmark } from "./wheelhouse";
 
 const PLAN_RUNS = 5;
 
@@ -48,7 +49,7 @@ function planBenchmark(): Row {
     };
 }
 
-const BENCHMARKS = ["images", "runtime", "compile", "engine", "hashing", "plan"] as const;
+const BENCHMARKS = ["images", "runtime", "compile", "wheelhouse", "engine", "hashing", "plan"] as const;
 
 /** `--json` and `--only=a,b`; anything else is one line and exit 2. */
 function parseArgs(argv: string[]): { json: boolean; only: Set<string> } {
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
     const { json, only } = parseArgs(process.argv.slice(2));
     const started = Date.now();
     const rows: Row[] = [];
-    const docker = ["images", "runtime", "compile", "engine"].some((b) => only.has(b));
+    const docker = ["images", "runtime", "compile", "wheelhouse", "engine"].some((b) => only.has(b));
     const t = docker ? await getTestEnv() : null;
     if (t) {
         progress(
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
         for (const [key, bench] of [
             ["runtime", runtimeBenchmark],
             ["compile", compileBenchmark],
+            ["wheelhouse", wheelhouseBenchmark],
         ] as const) {
             if (only.has(key)) {
                 try {

@@ -27,11 +27,11 @@ import { progress, ROOT, seconds, shAsync } from "./support";
 const PYTHON_IMAGE = process.env.FW_TEST_PYTHON_IMAGE ?? "fireworker-test/python:3.11-bookworm";
 const CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 /** What the runtime's apt layer installs: what msgpack's build needs. */
-const APT_PACKAGES = ["g++", "gcc", "python3-dev"];
+export const APT_PACKAGES = ["g++", "gcc", "python3-dev"];
 /** The heavy layer, stable: a wheel and a from-source build. */
-const HEAVY = ["--no-binary=msgpack", "numpy==1.26.4", "msgpack==1.0.8"];
+export const HEAVY = ["--no-binary=msgpack", "numpy==1.26.4", "msgpack==1.0.8"];
 /** The last layer's pins: one changes between the previous runtime and each measured build. */
-const LIGHT_BEFORE = ["six==1.16.0", "idna==3.6"];
+export const LIGHT_BEFORE = ["six==1.16.0", "idna==3.6"];
 const LIGHT_AFTERS = [
     ["six==1.16.0", "idna==3.7"],
     ["six==1.17.0", "idna==3.6"],
@@ -44,7 +44,7 @@ export class SkippedBenchmark extends Error {}
 export const RUNTIME_ROUNDS = Number(process.env.FW_BENCH_RUNTIME_ROUNDS ?? 3);
 
 /** The Python image with this machine's CA bundle, so pip in a build reaches PyPI through the proxy. */
-async function benchBase(t: TestEnv, work: string): Promise<string> {
+export async function benchBase(t: TestEnv, work: string): Promise<string> {
     if (docker(t, ["image", "inspect", PYTHON_IMAGE]).status !== 0) {
         throw new SkippedBenchmark(
             `${PYTHON_IMAGE} is not in the test engine (set FW_TEST_PYTHON_IMAGE, or build it as scripts/test-env of issue 14 does)`,

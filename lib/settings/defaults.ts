@@ -11,6 +11,8 @@ export const RUNTIME_DEFAULTS = {
     /** A tag is resolved to its digest at every plan, so a base update shows in the plan. */
     baseUpdates: "track",
     requirements: "example/requirements.txt",
+    /** Compiled wheels are kept only when asked: the team stack then declares a bucket for them. */
+    wheelhouse: false,
     /** Seconds (1 h): the lab's runtime builds take 20 minutes to over 2 hours. */
     timeout: 3600,
 } as const;

@@ -343,7 +343,7 @@ export function makeSchema(ctx: PathContext) {
             /** `pip install` passes before the requirements, in order (e.g. "--upgrade pip setuptools wheel"). */
             pipSteps: z.array(pipStep).default([]),
             /** Keep the wheels pip builds from source between builds (lib/build/wheelhouse.ts). */
-            wheelhouse: z.boolean({ error: "must be true or false" }).default(false),
+            wheelhouse: z.boolean({ error: "must be true or false" }).default(RUNTIME_DEFAULTS.wheelhouse),
             experimental: z.boolean({ error: "must be true or false" }).default(false),
             timeout: duration.default(RUNTIME_DEFAULTS.timeout),
             machineType: machineType.optional(),

@@ -15,7 +15,7 @@ const PROJECT = "example-lab-123456";
 describe("the team stack's outputs (lib/teamOutputs.ts)", () => {
     it("lists each output once", () => {
         assert.equal(new Set(TEAM_OUTPUTS).size, TEAM_OUTPUTS.length);
-        assert.equal(TEAM_OUTPUTS.length, 12);
+        assert.equal(TEAM_OUTPUTS.length, 13);
     });
 
     it("the placeholders have exactly the keys of TEAM_OUTPUTS, in its order", () => {
@@ -46,6 +46,7 @@ describe("the team stack's outputs (lib/teamOutputs.ts)", () => {
             bakerServiceAccount: "fw-baker@example-lab-123456.iam.gserviceaccount.com",
             fireworkerImage: "fireworker-0000000000000000",
             fireworkerFamily: "fireworker",
+            wheelhouseBucket: "example-lab-123456-fireworker-wheelhouse",
         });
         // the same as built from the names module
         const p = teamOutputPlaceholders(PROJECT, "europe-west4", "team-images", "dev-images");

@@ -241,6 +241,8 @@ describe("rendered Dockerfiles from settings", function () {
                 buildArgs: { COMPILE_BLAS: "0" },
                 env: { OPENBLAS_NUM_THREADS: "1" },
                 pipSteps: ["--upgrade pip setuptools wheel", "numpy==1.26.4"],
+                // the plain pip RUNs (the team example keeps a wheelhouse)
+                wheelhouse: false,
             }),
             ...patchSetting("team", "application", {
                 buildArgs: { MODE: "fast" },
@@ -291,7 +293,7 @@ describe("requirements that read other files", function () {
         });
         const plan = await planOf(
             "team",
-            patchSetting("team", "runtime", { requirements: `${rel}/deps/requirements.txt` }),
+            patchSetting("team", "runtime", { requirements: `${rel}/deps/requirements.txt`, wheelhouse: false }),
         );
         const build = buildOf(plan, "runtime");
         assert.deepEqual(JSON.parse(build.FW_CONTEXT).files, [
@@ -355,6 +357,7 @@ describe("requirements in layers", function () {
     const layered = (rel: string) =>
         patchSetting("team", "runtime", {
             requirements: [`${rel}/numerical.txt`, `${rel}/deps/dev.txt`],
+            wheelhouse: false,
         });
 
     it("each file is a layer after the apt layer that copies only what its pip reads", async () => {
@@ -509,7 +512,12 @@ describe("the rendered runtime's pip step", () => {
                 stack === "dev-example" ? patchSetting(stack, "runtime", { experimental: true }) : {},
             );
             const cloud = buildOf(plan, "runtime").FW_DOCKERFILE;
-            assert.match(cloud, /^RUN pip install --no-cache-dir -r \/tmp\/requirements\.txt$/m, stack);
+            // the team example keeps a wheelhouse: pip has a cache of its own there, deleted by its RUN
+            assert.match(
+                cloud,
+                /^ {4}pip install -r \/tmp\/requirements\.txt|^RUN pip install --no-cache-dir -r \/tmp\/requirements\.txt$/m,
+                stack,
+            );
             assert.doesNotMatch(cloud, /pip-relay/, stack);
         }
     });

@@ -207,7 +207,7 @@ describe("settings", () => {
         [
             "unknown nested key",
             { ...team, [`${NS}:runtime`]: json({ aptPackage: ["swig"] }) },
-            `${NS}:runtime.aptPackage: ["swig"] is not a known setting; did you mean ${NS}:runtime.aptPackages? known under ${NS}:runtime: name, base, baseUpdates, aptPackages, requirements, writableDirs, dockerfile, context, buildArgs, env, pipSteps, experimental, timeout, machineType`,
+            `${NS}:runtime.aptPackage: ["swig"] is not a known setting; did you mean ${NS}:runtime.aptPackages? known under ${NS}:runtime: name, base, baseUpdates, aptPackages, requirements, writableDirs, dockerfile, context, buildArgs, env, pipSteps, wheelhouse, experimental, timeout, machineType`,
         ],
         [
             "a label key outside the label grammar",

@@ -2,7 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { wheelhouseBucketName } from "../lib/names";
 
-export interface WheelhouseArgs {
+export interface WheelhouseBucketArgs {
     project: string;
     /** Where the bucket is: the region the builds run in. */
     location: string;
@@ -22,12 +22,12 @@ export interface WheelhouseArgs {
  * written once); developers' builds read it (`grantRead`). Protected: a `pulumi destroy` of the
  * team stack keeps it.
  */
-export class Wheelhouse extends pulumi.ComponentResource {
+export class WheelhouseBucket extends pulumi.ComponentResource {
     readonly bucket: gcp.storage.Bucket;
     private readonly prefix: string;
 
-    constructor(name: string, args: WheelhouseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("fireworker-images:storage:Wheelhouse", name, {}, opts);
+    constructor(name: string, args: WheelhouseBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("fireworker-images:storage:WheelhouseBucket", name, {}, opts);
         this.prefix = name;
         this.bucket = new gcp.storage.Bucket(
             `${name}-bucket`,
