@@ -3,7 +3,7 @@
  * printed as one markdown table on stdout (progress on stderr); `npm run bench -- --json` prints
  * the rows as JSON after the table. The image benchmarks need the Docker test environment
  * (scripts/test-env), the engine benchmarks the Pulumi CLI too; without them they are skipped,
- * loudly. `--only=runtime` (or `images`, `compile`, `engine`, `hashing`, `plan`, comma-separated)
+ * loudly. `--only=runtime` (or `images`, `compile`, `wheelhouse`, `engine`, `hashing`, `plan`, comma-separated)
  * runs some of them.
  */
 import { spawnSync } from "node:child_process";

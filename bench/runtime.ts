@@ -14,12 +14,10 @@ import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { Writable } from "node:stream";
 import { type BuildSpec, buildSpecOf } from "../lib/build/buildSpec";
-import { finalizeBuild, prepareRuntime } from "../lib/build/prepareBuild";
+import { finalizeBuild } from "../lib/build/prepareBuild";
 import { runBuild } from "../lib/build/runBuild";
-import { stackConfig } from "../lib/plan/stackFile";
-import { findRepository } from "../lib/repository";
-import { loadSettings } from "../lib/settings/loadSettings";
 import { docker, dockerOk } from "../test/support/docker";
+import { preparedRuntime } from "../test/support/plan";
 import type { TestEnv } from "../test/support/testEnv";
 import type { Row } from "./rows";
 import { progress, ROOT, seconds, shAsync } from "./support";
@@ -66,30 +64,24 @@ export async function runtimeBenchmark(t: TestEnv): Promise<Row> {
     const runId = Math.random().toString(16).slice(2, 10);
     const work = path.join(ROOT, ".fireworker", `bench-runtime-${runId}`);
     const image = `fw-bench/runtime-${runId}`;
-    const repo = findRepository(ROOT);
     mkdirSync(work, { recursive: true });
     try {
         const base = await benchBase(t, work);
         const heavy = path.join(work, "numerical.txt");
         const light = path.join(work, "often.txt");
         writeFileSync(heavy, `${HEAVY.join("\n")}\n`);
-        const local = stackConfig(path.join(ROOT, "stacks", "Pulumi.local.yaml"));
         const spec = async (pins: string[]): Promise<BuildSpec> => {
             writeFileSync(light, `${pins.join("\n")}\n`);
-            const s = loadSettings(
+            const { prepared: p } = await preparedRuntime(
                 {
-                    ...local,
-                    "fireworker-images:runtime": JSON.stringify({
-                        name: `runtime-${runId}`,
-                        base,
-                        aptPackages: APT_PACKAGES,
-                        requirements: [path.relative(ROOT, heavy), path.relative(ROOT, light)],
-                    }),
+                    name: `runtime-${runId}`,
+                    base,
+                    aptPackages: APT_PACKAGES,
+                    requirements: [path.relative(ROOT, heavy), path.relative(ROOT, light)],
                 },
-                { stack: "local", projectRoot: ROOT },
+                false,
             );
-            const p = await prepareRuntime(s.runtime, repo);
-            return buildSpecOf(p, finalizeBuild(p, { image, from: s.runtime.base, movingTags: [] }), {
+            return buildSpecOf(p, finalizeBuild(p, { image, from: base, movingTags: [] }), {
                 builder: "docker",
                 image,
                 push: false,

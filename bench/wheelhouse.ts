@@ -13,12 +13,10 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { Writable } from "node:stream";
 import { type BuildSpec, buildSpecOf } from "../lib/build/buildSpec";
-import { finalizeBuild, prepareRuntime } from "../lib/build/prepareBuild";
+import { finalizeBuild } from "../lib/build/prepareBuild";
 import { runBuild } from "../lib/build/runBuild";
-import { stackConfig } from "../lib/plan/stackFile";
-import { findRepository } from "../lib/repository";
-import { loadSettings } from "../lib/settings/loadSettings";
 import { docker, dockerOk } from "../test/support/docker";
+import { preparedRuntime } from "../test/support/plan";
 import type { TestEnv } from "../test/support/testEnv";
 import type { Row } from "./rows";
 import { APT_PACKAGES, benchBase, HEAVY, LIGHT_BEFORE, RUNTIME_ROUNDS } from "./runtime";
@@ -31,7 +29,6 @@ export async function wheelhouseBenchmark(t: TestEnv): Promise<Row> {
     const runId = Math.random().toString(16).slice(2, 10);
     const work = path.join(ROOT, ".fireworker", `bench-wheelhouse-${runId}`);
     const image = `fw-bench/wheelhouse-${runId}`;
-    const repo = findRepository(ROOT);
     mkdirSync(work, { recursive: true });
     try {
         const base = await benchBase(t, work);
@@ -40,21 +37,17 @@ export async function wheelhouseBenchmark(t: TestEnv): Promise<Row> {
         writeFileSync(light, `${LIGHT_BEFORE.join("\n")}\n`);
         const spec = async (pin: string, wheelhouse: boolean): Promise<BuildSpec> => {
             writeFileSync(heavy, `${[...HEAVY, pin].join("\n")}\n`);
-            const s = loadSettings(
+            const { prepared: p } = await preparedRuntime(
                 {
-                    ...stackConfig(path.join(ROOT, "stacks", "Pulumi.local.yaml")),
-                    "fireworker-images:runtime": JSON.stringify({
-                        name: `runtime-${runId}`,
-                        base,
-                        aptPackages: APT_PACKAGES,
-                        requirements: [path.relative(ROOT, heavy), path.relative(ROOT, light)],
-                        wheelhouse,
-                    }),
+                    name: `runtime-${runId}`,
+                    base,
+                    aptPackages: APT_PACKAGES,
+                    requirements: [path.relative(ROOT, heavy), path.relative(ROOT, light)],
+                    wheelhouse,
                 },
-                { stack: "local", projectRoot: ROOT },
+                true,
             );
-            const p = await prepareRuntime(s.runtime, repo, true);
-            return buildSpecOf(p, finalizeBuild(p, { image, from: s.runtime.base, movingTags: [] }), {
+            return buildSpecOf(p, finalizeBuild(p, { image, from: base, movingTags: [] }), {
                 builder: "docker",
                 image,
                 push: false,

@@ -91,7 +91,8 @@ export function buildScript(spec: BuildSpec, contextTar: string): string {
     const wheelhouse = served
         ? [
               "    # the wheels pip built before, served to the build (the wheelhouse-fetch step fetched them)",
-              ...indent(wheelhouseServeScript(spec.buildArgs.from ?? "")),
+              // not indented: the server's Python and its here-document end must stay at column 0
+              ...wheelhouseServeScript(spec.buildArgs.from ?? "").split("\n"),
               ...indent(WHEELHOUSE_ADD_HOST.join("\n")),
           ]
         : [];
@@ -246,6 +247,23 @@ export function triggerBase(request: TriggerRequest, tag: string): { digest: str
     return { digest: at < 0 ? base.reference : base.reference.slice(at + 1), reference: base.reference };
 }
 
+/**
+ * The scripts of a runtime trigger's `wheelhouse-fetch` and `wheelhouse-store` steps (gcloud):
+ * the team's wheelhouse of the spec's build environment; nothing to do for a build without one
+ * (at this commit).
+ */
+export function wheelhouseScripts(spec: BuildSpec): { fetch: string; store: string } {
+    const uri =
+        spec.wheelhouse && spec.project
+            ? wheelhouseUri(wheelhouseBucketName(spec.project), spec.wheelhouse)
+            : undefined;
+    const script = (body: string) => `#!/usr/bin/env bash\nset -uo pipefail\n${body}\n`;
+    return {
+        fetch: script(uri ? wheelhouseFetchScript(uri) : "exit 0"),
+        store: script(uri ? wheelhouseStoreScript(uri) : "exit 0"),
+    };
+}
+
 /** Plans the stack, packs the wanted build's context and writes its build script under `root`. */
 export async function prepareTriggerBuild(request: TriggerRequest, root: string): Promise<string> {
     const { stack, file } = resolveStackFile(request.stack, root);
@@ -291,17 +309,8 @@ export async function prepareTriggerBuild(request: TriggerRequest, root: string)
     fs.writeFileSync(path.join(dir, "cache-from.sh"), await cacheFromScript(wanted, `${TRIGGER_DIR}/cache-from`), {
         mode: 0o755,
     });
-    // the wheelhouse steps' scripts: nothing to do for a build without one (at this commit)
-    const uri =
-        wanted.wheelhouse && wanted.project
-            ? wheelhouseUri(wheelhouseBucketName(wanted.project), wanted.wheelhouse)
-            : undefined;
-    const script = (body: string) => `#!/usr/bin/env bash\nset -uo pipefail\n${body}\n`;
-    fs.writeFileSync(path.join(dir, "wheelhouse-fetch.sh"), script(uri ? wheelhouseFetchScript(uri) : "exit 0"), {
-        mode: 0o755,
-    });
-    fs.writeFileSync(path.join(dir, "wheelhouse-store.sh"), script(uri ? wheelhouseStoreScript(uri) : "exit 0"), {
-        mode: 0o755,
-    });
+    const wheelhouse = wheelhouseScripts(wanted);
+    fs.writeFileSync(path.join(dir, "wheelhouse-fetch.sh"), wheelhouse.fetch, { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, "wheelhouse-store.sh"), wheelhouse.store, { mode: 0o755 });
     return `trigger-build: ${wanted.image}:${wanted.tags[0]} prepared (${entries.length} files)`;
 }

@@ -40,11 +40,11 @@ describe("benchmark rows (bench/rows.ts) and npm run bench's arguments", () => {
         for (const [arg, line] of [
             [
                 "--jsn",
-                "bench: --jsn: unknown argument (usage: npm run bench -- [--json] [--only=images,runtime,compile,engine,hashing,plan])",
+                "bench: --jsn: unknown argument (usage: npm run bench -- [--json] [--only=images,runtime,compile,wheelhouse,engine,hashing,plan])",
             ],
             [
                 "--only=runtime,wheels",
-                "bench: --only: wheels: not one of images, runtime, compile, engine, hashing, plan",
+                "bench: --only: wheels: not one of images, runtime, compile, wheelhouse, engine, hashing, plan",
             ],
         ]) {
             const r = spawnSync("npm", ["run", "--silent", "bench", "--", arg], { cwd: ROOT, encoding: "utf8" });

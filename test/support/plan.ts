@@ -1,7 +1,7 @@
 /** Running the offline plan in tests: in-process for speed, or as the real CLI. */
 import { type SpawnSyncOptions, spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { type PreparedBuild, prepareBuilds } from "../../lib/build/prepareBuild";
+import { type PreparedBuild, prepareBuilds, prepareRuntime } from "../../lib/build/prepareBuild";
 import { type Plan, type PlannedResource, type PlanOptions, planStack } from "../../lib/plan/offlinePlan";
 import { resolveStackFile, stackConfig } from "../../lib/plan/stackFile";
 import { findRepository } from "../../lib/repository";
@@ -72,4 +72,23 @@ export function planOfComponents(
 export async function preparedLocalBuilds(): Promise<{ runtime: PreparedBuild; application: PreparedBuild }> {
     const s = loadSettings({ "fireworker-images:mode": "local" }, { stack: "local", projectRoot: ROOT });
     return prepareBuilds(s, findRepository(ROOT));
+}
+
+/**
+ * A runtime prepared as the local stack file would with `runtime` as its runtime settings (paths
+ * relative to the project), rendered with the pip relay (`relay`, as the local stack does) or
+ * without it (as a Google stack does); `base` is the settings' base, the build's `from`.
+ */
+export async function preparedRuntime(
+    runtime: Record<string, unknown>,
+    relay: boolean,
+): Promise<{ prepared: PreparedBuild; base: string | undefined }> {
+    const s = loadSettings(
+        {
+            ...stackConfig(path.join(ROOT, "stacks", "Pulumi.local.yaml")),
+            "fireworker-images:runtime": JSON.stringify(runtime),
+        },
+        { stack: "local", projectRoot: ROOT },
+    );
+    return { prepared: await prepareRuntime(s.runtime, findRepository(ROOT), relay), base: s.runtime.base };
 }

@@ -10,13 +10,10 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:
 import * as path from "node:path";
 import { Writable } from "node:stream";
 import { type BuildSpec, buildSpecOf } from "../../../lib/build/buildSpec";
-import { finalizeBuild, prepareRuntime } from "../../../lib/build/prepareBuild";
+import { finalizeBuild } from "../../../lib/build/prepareBuild";
 import { runBuild } from "../../../lib/build/runBuild";
-import { stackConfig } from "../../../lib/plan/stackFile";
-import { findRepository } from "../../../lib/repository";
-import { loadSettings } from "../../../lib/settings/loadSettings";
 import { docker, dockerOk } from "../../support/docker";
-import { ROOT } from "../../support/plan";
+import { preparedRuntime, ROOT } from "../../support/plan";
 import { sdist } from "../../support/sdist";
 import { requireDockerOrSkip, type TestEnv } from "../../support/testEnv";
 
@@ -55,20 +52,16 @@ describe("the wheelhouse on the real engine: what pip built once is not built ag
             path.join(work, "requirements.txt"),
             `--find-links ./index\nfwcompiled==1.0\nfwoften==${often}\n`,
         );
-        const s = loadSettings(
+        const { prepared: p, base } = await preparedRuntime(
             {
-                ...stackConfig(path.join(ROOT, "stacks", "Pulumi.local.yaml")),
-                "fireworker-images:runtime": JSON.stringify({
-                    base: PYTHON_IMAGE,
-                    env: { MARK: id },
-                    requirements: path.relative(ROOT, path.join(work, "requirements.txt")),
-                    wheelhouse: wheelhouseOn,
-                }),
+                base: PYTHON_IMAGE,
+                env: { MARK: id },
+                requirements: path.relative(ROOT, path.join(work, "requirements.txt")),
+                wheelhouse: wheelhouseOn,
             },
-            { stack: "local", projectRoot: ROOT },
+            true,
         );
-        const p = await prepareRuntime(s.runtime, findRepository(ROOT), true);
-        return buildSpecOf(p, finalizeBuild(p, { image, from: s.runtime.base, movingTags: [] }), {
+        return buildSpecOf(p, finalizeBuild(p, { image, from: base, movingTags: [] }), {
             builder: "docker",
             image,
             push: false,

@@ -8,13 +8,10 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { buildSpecOf } from "../../../lib/build/buildSpec";
-import { finalizeBuild, prepareRuntime } from "../../../lib/build/prepareBuild";
+import { finalizeBuild } from "../../../lib/build/prepareBuild";
 import { runBuild } from "../../../lib/build/runBuild";
-import { stackConfig } from "../../../lib/plan/stackFile";
-import { findRepository } from "../../../lib/repository";
-import { loadSettings } from "../../../lib/settings/loadSettings";
 import { docker, dockerOk } from "../../support/docker";
-import { ROOT } from "../../support/plan";
+import { preparedRuntime, ROOT } from "../../support/plan";
 import { requireDockerOrSkip, type TestEnv } from "../../support/testEnv";
 
 const PYTHON_IMAGE = process.env.FW_TEST_PYTHON_IMAGE ?? "fireworker-test/python:3.11-bookworm";
@@ -68,19 +65,11 @@ describe("layered requirements on the real engine: what a rebuild reuses", funct
     async function build(often: string, env: Record<string, string>): Promise<{ layers: string[]; log: string }> {
         writeFileSync(path.join(work, "often.txt"), `./often-${often}-py3-none-any.whl\n`);
         const rel = (f: string) => path.relative(ROOT, path.join(work, f));
-        const s = loadSettings(
-            {
-                ...stackConfig(path.join(ROOT, "stacks", "Pulumi.local.yaml")),
-                "fireworker-images:runtime": JSON.stringify({
-                    base: PYTHON_IMAGE,
-                    env,
-                    requirements: [rel("stack.txt"), rel("often.txt")],
-                }),
-            },
-            { stack: "local", projectRoot: ROOT },
+        const { prepared: p, base } = await preparedRuntime(
+            { base: PYTHON_IMAGE, env, requirements: [rel("stack.txt"), rel("often.txt")] },
+            false,
         );
-        const p = await prepareRuntime(s.runtime, findRepository(ROOT));
-        const spec = buildSpecOf(p, finalizeBuild(p, { image, from: s.runtime.base, movingTags: [] }), {
+        const spec = buildSpecOf(p, finalizeBuild(p, { image, from: base, movingTags: [] }), {
             builder: "docker",
             image,
             push: false,

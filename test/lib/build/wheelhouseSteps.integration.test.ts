@@ -10,23 +10,26 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import type { BuildSpec } from "../../../lib/build/buildSpec";
 import { renderCloudBuildConfig } from "../../../lib/build/cloudBuildConfig";
 import { collectContext } from "../../../lib/build/context";
 import { writeContextFile } from "../../../lib/build/pack";
-import { prepareRuntime } from "../../../lib/build/prepareBuild";
+import type { PreparedBuild } from "../../../lib/build/prepareBuild";
 import { WHEELHOUSE_VOLUME } from "../../../lib/build/wheelhouse";
-import { stackConfig } from "../../../lib/plan/stackFile";
-import { findRepository } from "../../../lib/repository";
-import { loadSettings } from "../../../lib/settings/loadSettings";
-import { docker } from "../../support/docker";
+import { wheelhouseBucketName } from "../../../lib/names";
+import { buildScript, wheelhouseScripts } from "../../../lib/triggers/prepareTriggerBuild";
+import { TRIGGER_DIR } from "../../../lib/triggers/triggerBuild";
+import { docker, Registry } from "../../support/docker";
 import { NO_ACCOUNT, realGcloud } from "../../support/gcloudCheck";
-import { ROOT } from "../../support/plan";
+import { preparedRuntime, ROOT } from "../../support/plan";
 import { sdist } from "../../support/sdist";
 import { requireDockerOrSkip, type TestEnv } from "../../support/testEnv";
 import { requireTool } from "../../support/tools";
 
 const PYTHON_IMAGE = process.env.FW_TEST_PYTHON_IMAGE ?? "fireworker-test/python:3.11-bookworm";
-const BUCKET = "fw-test-wheelhouse";
+const PROJECT = "fw-test-project";
+/** The team's wheelhouse bucket of PROJECT, as the trigger's scripts name it. */
+const BUCKET = wheelhouseBucketName(PROJECT);
 
 /** A gcloud that does `storage rsync` between folders (gs://BUCKET is `bucket`), and logs its argv. */
 function fakeGcloud(dir: string, bucket: string, argvLog: string): void {
@@ -91,23 +94,29 @@ describe("the wheelhouse steps of a Cloud Build runtime build, on the real engin
         rmSync(work, { recursive: true, force: true });
     });
 
+    /** The runtime as a Google stack renders it (no pip relay), with a wheelhouse. */
+    async function prepared(): Promise<PreparedBuild> {
+        const { prepared: p } = await preparedRuntime(
+            {
+                base: PYTHON_IMAGE,
+                env: { MARK: id },
+                requirements: path.relative(ROOT, path.join(work, "requirements.txt")),
+                wheelhouse: true,
+            },
+            false,
+        );
+        assert.ok(p.wheelhouse);
+        return p;
+    }
+
+    /** A step's text with the volume's path at `volume`. */
+    const atVolume = (text: string) =>
+        text.replace(/(^|[\s'"=])\/fireworker-wheelhouse/g, (_m, pre: string) => `${pre}${volume}`);
+    const stepEnv = () => ({ ...process.env, ...t.env, PATH: `${bin}:${process.env.PATH}`, CACHE_FROM: "" });
+
     /** Runs the config's steps as Cloud Build would; the volume's path is `volume`. Returns the log. */
     async function cloudBuild(noCache: boolean): Promise<string> {
-        const s = loadSettings(
-            {
-                ...stackConfig(path.join(ROOT, "stacks", "Pulumi.local.yaml")),
-                "fireworker-images:runtime": JSON.stringify({
-                    base: PYTHON_IMAGE,
-                    env: { MARK: id },
-                    requirements: path.relative(ROOT, path.join(work, "requirements.txt")),
-                    wheelhouse: true,
-                }),
-            },
-            { stack: "local", projectRoot: ROOT },
-        );
-        // as a Google stack renders it: no pip relay
-        const p = await prepareRuntime(s.runtime, findRepository(ROOT), false);
-        assert.ok(p.wheelhouse);
+        const p = await prepared();
         const config = renderCloudBuildConfig({
             image,
             tags: [`cb-${noCache ? "cold" : "first"}`],
@@ -126,15 +135,13 @@ describe("the wheelhouse steps of a Cloud Build runtime build, on the real engin
         const log: string[] = [];
         for (const step of config.steps) {
             assert.deepEqual(step.volumes ?? [WHEELHOUSE_VOLUME], [WHEELHOUSE_VOLUME], step.id);
-            const args = step.args.map((a) =>
-                a.replace(/(^|[\s'"=])\/fireworker-wheelhouse/g, (_m, pre: string) => `${pre}${volume}`),
-            );
+            const args = step.args.map(atVolume);
             // a build on a new worker has no layer cache
             const dockerArgs = noCache && step.id === "build" ? [...args.slice(0, -1), "--no-cache", "."] : args;
             const r = spawnSync(step.entrypoint ?? "docker", dockerArgs, {
                 cwd: workspace,
                 encoding: "utf8",
-                env: { ...process.env, ...t.env, PATH: `${bin}:${process.env.PATH}`, CACHE_FROM: "" },
+                env: stepEnv(),
                 timeout: 600_000,
             });
             log.push(`--- ${step.id} (${step.name})\n${r.stdout}${r.stderr}`);
@@ -151,10 +158,57 @@ describe("the wheelhouse steps of a Cloud Build runtime build, on the real engin
         assert.match(stored, /fwcompiled-1\.0-py3-none-any\.whl/, "the wheel is in the bucket");
 
         const cold = await cloudBuild(true);
-        assert.match(cold, /wheelhouse gs:\/\/fw-test-wheelhouse\/[0-9a-f]{20}: 1 wheels/);
+        assert.match(cold, new RegExp(`wheelhouse gs://${BUCKET}/[0-9a-f]{20}: 1 wheels`));
         assert.doesNotMatch(cold, /Building wheel for fwcompiled/, "not compiled again");
         assert.match(cold, /cached fwcompiled-1\.0-py3-none-any\.whl/);
         assert.equal(docker(t, ["ps", "-a", "--filter=name=fireworker-wheelhouse", "--format={{.Names}}"]).stdout, "");
+    });
+
+    it("the runtime trigger's scripts reuse the stored wheel too (fetch, build.sh, store)", async () => {
+        const p = await prepared();
+        const name = `fw-test/wheelhouse-trigger-${id}`;
+        const spec: BuildSpec = {
+            kind: "runtime",
+            builder: "cloudbuild",
+            image: `${t.registry}/${name}`,
+            tags: ["trigger"],
+            contextDigest: p.contextDigest,
+            context: p.context,
+            dockerfile: p.dockerfile,
+            buildArgs: { from: PYTHON_IMAGE },
+            wheelhouse: p.wheelhouse,
+            push: true,
+            project: PROJECT,
+        };
+        const dir = path.join(work, "trigger");
+        mkdirSync(path.join(dir, TRIGGER_DIR), { recursive: true });
+        await writeContextFile(
+            collectContext(p.context, ROOT),
+            p.dockerfile,
+            path.join(dir, TRIGGER_DIR, "context.tar"),
+        );
+        const scripts = wheelhouseScripts(spec);
+        const steps: [string, string][] = [
+            ["wheelhouse-fetch.sh", scripts.fetch],
+            ["build.sh", buildScript(spec, `${TRIGGER_DIR}/context.tar`)],
+            ["wheelhouse-store.sh", scripts.store],
+        ];
+        rmSync(volume, { recursive: true, force: true });
+        mkdirSync(volume);
+        let out = "";
+        try {
+            for (const [file, text] of steps) {
+                writeFileSync(path.join(dir, file), atVolume(text));
+                const r = spawnSync("bash", [file], { cwd: dir, env: stepEnv(), encoding: "utf8", timeout: 600_000 });
+                out += `--- ${file}\n${r.stdout}${r.stderr}`;
+                assert.equal(r.status, 0, out);
+            }
+            assert.match(out, /cached fwcompiled-1\.0-py3-none-any\.whl/, out);
+            assert.doesNotMatch(out, /Building wheel for fwcompiled/);
+            assert.match(readFileSync(path.join(dir, TRIGGER_DIR, "digest"), "utf8").trim(), /^sha256:[0-9a-f]{64}$/);
+        } finally {
+            await new Registry(t.registry).deleteRepository(name);
+        }
     });
 
     it("every gcloud command line of the steps is valid for the real gcloud", async function () {
