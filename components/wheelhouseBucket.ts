@@ -25,10 +25,12 @@ export interface WheelhouseBucketArgs {
 export class WheelhouseBucket extends pulumi.ComponentResource {
     readonly bucket: gcp.storage.Bucket;
     private readonly prefix: string;
+    private readonly after: pulumi.Resource[];
 
     constructor(name: string, args: WheelhouseBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fireworker-images:storage:WheelhouseBucket", name, {}, opts);
         this.prefix = name;
+        this.after = args.dependsOn ?? [];
         this.bucket = new gcp.storage.Bucket(
             `${name}-bucket`,
             {
@@ -41,7 +43,7 @@ export class WheelhouseBucket extends pulumi.ComponentResource {
                 lifecycleRules: [{ action: { type: "Delete" }, condition: { age: args.keepDays ?? 90 } }],
                 labels: { "managed-by": "fireworker-images" },
             },
-            { parent: this, protect: true, dependsOn: args.dependsOn },
+            { parent: this, protect: true, dependsOn: this.after },
         );
         this.registerOutputs({ bucket: this.bucket.name });
     }
@@ -60,7 +62,7 @@ export class WheelhouseBucket extends pulumi.ComponentResource {
         return new gcp.storage.BucketIAMMember(
             `${this.prefix}-${name}`,
             { bucket: this.bucket.name, role, member },
-            { parent: this },
+            { parent: this, dependsOn: this.after },
         );
     }
 }

@@ -57,10 +57,14 @@ describe("pipeline accounts (team plan): identities and their grants", () => {
             `${sa("fw-build")} roles/artifactregistry.writer repo:fireworker-dev`,
             `${sa("fw-build")} roles/logging.logWriter project:example-lab-123456`,
             `${sa("fw-build")} roles/storage.objectViewer bucket:example-lab-123456-fireworker-build-source`,
+            // the wheelhouse (runtime.wheelhouse in the team example): the build account adds wheels
+            `${sa("fw-build")} roles/storage.objectViewer bucket:example-lab-123456-fireworker-wheelhouse`,
+            `${sa("fw-build")} roles/storage.objectCreator bucket:example-lab-123456-fireworker-wheelhouse`,
             `${sa("fw-dev-build")} roles/artifactregistry.writer repo:fireworker-dev`,
             `${sa("fw-dev-build")} roles/artifactregistry.reader repo:fireworker`,
             `${sa("fw-dev-build")} roles/logging.logWriter project:example-lab-123456`,
             `${sa("fw-dev-build")} roles/storage.objectViewer bucket:example-lab-123456-fireworker-build-source`,
+            `${sa("fw-dev-build")} roles/storage.objectViewer bucket:example-lab-123456-fireworker-wheelhouse`,
             `${sa("fw-worker")} roles/artifactregistry.reader repo:fireworker`,
             `${sa("fw-worker")} roles/artifactregistry.reader repo:fireworker-dev`,
             `${sa("fw-worker")} roles/logging.logWriter project:example-lab-123456`,
@@ -158,6 +162,9 @@ describe("pipeline accounts (team plan): identities and their grants", () => {
                 "apis-logging",
                 "registry-build-developer-writer",
                 "registry-build-team-writer",
+                // team builds store compiled wheels (the runtime's only, but both wait alike)
+                "wheelhouse-build-creator",
+                "wheelhouse-build-reader",
             ]);
         }
     });
