@@ -12,7 +12,7 @@ import { Writable } from "node:stream";
 import { type BuildSpec, buildSpecOf } from "../../../lib/build/buildSpec";
 import { finalizeBuild } from "../../../lib/build/prepareBuild";
 import { runBuild } from "../../../lib/build/runBuild";
-import { docker, dockerOk } from "../../support/docker";
+import { docker, dockerOk, removeImages } from "../../support/docker";
 import { preparedRuntime, ROOT } from "../../support/plan";
 import { sdist } from "../../support/sdist";
 import { requireDockerOrSkip, type TestEnv } from "../../support/testEnv";
@@ -40,10 +40,7 @@ describe("the wheelhouse on the real engine: what pip built once is not built ag
 
     after(() => {
         if (!t) return;
-        const tags = docker(t, ["image", "ls", "--format={{.Repository}}:{{.Tag}}", image]).stdout.split("\n");
-        for (const tag of tags.filter(Boolean)) {
-            docker(t, ["rmi", tag]);
-        }
+        removeImages(t, image);
         rmSync(work, { recursive: true, force: true });
     });
 

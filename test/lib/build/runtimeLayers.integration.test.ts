@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { buildSpecOf } from "../../../lib/build/buildSpec";
 import { finalizeBuild } from "../../../lib/build/prepareBuild";
 import { runBuild } from "../../../lib/build/runBuild";
-import { docker, dockerOk } from "../../support/docker";
+import { docker, dockerOk, removeImages } from "../../support/docker";
 import { preparedRuntime, ROOT } from "../../support/plan";
 import { requireDockerOrSkip, type TestEnv } from "../../support/testEnv";
 
@@ -55,10 +55,7 @@ describe("layered requirements on the real engine: what a rebuild reuses", funct
 
     after(() => {
         if (!t) return;
-        const tags = docker(t, ["image", "ls", "--format={{.Repository}}:{{.Tag}}", image]).stdout.split("\n");
-        for (const tag of tags.filter(Boolean)) {
-            docker(t, ["rmi", tag]);
-        }
+        removeImages(t, image);
         rmSync(work, { recursive: true, force: true });
     });
 

@@ -20,7 +20,7 @@ import { WHEELHOUSE_VOLUME } from "../../../lib/build/wheelhouse";
 import { wheelhouseBucketName } from "../../../lib/names";
 import { buildScript, wheelhouseScripts } from "../../../lib/triggers/prepareTriggerBuild";
 import { TRIGGER_DIR } from "../../../lib/triggers/triggerBuild";
-import { docker, Registry } from "../../support/docker";
+import { docker, Registry, removeImages } from "../../support/docker";
 import { NO_ACCOUNT, realGcloud } from "../../support/gcloudCheck";
 import { preparedRuntime, ROOT } from "../../support/plan";
 import { sdist } from "../../support/sdist";
@@ -89,8 +89,7 @@ describe("the wheelhouse steps of a Cloud Build runtime build, on the real engin
     after(() => {
         if (!t) return;
         docker(t, ["rm", "--force", "fireworker-wheelhouse"]);
-        const tags = docker(t, ["image", "ls", "--format={{.Repository}}:{{.Tag}}", image]).stdout.split("\n");
-        for (const tag of tags.filter(Boolean)) docker(t, ["rmi", tag]);
+        removeImages(t, image);
         rmSync(work, { recursive: true, force: true });
     });
 
@@ -207,6 +206,7 @@ describe("the wheelhouse steps of a Cloud Build runtime build, on the real engin
             assert.doesNotMatch(out, /Building wheel for fwcompiled/);
             assert.match(readFileSync(path.join(dir, TRIGGER_DIR, "digest"), "utf8").trim(), /^sha256:[0-9a-f]{64}$/);
         } finally {
+            removeImages(t, spec.image);
             await new Registry(t.registry).deleteRepository(name);
         }
     });
