@@ -108,6 +108,16 @@ export function dockerBuildArgs(o: DockerBuildOptions): string[] {
 /** The substitution naming the previous image whose layers a build may reuse. */
 export const CACHE_FROM_SUBSTITUTION = "_CACHE_FROM";
 
+/** bash lines that pull `$CACHE_FROM` when it is set and then set `cache` to its `--cache-from`. */
+function pullCacheFrom(): string[] {
+    return [
+        'if [ -n "$CACHE_FROM" ]; then',
+        '  if docker pull "$CACHE_FROM"; then cache="--cache-from=$CACHE_FROM";',
+        '  else echo "fireworker: the previous image $CACHE_FROM cannot be pulled; building without its layers" >&2; fi',
+        "fi",
+    ];
+}
+
 /**
  * The build step's script when it reuses a previous image: pull it (by digest) and pass
  * `--cache-from` before the context argument; a previous image that cannot be pulled is one
@@ -118,10 +128,7 @@ export const CACHE_FROM_SUBSTITUTION = "_CACHE_FROM";
 export const CACHE_FROM_SCRIPT = [
     "set -eu",
     'cache=""',
-    'if [ -n "$CACHE_FROM" ]; then',
-    '  if docker pull "$CACHE_FROM"; then cache="--cache-from=$CACHE_FROM";',
-    '  else echo "fireworker: the previous image $CACHE_FROM cannot be pulled; building without its layers" >&2; fi',
-    "fi",
+    ...pullCacheFrom(),
     'last="${!#}"',
     'set -- "${@:1:$(($# - 1))}"',
     'exec docker "$@" ${cache:+"$cache"} "$last"',
@@ -135,7 +142,7 @@ export function wheelhouseBuildScript(cacheFrom: boolean): string {
     return [
         "set -eu",
         'cache=""',
-        ...(cacheFrom ? CACHE_FROM_SCRIPT.split("\n").slice(2, 6) : []),
+        ...(cacheFrom ? pullCacheFrom() : []),
         ...WHEELHOUSE_ADD_HOST,
         'last="${!#}"',
         'set -- "${@:1:$(($# - 1))}"',

@@ -9,9 +9,9 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
-import { Writable } from "node:stream";
-import { exec } from "../commands/exec";
+import { exec, SILENT } from "../commands/exec";
 import { sleep } from "../commands/permissionRetry";
+import { randomLoopbackAddress } from "../pip/pipRelay";
 import { localWheelhouseRoot, WHEELHOUSE_PORT, WHEELHOUSE_SERVER } from "./wheelhouse";
 
 export interface LocalWheelhouse {
@@ -32,7 +32,6 @@ export interface LocalWheelhouseOptions {
 
 /** Where the server keeps the wheelhouse inside its container. */
 const IN_CONTAINER = "/tmp/wheelhouse";
-const SILENT = new Writable({ write: (_c, _e, done) => done() });
 const READY_SECONDS = 20;
 
 /**
@@ -53,9 +52,8 @@ export async function startLocalWheelhouse(o: LocalWheelhouseOptions): Promise<L
     } catch (err) {
         return without(`cannot make ${dir}: ${(err as Error).message}`);
     }
-    // a random 127/8 address: another build's server, or anything else listening, is elsewhere
     for (let attempt = 0; attempt < 3; attempt++) {
-        const address = `127.${1 + rnd(254)}.${rnd(256)}.${1 + rnd(254)}`;
+        const address = randomLoopbackAddress();
         const name = `fireworker-wheelhouse-${randomBytes(6).toString("hex")}`;
         const remove = () => docker(["rm", "--force", name]).catch(() => undefined);
         try {
@@ -110,10 +108,6 @@ export async function startLocalWheelhouse(o: LocalWheelhouseOptions): Promise<L
         }
     }
     return undefined;
-}
-
-function rnd(n: number): number {
-    return Math.floor(Math.random() * n);
 }
 
 /** Whether the server answers on `address` within READY_SECONDS (false as soon as it stops). */

@@ -82,22 +82,17 @@ interface PipReach {
  * (which is pip's cache, deleted by the same RUN); with the relayed pip configuration if asked.
  */
 function pipRun(command: string, reach: PipReach): string {
-    const relay = [
-        `if getent hosts ${PIP_RELAY_HOST} >/dev/null; then \\`,
-        `        export PIP_INDEX_URL=${PIP_RELAY_INDEX} PIP_TRUSTED_HOST=${PIP_RELAY_HOST}; \\`,
-        "    fi",
+    const [when, use, done] = [
+        `if getent hosts ${PIP_RELAY_HOST} >/dev/null; then`,
+        `    export PIP_INDEX_URL=${PIP_RELAY_INDEX} PIP_TRUSTED_HOST=${PIP_RELAY_HOST};`,
+        "fi",
     ];
     if (reach.wheelhouse) {
-        const prelude = [
-            `if getent hosts ${PIP_RELAY_HOST} >/dev/null; then`,
-            `    export PIP_INDEX_URL=${PIP_RELAY_INDEX} PIP_TRUSTED_HOST=${PIP_RELAY_HOST};`,
-            "fi;",
-        ];
-        return wheelhouseRun(reach.relay ? prelude : [], command);
+        return wheelhouseRun(reach.relay ? [when, use, `${done};`] : [], command);
     }
     const uncached = command.replace("pip install ", "pip install --no-cache-dir ");
     if (!reach.relay) return `RUN ${uncached}`;
-    return [`RUN ${relay[0]}`, relay[1], `${relay[2]} \\`, `    && ${uncached}`].join("\n");
+    return [`RUN ${when} \\`, `    ${use} \\`, `    ${done} \\`, `    && ${uncached}`].join("\n");
 }
 
 export function renderRuntimeDockerfile(a: RuntimeDockerfileArgs): string {

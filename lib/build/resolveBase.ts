@@ -4,8 +4,7 @@
  * engine holds under that reference, pulled first when it holds none; its repository digest when
  * it came from a registry, else its image id. A failure is Docker's answer, as one line.
  */
-import { Writable } from "node:stream";
-import { exec } from "../commands/exec";
+import { exec, SILENT } from "../commands/exec";
 import { parseImageRef } from "../imageRef";
 import { DIGEST } from "../patterns";
 import { oneLine, type ResolvedBase } from "./baseReference";
@@ -19,8 +18,6 @@ export interface EngineOptions {
     /** Where `docker pull` reports progress; default: nowhere. */
     log?: NodeJS.WritableStream;
 }
-
-const SILENT = new Writable({ write: (_chunk, _encoding, done) => done() });
 
 /** Docker Hub's names as the engine records them: `python`, not `docker.io/library/python`. */
 export function familiarRepository(repository: string): string {

@@ -19,9 +19,8 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Writable } from "node:stream";
 import { lockContent } from "../commands/contentLock";
-import { exec } from "../commands/exec";
+import { exec, SILENT } from "../commands/exec";
 import { deadline, iamSettleSeconds, isPermissionError, sleep } from "../commands/permissionRetry";
 import { BUILD_ID, DIGEST } from "../patterns";
 import { describePipConfig, type PipConfig, readPipConfig } from "../pip/pipConfig";
@@ -527,7 +526,6 @@ function cacheFromOf(spec: BuildSpec, opts: RunOptions): Promise<string | undefi
 }
 
 /** Where the output of look-ups goes: nowhere (their failure is an answer, not an error). */
-const SILENT = new Writable({ write: (_chunk, _encoding, done) => done() });
 
 function run(cmd: string, args: string[], opts: RunOptions, stdin?: NodeJS.ReadableStream): Promise<string> {
     return exec(cmd, args, { env: opts.env, log: opts.log, echoStdout: true, stdin, who: "build-image" });

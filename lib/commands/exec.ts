@@ -1,5 +1,9 @@
 /** Runs a tool (docker, gcloud) for the build and bake commands, returning its stdout. */
 import { spawn } from "node:child_process";
+import { Writable } from "node:stream";
+
+/** A log that drops what it is given: for a tool's answer when its stderr is not the build's business. */
+export const SILENT: NodeJS.WritableStream = new Writable({ write: (_chunk, _encoding, done) => done() });
 
 export interface ExecOptions {
     env?: NodeJS.ProcessEnv;

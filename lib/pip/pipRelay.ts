@@ -123,9 +123,7 @@ export async function startPipRelay(config: PipConfig, opts: RelayOptions = {}):
 
 /** Listens on `address`, or on a random 127.x.y.z (all of 127/8 is loopback on Linux). */
 async function listen(server: http.Server, port: number, address?: string): Promise<string> {
-    const candidates = address
-        ? [address]
-        : Array.from({ length: 20 }, () => `127.${1 + rand(254)}.${rand(256)}.${1 + rand(254)}`);
+    const candidates = address ? [address] : Array.from({ length: 20 }, randomLoopbackAddress);
     let last: Error | undefined;
     for (const a of candidates) {
         try {
@@ -144,8 +142,13 @@ async function listen(server: http.Server, port: number, address?: string): Prom
     throw new Error(`pip-relay: cannot listen on a loopback address, port ${port}: ${last?.message}`);
 }
 
-function rand(n: number): number {
-    return Math.floor(Math.random() * n);
+/**
+ * A random 127.x.y.z: all of 127/8 is loopback on Linux, so a server there rarely meets another
+ * (another build's relay or wheelhouse, or anything else listening).
+ */
+export function randomLoopbackAddress(): string {
+    const rand = (n: number) => Math.floor(Math.random() * n);
+    return `127.${1 + rand(254)}.${rand(256)}.${1 + rand(254)}`;
 }
 
 /** What pip's `cert`, `client-cert` and `timeout` mean for Node's TLS. */

@@ -16,12 +16,12 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Writable } from "node:stream";
 import { stringify } from "yaml";
 import { bakeSpecFromEnvironment } from "../../lib/bake/bakeSpec";
 import { runBake } from "../../lib/bake/runBake";
 import { buildSpecFromEnvironment } from "../../lib/build/buildSpec";
 import { runBuild } from "../../lib/build/runBuild";
+import { SILENT } from "../../lib/commands/exec";
 import type { Plan } from "../../lib/plan/offlinePlan";
 import { bakeEnvOf, configOf, fakeArgv, fakeGcloudBin, stepEnvironment } from "./bake";
 import { cloudCalls, fakeCloud } from "./fakeCloud";
@@ -47,7 +47,6 @@ export interface GcloudVerdict extends GcloudItem {
     message: string;
 }
 
-const SINK = new Writable({ write: (_c, _e, done) => done() });
 const TEAM_PROJECT = "example-lab-123456";
 
 /** The real gcloud: its path and version, or undefined when it is not installed. */
@@ -85,7 +84,7 @@ export async function collectStack(stack: string, work: string): Promise<GcloudI
                 runBuild(spec, {
                     projectRoot: ROOT,
                     env: { ...cloud.env, FAKE_BUILD_MS: "15000", FW_IAM_SETTLE_SECONDS: "0" },
-                    log: SINK,
+                    log: SILENT,
                     pollSeconds: 1,
                 });
             await Promise.all([run(), run()]);
@@ -126,7 +125,7 @@ async function collectBake(stack: string, plan: Plan, work: string): Promise<Gcl
             projectRoot: work,
             env: { PATH: `${bin}:${process.env.PATH}`, FAKE_STATE: state, FAKE_BUILD_STATUS: status },
             pollSeconds: 0,
-            log: SINK,
+            log: SILENT,
         }).catch(() => undefined);
         items.push(...fakeArgv(state).map((argv) => ({ origin: `${stack}: bake runner (${status})`, argv })));
     }
