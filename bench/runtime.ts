@@ -12,12 +12,12 @@
  */
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { Writable } from "node:stream";
 import { type BuildSpec, buildSpecOf } from "../lib/build/buildSpec";
 import { finalizeBuild } from "../lib/build/prepareBuild";
 import { runBuild } from "../lib/build/runBuild";
 import { docker, dockerOk } from "../test/support/docker";
 import { preparedRuntime } from "../test/support/plan";
+import { recorder } from "../test/support/recorder";
 import type { TestEnv } from "../test/support/testEnv";
 import type { Row } from "./rows";
 import { progress, ROOT, seconds, shAsync } from "./support";
@@ -87,16 +87,10 @@ export async function runtimeBenchmark(t: TestEnv): Promise<Row> {
                 push: false,
             });
         };
-        const log = { chunks: [] as string[] };
-        const sink = new Writable({
-            write: (c: Buffer, _e, done) => {
-                log.chunks.push(c.toString());
-                done();
-            },
-        });
+        const log = recorder();
         const build = async (s: BuildSpec, noCache: boolean): Promise<number> => {
             const started = process.hrtime.bigint();
-            await runBuild(s, { projectRoot: ROOT, env: t.env, network: "host", noCache, log: sink });
+            await runBuild(s, { projectRoot: ROOT, env: t.env, network: "host", noCache, log: log.stream });
             return Number(process.hrtime.bigint() - started) / 1e6;
         };
         const remove = (s: BuildSpec) => dockerOk(t, ["rmi", `${s.image}:${s.tags[0]}`]);
@@ -116,7 +110,7 @@ export async function runtimeBenchmark(t: TestEnv): Promise<Row> {
             }
             progress(`runtime round ${i + 1}: rebuild ${seconds(ours[i])}, cold ${seconds(cold[i])}`);
         }
-        const reused = (log.chunks.join("").match(/Using cache/g) ?? []).length;
+        const reused = (log.text().match(/Using cache/g) ?? []).length;
         progress(`runtime: ${reused} cached steps reused in all`);
         return {
             name: `Runtime rebuild after one pin of the last requirements layer changes (previous runtime in the engine's cache) vs. a cold build (--no-cache) of the same inputs: apt ${APT_PACKAGES.join(" ")}; layer 1 numpy wheel + msgpack from source; layer 2 two pins; ${RUNTIME_ROUNDS} rounds`,

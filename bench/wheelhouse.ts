@@ -11,12 +11,12 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { Writable } from "node:stream";
 import { type BuildSpec, buildSpecOf } from "../lib/build/buildSpec";
 import { finalizeBuild } from "../lib/build/prepareBuild";
 import { runBuild } from "../lib/build/runBuild";
 import { docker, dockerOk } from "../test/support/docker";
 import { preparedRuntime } from "../test/support/plan";
+import { recorder } from "../test/support/recorder";
 import type { TestEnv } from "../test/support/testEnv";
 import type { Row } from "./rows";
 import { APT_PACKAGES, benchBase, HEAVY, LIGHT_BEFORE, RUNTIME_ROUNDS } from "./runtime";
@@ -53,23 +53,17 @@ export async function wheelhouseBenchmark(t: TestEnv): Promise<Row> {
                 push: false,
             });
         };
-        const log: string[] = [];
-        const sink = new Writable({
-            write: (c: Buffer, _e, done) => {
-                log.push(c.toString());
-                done();
-            },
-        });
+        const log = recorder();
         const env = { ...t.env, FW_WHEELHOUSE_DIR: path.join(work, "wheelhouse") };
         const compiled: boolean[] = [];
         /** The build's time; whether pip compiled msgpack in it goes to `compiled`. */
         const build = async (s: BuildSpec): Promise<number> => {
-            const from = log.length;
+            const from = log.text().length;
             const started = process.hrtime.bigint();
-            await runBuild(s, { projectRoot: ROOT, env, network: "host", log: sink });
+            await runBuild(s, { projectRoot: ROOT, env, network: "host", log: log.stream });
             const ms = Number(process.hrtime.bigint() - started) / 1e6;
             dockerOk(t, ["rmi", `${s.image}:${s.tags[0]}`]);
-            compiled.push(/Created wheel for msgpack/.test(log.slice(from).join("")));
+            compiled.push(/Created wheel for msgpack/.test(log.text().slice(from)));
             return ms;
         };
         // fills the wheelhouse (msgpack compiled once) and the engine's apt layer for both sides

@@ -247,12 +247,10 @@ function corpus(): Case[] {
     return cases;
 }
 
-describe("hostile and broken input: the corpus", function () {
-    this.timeout(1_800_000);
-    const counts = new Map<string, { refused: number; planned: number }>();
+/** For the suite it is called in: no CI branch variable (one would answer for a detached HEAD), restored after. */
+function withoutBranchVariables(): void {
     const saved: Record<string, string | undefined> = {};
     before(() => {
-        // a CI's branch variables would answer for a detached HEAD
         for (const v of BRANCH_VARIABLES) {
             saved[v] = process.env[v];
             delete process.env[v];
@@ -260,6 +258,14 @@ describe("hostile and broken input: the corpus", function () {
     });
     after(() => {
         for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
+    });
+}
+
+describe("hostile and broken input: the corpus", function () {
+    this.timeout(1_800_000);
+    const counts = new Map<string, { refused: number; planned: number }>();
+    withoutBranchVariables();
+    after(() => {
         const rows = [...counts.entries()].map(
             ([k, c]) =>
                 `  ${k}: ${c.refused + c.planned} (${c.refused} refused with one line each, ${c.planned} planned safely)`,
@@ -299,16 +305,7 @@ describe("hostile and broken input: the corpus", function () {
 
 describe("hostile and broken input: git facts", function () {
     this.timeout(120_000);
-    const saved: Record<string, string | undefined> = {};
-    before(() => {
-        for (const v of BRANCH_VARIABLES) {
-            saved[v] = process.env[v];
-            delete process.env[v];
-        }
-    });
-    after(() => {
-        for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
-    });
+    withoutBranchVariables();
     const git = (dir: string, ...a: string[]) =>
         execFileSync("git", ["-c", "user.email=t@e.org", "-c", "user.name=t", ...a], { cwd: dir, stdio: "pipe" });
     const payload = (dir: string) => {

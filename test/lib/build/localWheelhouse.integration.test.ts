@@ -8,12 +8,12 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { Writable } from "node:stream";
 import { type BuildSpec, buildSpecOf } from "../../../lib/build/buildSpec";
 import { finalizeBuild } from "../../../lib/build/prepareBuild";
 import { runBuild } from "../../../lib/build/runBuild";
 import { docker, dockerOk, removeImages } from "../../support/docker";
 import { preparedRuntime, ROOT } from "../../support/plan";
+import { recorder } from "../../support/recorder";
 import { sdist } from "../../support/sdist";
 import { requireDockerOrSkip, type TestEnv } from "../../support/testEnv";
 
@@ -66,16 +66,10 @@ describe("the wheelhouse on the real engine: what pip built once is not built ag
     }
 
     async function build(spec: BuildSpec): Promise<{ log: string; reference: string }> {
-        const chunks: string[] = [];
-        const log = new Writable({
-            write: (c: Buffer, _e, done) => {
-                chunks.push(c.toString());
-                done();
-            },
-        });
+        const log = recorder();
         const env = { ...t.env, FW_WHEELHOUSE_DIR: wheelhouse };
-        const result = await runBuild(spec, { projectRoot: ROOT, env, network: "host", log });
-        return { log: chunks.join(""), reference: result.reference };
+        const result = await runBuild(spec, { projectRoot: ROOT, env, network: "host", log: log.stream });
+        return { log: log.text(), reference: result.reference };
     }
 
     it("builds the sdist once, keeps its wheel, and reuses it when a changed pin rebuilds the layer", async () => {

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Writable } from "node:stream";
 import { stringify } from "yaml";
 import type { BuildSpec } from "../../../lib/build/buildSpec";
 import { contentBuildTag } from "../../../lib/build/cloudBuildConfig";
@@ -12,6 +11,7 @@ import { runBuild } from "../../../lib/build/runBuild";
 import type { PipConfig } from "../../../lib/pip/pipConfig";
 import { PIP_RELAY_HOST } from "../../../lib/pip/pipRelay";
 import { cloudCalls, cloudState, fakeCloud, seedImage } from "../../support/fakeCloud";
+import { recorder } from "../../support/recorder";
 
 // A recording fake docker: each call's argv is one line of $FAKE_STATE/calls.log. `image inspect`
 // answers $FAKE_IMAGE_ID (or $FAKE_BUILT_ID once `build` ran) and $FAKE_REPO_DIGESTS; the
@@ -86,18 +86,6 @@ const OTHER_DIGEST = `sha256:${"4".repeat(64)}`;
 const TAG = "0123456789abcdef0123";
 const DOCKERFILE = "FROM python:3.11-slim-bookworm\nCOPY . /app\n";
 const LOCAL = "127.0.0.1:5000/fireworker/app";
-
-/** A log stream that keeps what it is given. */
-function recorder(): { stream: Writable; text: () => string } {
-    let text = "";
-    const stream = new Writable({
-        write: (chunk: Buffer, _encoding, done) => {
-            text += chunk.toString();
-            done();
-        },
-    });
-    return { stream, text: () => text };
-}
 
 describe("running one image build (lib/build/runBuild.ts)", () => {
     let work: string;

@@ -12,6 +12,7 @@ import { finalizeBuild } from "../../../lib/build/prepareBuild";
 import { runBuild } from "../../../lib/build/runBuild";
 import { docker, dockerOk, removeImages } from "../../support/docker";
 import { preparedRuntime, ROOT } from "../../support/plan";
+import { recorder } from "../../support/recorder";
 import { requireDockerOrSkip, type TestEnv } from "../../support/testEnv";
 
 const PYTHON_IMAGE = process.env.FW_TEST_PYTHON_IMAGE ?? "fireworker-test/python:3.11-bookworm";
@@ -71,15 +72,8 @@ describe("layered requirements on the real engine: what a rebuild reuses", funct
             image,
             push: false,
         });
-        const chunks: string[] = [];
-        const { Writable } = await import("node:stream");
-        const log = new Writable({
-            write: (c: Buffer, _e, done) => {
-                chunks.push(c.toString());
-                done();
-            },
-        });
-        const result = await runBuild(spec, { projectRoot: ROOT, env: t.env, network: "host", log });
+        const log = recorder();
+        const result = await runBuild(spec, { projectRoot: ROOT, env: t.env, network: "host", log: log.stream });
         const ran = dockerOk(t, [
             "run",
             "--rm",
@@ -90,7 +84,7 @@ describe("layered requirements on the real engine: what a rebuild reuses", funct
         ]);
         assert.equal(ran, often);
         const layers = dockerOk(t, ["image", "inspect", "--format={{json .RootFS.Layers}}", result.reference]);
-        return { layers: JSON.parse(layers), log: chunks.join("") };
+        return { layers: JSON.parse(layers), log: log.text() };
     }
 
     it("a changed pin in the last file rebuilds the last layer alone; a change before the layers rebuilds them all", async () => {

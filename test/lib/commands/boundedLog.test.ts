@@ -2,28 +2,16 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Writable } from "node:stream";
+import type { Writable } from "node:stream";
 import { boundedLog } from "../../../lib/commands/boundedLog";
-
-function sink(): { stream: Writable; text: () => string } {
-    let text = "";
-    return {
-        stream: new Writable({
-            write: (c: Buffer, _e, done) => {
-                text += c.toString();
-                done();
-            },
-        }),
-        text: () => text,
-    };
-}
+import { recorder } from "../../support/recorder";
 
 describe("the bounded log of a command (lib/commands/boundedLog.ts)", () => {
     const write = (w: Writable, s: string) => new Promise<void>((r) => w.write(s, () => r()));
 
     it("keeps the whole log in its file, shows only the head, and the tail after a failure", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-log-"));
-        const out = sink();
+        const out = recorder();
         const log = boundedLog(path.join(dir, "logs", "b.log"), out.stream, 1000, 3);
         const lines = Array.from({ length: 2000 }, (_, i) => `line ${i}\n`);
         for (const l of lines) await write(log.stream, l);
@@ -39,7 +27,7 @@ describe("the bounded log of a command (lib/commands/boundedLog.ts)", () => {
 
     it("a short log is shown whole, and nothing more on success", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fw-log-"));
-        const out = sink();
+        const out = recorder();
         const log = boundedLog(path.join(dir, "b.log"), out.stream, 1000);
         await write(log.stream, "built\n");
         log.close(false);

@@ -3,21 +3,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PassThrough, Readable, Writable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { exec, shellQuote } from "../../../lib/commands/exec";
-
-/** A log stream that keeps what it is given. */
-function recorder(): { stream: Writable; text: () => string } {
-    const chunks: Buffer[] = [];
-    const stream = new Writable({
-        write: (chunk: Buffer, _encoding, done) => {
-            chunks.push(Buffer.from(chunk));
-            done();
-        },
-    });
-    return { stream, text: () => Buffer.concat(chunks).toString("utf8") };
-}
+import { recorder } from "../../support/recorder";
 
 describe("the tool runner (lib/commands/exec.ts) with real sh children", () => {
     let dir: string;

@@ -9,9 +9,10 @@ import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Writable } from "node:stream";
+import type { Writable } from "node:stream";
 import { type PipConfig, PYPI_SIMPLE } from "../../../lib/pip/pipConfig";
 import { type PipRelay, relayAnchors, startPipRelay } from "../../../lib/pip/pipRelay";
+import { recorder } from "../../support/recorder";
 import { requireTool } from "../../support/tools";
 
 function openssl(dir: string, args: string[]): void {
@@ -123,19 +124,6 @@ function config(over: Partial<PipConfig>): PipConfig {
         timeoutSeconds: 10,
         notRelayed: [],
         ...over,
-    };
-}
-
-function recorder(): { stream: Writable; text: () => string } {
-    let text = "";
-    return {
-        stream: new Writable({
-            write: (c: Buffer, _e, done) => {
-                text += c.toString();
-                done();
-            },
-        }),
-        text: () => text,
     };
 }
 
