@@ -165,11 +165,20 @@ describe("brought Dockerfiles", function () {
         });
         assert.deepEqual(
             await lines(
-                planOf("team", runtime({ dockerfile: `${rel}/Dockerfile`, aptPackages: ["swig"], env: { A: "1" } })),
+                planOf(
+                    "team",
+                    runtime({
+                        dockerfile: `${rel}/Dockerfile`,
+                        aptPackages: ["swig"],
+                        env: { A: "1" },
+                        wheelhouse: true,
+                    }),
+                ),
             ),
             [
                 `fireworker-images:runtime.aptPackages: ["swig"] does nothing with runtime.dockerfile (${rel}/Dockerfile is used as it is); remove it, or do it in that Dockerfile`,
                 `fireworker-images:runtime.env: {"A":"1"} does nothing with runtime.dockerfile (${rel}/Dockerfile is used as it is); remove it, or do it in that Dockerfile`,
+                `fireworker-images:runtime.wheelhouse: true does nothing with runtime.dockerfile (${rel}/Dockerfile is used as it is); remove it, or do it in that Dockerfile`,
             ],
         );
         assert.deepEqual(

@@ -265,6 +265,11 @@ describe("settings", () => {
             `${NS}:runtime.experimental: "yes" must be true or false`,
         ],
         [
+            "wheelhouse not a boolean",
+            { ...team, [`${NS}:runtime`]: json({ wheelhouse: "yes" }) },
+            `${NS}:runtime.wheelhouse: "yes" must be true or false`,
+        ],
+        [
             "object setting given as a string",
             { ...team, [`${NS}:runtime`]: "python:3.11" },
             `${NS}:runtime: "python:3.11" is not an object; write it as a YAML mapping in the stack file`,
