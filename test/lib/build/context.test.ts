@@ -30,17 +30,25 @@ describe("build context: selection", () => {
             ".gcloudignore": "#!include:.dockerignore\n.gcloudignore\n.dockerignore\n",
         });
         const read: string[] = [];
-        // patch the fs module itself (lib/build/context.ts reads it through live bindings)
+        // Spy on node:fs itself, then load lib/build/context.ts afresh: the namespace object its
+        // `import * as fs` gets is a live view under tsc's emit but a copy under SWC's, made when
+        // the module loads, so the spy must be in place before it does.
         const nodeFs = require("node:fs") as { readdirSync: unknown };
-        const original = fs.readdirSync;
+        const original = nodeFs.readdirSync as (p: fs.PathLike, o?: unknown) => unknown;
+        const modulePath = require.resolve("../../../lib/build/context");
+        const cached = require.cache[modulePath];
         nodeFs.readdirSync = (p: fs.PathLike, o?: unknown) => {
             read.push(path.relative(dir, String(p)) || ".");
-            return (original as (p: fs.PathLike, o?: unknown) => unknown)(p, o);
+            return original(p, o);
         };
         try {
-            assert.deepEqual(listed(dir), ["keep/h", "main.py"]);
+            delete require.cache[modulePath];
+            const fresh = require(modulePath) as typeof import("../../../lib/build/context");
+            const names = fresh.collectContext({ kind: "directory", dir }, "/").map((e) => e.path);
+            assert.deepEqual(names, ["keep/h", "main.py"]);
         } finally {
             nodeFs.readdirSync = original;
+            require.cache[modulePath] = cached;
         }
         assert.deepEqual(read.sort(), [".", "keep"]);
     });
