@@ -7,7 +7,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { checkAll, collectAll, realGcloud, verdictLine } from "../test/support/gcloudCheck";
+import { collectAll } from "../test/support/gcloudCheck";
+import { checkAll, realGcloud, verdictLine } from "../test/support/realGcloud";
 
 export const MISSING_LINE =
     "PENDING check-gcloud: gcloud is not installed, so no command line was checked (set FW_REQUIRE_TOOLS=1 to make this an error)";

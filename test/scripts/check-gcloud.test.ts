@@ -7,16 +7,18 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { MISSING_LINE } from "../../scripts/check-gcloud";
+import { collectAll, documentCommands } from "../support/gcloudCheck";
+import { ROOT } from "../support/plan";
 import {
     checkAll,
+    checkBatch,
     checkOne,
-    collectAll,
-    documentCommands,
+    cloudSdk,
+    type GcloudItem,
     type GcloudVerdict,
     realGcloud,
     verdictLine,
-} from "../support/gcloudCheck";
-import { ROOT } from "../support/plan";
+} from "../support/realGcloud";
 import { requireTool } from "../support/tools";
 
 describe("npm run check-gcloud without gcloud", function () {
@@ -73,51 +75,63 @@ describe("npm run check-gcloud: the real gcloud parses every command line and co
         if (work) fs.rmSync(work, { recursive: true, force: true });
     });
 
+    /** A valid command line, the same with an unknown flag, with a bad value; an unknown config field; and valid ones. */
+    function samples(): Record<string, GcloudItem> {
+        const create = ["compute", "instances", "create", "fwb-x", "--zone=us-central1-b"];
+        const project = "--project=example-lab-123456";
+        const config = (name: string, text: string) => {
+            fs.writeFileSync(path.join(work, name), text);
+            return ["builds", "submit", "--no-source", `--config=${path.join(work, name)}`, project];
+        };
+        const step = "steps:\n  - name: gcr.io/cloud-builders/docker\n    args: [build]\n";
+        const item = (argv: string[]) => ({ origin: "test", argv });
+        return {
+            // --metadata is a flag calliope allows once per command line: a CLI run twice in
+            // one process would refuse the second (the batch gives each its own CLI)
+            metadata: item([...create, "--metadata=a=1", project]),
+            metadataAgain: item([...create, "--metadata=a=1", "--description=again", project]),
+            flag: item([...create, "--bogus-flag", project]),
+            value: item([...create, "--instance-termination-action=EXPLODE", project]),
+            field: item(config("bad.yaml", `${step}    envs: [A=1]\n`)),
+            goodConfig: item(config("good.yaml", `${step}    env: [A=1]\n`)),
+            good: item(["builds", "list", project, "--ongoing"]),
+        };
+    }
+
     it("refuses, with gcloud's own message, an unknown flag, a bad value and an unknown config field", async () => {
-        const flag = await checkOne(gcloud, {
-            origin: "test",
-            argv: [
-                "compute",
-                "instances",
-                "create",
-                "fwb-x",
-                "--zone=us-central1-b",
-                "--bogus-flag",
-                "--project=example-lab-123456",
-            ],
-        });
+        const sdk = cloudSdk(gcloud);
+        assert.ok(sdk, `${gcloud} is no Cloud SDK install: no lib/gcloud.py beside its bin/`);
+        const s = samples();
+        const [flag, value, field, good, goodConfig] = await checkBatch(sdk, [
+            s.flag,
+            s.value,
+            s.field,
+            s.good,
+            s.goodConfig,
+        ]);
         assert.equal(flag.ok, false);
         assert.match(flag.message, /unrecognized arguments: --bogus-flag/);
-        const value = await checkOne(gcloud, {
-            origin: "test",
-            argv: [
-                "compute",
-                "instances",
-                "create",
-                "fwb-x",
-                "--zone=us-central1-b",
-                "--instance-termination-action=EXPLODE",
-                "--project=example-lab-123456",
-            ],
-        });
         assert.equal(value.ok, false);
         assert.match(value.message, /instance-termination-action/i);
-        const config = path.join(work, "bad.yaml");
-        fs.writeFileSync(
-            config,
-            "steps:\n  - name: gcr.io/cloud-builders/docker\n    args: [build]\n    envs: [A=1]\n",
-        );
-        const field = await checkOne(gcloud, {
-            origin: "test",
-            argv: ["builds", "submit", "--no-source", `--config=${config}`, "--project=example-lab-123456"],
-        });
         assert.equal(field.ok, false);
         assert.match(field.message, /\.steps\[0\]\.envs: unused/);
-        const good = await checkOne(gcloud, {
-            origin: "test",
-            argv: ["builds", "list", "--project=example-lab-123456", "--ongoing"],
-        });
         assert.equal(good.ok, true, good.message);
+        assert.equal(goodConfig.ok, true, goodConfig.message);
+    });
+
+    it("gives each command line, in one batch, the verdict gcloud gives it in a process of its own", async () => {
+        const sdk = cloudSdk(gcloud);
+        assert.ok(sdk);
+        const items = Object.values(samples());
+        const batch = await checkBatch(sdk, items);
+        const alone: GcloudVerdict[] = [];
+        for (const i of items) alone.push(await checkOne(gcloud, i));
+        const verdict = (v: GcloudVerdict) => `${v.ok ? "ok" : "refused"} ${v.message}`;
+        assert.deepEqual(batch.map(verdict), alone.map(verdict));
+        assert.deepEqual(
+            batch.map((v) => v.ok),
+            [true, true, false, false, false, true, true],
+        );
     });
 
     it("reads the documents' commands: continuation lines, variables, $(...) and heredoc files", () => {

@@ -6,15 +6,12 @@
  * collects each gcloud argv exactly. It adds the commands the README and docs/pull-requests.md
  * tell people to run, and every rendered Cloud Build config (image builds, the bake, the trigger
  * builds). The preload (scripts/fireworker-preload.sh) runs no gcloud: it logs in with
- * `docker login` and the metadata server's token. Each then goes through the real gcloud with an
- * empty CLOUDSDK_CONFIG: a valid one fails only with "You do not currently have an active
- * account selected"; an unknown flag, a bad value or an unknown config field fails with
- * gcloud's own message.
+ * `docker login` and the metadata server's token. test/support/realGcloud.ts then puts each
+ * through the real gcloud.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { bakeSpecFromEnvironment } from "../../lib/bake/bakeSpec";
@@ -26,46 +23,14 @@ import type { Plan } from "../../lib/plan/offlinePlan";
 import { bakeEnvOf, configOf, fakeArgv, fakeGcloudBin, stepEnvironment } from "./bake";
 import { cloudCalls, fakeCloud } from "./fakeCloud";
 import { planOf, ROOT } from "./plan";
-
-/** What the real gcloud says about a valid command line when no account is set up. */
-export const NO_ACCOUNT = "You do not currently have an active account selected";
-
-/** One thing to check: a command line, or a Cloud Build config (checked as `builds submit --config`). */
-export interface GcloudItem {
-    /** Where it comes from, e.g. `team: runBuild`, `README.md`. */
-    origin: string;
-    argv: string[];
-    /** A rendered Cloud Build config (checked as `builds submit --config`), or a command line. */
-    kind?: "config" | "command";
-    /** Where gcloud runs (a document's commands read the files its heredocs write). */
-    cwd?: string;
-}
-
-export interface GcloudVerdict extends GcloudItem {
-    ok: boolean;
-    /** gcloud's first ERROR line (or the reason it could not run). */
-    message: string;
-}
+import type { GcloudItem } from "./realGcloud";
 
 const TEAM_PROJECT = "example-lab-123456";
 
-/** The real gcloud: its path and version, or undefined when it is not installed. */
-export function realGcloud(): { path: string; version: string } | undefined {
-    const which = spawnSync("sh", ["-c", "command -v gcloud"], { encoding: "utf8" });
-    const p = which.stdout.trim();
-    if (which.status !== 0 || !p) return undefined;
-    const config = fs.mkdtempSync(path.join(os.tmpdir(), "fw-gcloud-"));
-    const v = spawnSync(p, ["version"], { encoding: "utf8", env: { ...process.env, CLOUDSDK_CONFIG: config } });
-    fs.rmSync(config, { recursive: true, force: true });
-    const m = /^Google Cloud SDK (\S+)/m.exec(v.stdout);
-    return v.status === 0 && m ? { path: p, version: m[1] } : undefined;
-}
-
 // ------------------------------------------------------------------------------ collect ----
 
-/** Every gcloud command line and Cloud Build config of one example stack. */
-export async function collectStack(stack: string, work: string): Promise<GcloudItem[]> {
-    const plan = await planOf(stack);
+/** Every gcloud command line and Cloud Build config of one example stack, from its plan. */
+export async function collectStack(stack: string, plan: Plan, work: string): Promise<GcloudItem[]> {
     const items: GcloudItem[] = [];
     const add = (origin: string, argvs: string[][]) => items.push(...argvs.map((argv) => ({ origin, argv })));
 
@@ -292,8 +257,12 @@ export async function collectAll(work: string): Promise<GcloudItem[]> {
         .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
         .sort();
-    for (const stack of stacks) {
-        items.push(...(await collectStack(stack, work)));
+    // planned one after another (the plan's mocks are the process's), then collected at once:
+    // most of a stack's time is its fake builds' waits
+    const plans: Plan[] = [];
+    for (const stack of stacks) plans.push(await planOf(stack));
+    for (const stackItems of await Promise.all(stacks.map((stack, i) => collectStack(stack, plans[i], work)))) {
+        items.push(...stackItems);
     }
     for (const doc of ["README.md", path.join("docs", "pull-requests.md")]) {
         const { argvs, files } = documentCommands(fs.readFileSync(path.join(ROOT, doc), "utf8"));
@@ -302,61 +271,4 @@ export async function collectAll(work: string): Promise<GcloudItem[]> {
         items.push(...argvs.map((argv) => ({ origin: doc, argv, cwd })));
     }
     return items;
-}
-
-// -------------------------------------------------------------------------------- check ----
-
-/** Runs one argv through the real gcloud with an empty configuration. */
-export function checkOne(gcloud: string, item: GcloudItem): Promise<GcloudVerdict> {
-    return new Promise((resolve) => {
-        const config = fs.mkdtempSync(path.join(os.tmpdir(), "fw-gcloud-config-"));
-        const child = spawn(gcloud, item.argv, {
-            cwd: item.cwd,
-            env: {
-                PATH: process.env.PATH ?? "",
-                HOME: config,
-                CLOUDSDK_CONFIG: config,
-                CLOUDSDK_CORE_DISABLE_PROMPTS: "1",
-                // no metadata server probe: this machine is no GCE VM
-                GCE_METADATA_HOST: "127.0.0.1:9",
-                CLOUDSDK_CORE_CHECK_GCE_METADATA: "false",
-            },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let err = "";
-        child.stderr.on("data", (d: Buffer) => (err += d));
-        child.stdout.resume();
-        const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-        child.on("close", (code) => {
-            clearTimeout(timer);
-            fs.rmSync(config, { recursive: true, force: true });
-            const first = err.split("\n").find((l) => l.startsWith("ERROR:")) ?? err.trim().split("\n")[0] ?? "";
-            const ok = code !== 0 && err.includes(NO_ACCOUNT);
-            resolve({ ...item, ok, message: ok ? "" : first || `exit ${code} without an error` });
-        });
-    });
-}
-
-/** Checks every distinct argv, `parallel` at a time. */
-export async function checkAll(gcloud: string, items: GcloudItem[], parallel = 3): Promise<GcloudVerdict[]> {
-    const distinct = new Map<string, GcloudItem>();
-    for (const i of items) {
-        const key = JSON.stringify(i.argv);
-        if (!distinct.has(key)) distinct.set(key, i);
-    }
-    const queue = [...distinct.values()];
-    const verdicts: GcloudVerdict[] = [];
-    await Promise.all(
-        Array.from({ length: parallel }, async () => {
-            for (let next = queue.shift(); next; next = queue.shift()) {
-                verdicts.push(await checkOne(gcloud, next));
-            }
-        }),
-    );
-    return verdicts;
-}
-
-/** The line of one verdict: the command and, when it failed, gcloud's message. */
-export function verdictLine(v: GcloudVerdict): string {
-    return `${v.ok ? "ok  " : "FAIL"} gcloud ${v.argv.join(" ").slice(0, 160)}  [${v.origin}]${v.ok ? "" : `\n     ${v.message}`}`;
 }

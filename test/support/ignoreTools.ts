@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Selection } from "./ignoreCases";
+import { cloudSdk } from "./realGcloud";
 import type { TestEnv } from "./testEnv";
 import { requireTool } from "./tools";
 
@@ -34,12 +35,14 @@ function findGcloud(): Gcloud | null {
     if (which.status !== 0 || bin === "") {
         return null;
     }
-    const sdkRoot = path.dirname(path.dirname(fs.realpathSync(bin)));
-    if (!fs.existsSync(path.join(sdkRoot, "lib", "googlecloudsdk", "command_lib", "util", "gcloudignore.py"))) {
+    const sdk = cloudSdk(bin);
+    if (
+        !sdk ||
+        !fs.existsSync(path.join(sdk.root, "lib", "googlecloudsdk", "command_lib", "util", "gcloudignore.py"))
+    ) {
         return null;
     }
-    const bundled = path.join(sdkRoot, "platform", "bundledpythonunix", "bin", "python3");
-    const python = fs.existsSync(bundled) ? bundled : (process.env.CLOUDSDK_PYTHON ?? "python3");
+    const { root: sdkRoot, python } = sdk;
     const env = { ...process.env, CLOUDSDK_CONFIG: fs.mkdtempSync(path.join(os.tmpdir(), "fw-gcloud-config-")) };
     const v = spawnSync("gcloud", ["version", '--format=value("Google Cloud SDK")'], { env, encoding: "utf8" });
     return { sdkRoot, python, env, version: v.stdout.trim() || "unknown" };

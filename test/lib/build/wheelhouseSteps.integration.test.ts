@@ -21,8 +21,8 @@ import { wheelhouseBucketName } from "../../../lib/names";
 import { buildScript, wheelhouseScripts } from "../../../lib/triggers/prepareTriggerBuild";
 import { TRIGGER_DIR } from "../../../lib/triggers/triggerBuild";
 import { docker, Registry, removeImages } from "../../support/docker";
-import { NO_ACCOUNT, realGcloud } from "../../support/gcloudCheck";
 import { preparedRuntime, ROOT } from "../../support/plan";
+import { checkAll, realGcloud, verdictLine } from "../../support/realGcloud";
 import { sdist } from "../../support/sdist";
 import { requireDockerOrSkip, type TestEnv } from "../../support/testEnv";
 import { requireTool } from "../../support/tools";
@@ -220,15 +220,10 @@ describe("the wheelhouse steps of a Cloud Build runtime build, on the real engin
             .filter(Boolean)
             .map((l) => l.split("\0").filter(Boolean));
         assert.ok(lines.length >= 3, "fetch, store and fetch again ran gcloud");
-        for (const argv of new Set(lines.map((l) => JSON.stringify(l)))) {
-            const config = path.join(work, "gcloud-config");
-            mkdirSync(config, { recursive: true });
-            const r = spawnSync(gcloud.path, JSON.parse(argv), {
-                encoding: "utf8",
-                env: { ...process.env, CLOUDSDK_CONFIG: config, CLOUDSDK_CORE_DISABLE_PROMPTS: "1" },
-                timeout: 120_000,
-            });
-            assert.match(r.stderr, new RegExp(NO_ACCOUNT), `gcloud ${JSON.parse(argv).join(" ")}: ${r.stderr}`);
-        }
+        const verdicts = await checkAll(
+            gcloud.path,
+            lines.map((argv) => ({ origin: "wheelhouse steps", argv })),
+        );
+        assert.deepEqual(verdicts.filter((v) => !v.ok).map(verdictLine), []);
     });
 });
