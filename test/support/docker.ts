@@ -42,20 +42,21 @@ export function removeImages(t: TestEnv, repository: string): void {
     }
 }
 
-/** A file of an image layer: its path and bytes. */
+/** An entry of an image layer: its path, its tar type (`file`, `symlink`, `link`, `directory`, ...) and bytes. */
 export interface LayerFile {
     path: string;
+    type: string;
     body: Buffer;
 }
 
 /**
- * Every regular file of the image's layers whose diff ids `own` lists (e.g. the layers a build
- * added to its base), read from `docker save`; `visit` sees each one.
+ * Every entry of the image's layers whose diff ids `own` lists (e.g. the layers a build added
+ * to its base; every layer when `own` is undefined), read from `docker save`; `visit` sees each one.
  */
 export async function scanLayers(
     t: TestEnv,
     ref: string,
-    own: string[],
+    own: string[] | undefined,
     visit: (f: LayerFile) => void,
 ): Promise<number> {
     const child = spawn("docker", ["save", ref], { env: t.env, stdio: ["ignore", "pipe", "pipe"] });
@@ -78,7 +79,7 @@ export async function scanLayers(
                 hash.update(c);
             });
             stream.on("end", () => {
-                if (!own.includes(`sha256:${hash.digest("hex")}`)) {
+                if (own && !own.includes(`sha256:${hash.digest("hex")}`)) {
                     next();
                     return;
                 }
@@ -88,7 +89,7 @@ export async function scanLayers(
                     const body: Buffer[] = [];
                     s.on("data", (c: Buffer) => body.push(c));
                     s.on("end", () => {
-                        if (h.type === "file") visit({ path: h.name, body: Buffer.concat(body) });
+                        visit({ path: h.name, type: h.type ?? "file", body: Buffer.concat(body) });
                         n();
                     });
                 });

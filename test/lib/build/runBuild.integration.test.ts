@@ -67,6 +67,7 @@ async function pipTraces(
     const own = inspect<{ Layers: string[] }>(t, ref, ".RootFS").Layers.filter((l) => !baseLayers.includes(l));
     const pems = new Set(needles.pems);
     const scanned = await scanLayers(t, ref, own, (f) => {
+        if (f.type !== "file") return;
         if (/(^|\/)pip\.(conf|ini)$/.test(f.path)) {
             found.push(`file ${f.path}`);
         }
