@@ -10,6 +10,7 @@ import { MISSING_LINE } from "../../scripts/check-gcloud";
 import { collectAll, documentCommands } from "../support/gcloudCheck";
 import { ROOT } from "../support/plan";
 import {
+    changesConfig,
     checkAll,
     checkBatch,
     checkOne,
@@ -132,6 +133,20 @@ describe("npm run check-gcloud: the real gcloud parses every command line and co
             batch.map((v) => v.ok),
             [true, true, false, false, false, true, true],
         );
+    });
+
+    it("runs a command that changes gcloud's configuration in a process of its own: the batch's configuration stays empty", async () => {
+        assert.ok(changesConfig(["config", "set", "account", "a@example.com"]));
+        assert.ok(changesConfig(["--project", "p", "beta", "auth", "login"]));
+        assert.ok(!changesConfig(["builds", "list", "--project=p"]));
+        const item = (argv: string[]) => ({ origin: "test", argv });
+        const [account, list] = await checkAll(gcloud, [
+            item(["config", "set", "account", "someone@example.com"]),
+            item(["builds", "list", "--project=example-lab-123456", "--ongoing"]),
+        ]).then((vs) => [vs.find((v) => v.argv[0] === "config"), vs.find((v) => v.argv[0] === "builds")]);
+        // it succeeds (so it is no "valid, but no account" verdict), in a configuration thrown away
+        assert.equal(account?.ok, false);
+        assert.equal(list?.ok, true, list?.message);
     });
 
     it("reads the documents' commands: continuation lines, variables, $(...) and heredoc files", () => {

@@ -106,6 +106,17 @@ export function cloudSdk(gcloud: string): CloudSdk | undefined {
 /** Command groups that change gcloud's configuration: each runs in a process (and configuration) of its own. */
 const STATEFUL = new Set(["config", "auth", "init", "components"]);
 
+/**
+ * Whether a command may change gcloud's configuration: one of its first three words (past
+ * flags: a flag's value, a release track) names such a group. A false alarm only costs a process.
+ */
+export function changesConfig(argv: string[]): boolean {
+    return argv
+        .filter((a) => !a.startsWith("-"))
+        .slice(0, 3)
+        .some((w) => STATEFUL.has(w));
+}
+
 /** Runs argvs through the real gcloud in one Python process (test/support/gcloudBatch.py), in order. */
 export function checkBatch(sdk: CloudSdk, items: GcloudItem[]): Promise<GcloudVerdict[]> {
     if (items.length === 0) return Promise.resolve([]);
@@ -156,7 +167,7 @@ export async function checkAll(gcloud: string, items: GcloudItem[], parallel = 3
         if (!distinct.has(key)) distinct.set(key, i);
     }
     const sdk = cloudSdk(gcloud);
-    const batched = sdk ? [...distinct.values()].filter((i) => !STATEFUL.has(i.argv[0])) : [];
+    const batched = sdk ? [...distinct.values()].filter((i) => !changesConfig(i.argv)) : [];
     const queue = [...distinct.values()].filter((i) => !batched.includes(i));
     const verdicts: GcloudVerdict[] = [];
     await Promise.all([
