@@ -47,6 +47,8 @@ export function realGcloud(): { path: string; version: string } | undefined {
 function gcloudEnv(config: string): NodeJS.ProcessEnv {
     return {
         PATH: process.env.PATH ?? "",
+        // a Python chosen for gcloud holds for every check
+        ...(process.env.CLOUDSDK_PYTHON ? { CLOUDSDK_PYTHON: process.env.CLOUDSDK_PYTHON } : {}),
         HOME: config,
         CLOUDSDK_CONFIG: config,
         CLOUDSDK_CORE_DISABLE_PROMPTS: "1",
@@ -83,14 +85,20 @@ export function checkOne(gcloud: string, item: GcloudItem): Promise<GcloudVerdic
     });
 }
 
-/** A Cloud SDK install: its folder (which holds lib/googlecloudsdk) and the Python gcloud runs with. */
+/** A Cloud SDK install: its folder (which holds lib/googlecloudsdk) and the Python its launcher picks. */
 export interface CloudSdk {
     root: string;
-    /** The SDK's bundled Python when it has one, else CLOUDSDK_PYTHON or python3 (as its launcher picks). */
     python: string;
+    /** The arguments and environment the launcher (bin/gcloud) gives that Python. */
+    pythonArgs: string[];
+    pythonEnv: Record<string, string>;
 }
 
-/** The Cloud SDK that `gcloud` (a path) belongs to; undefined when it is no SDK install (a wrapper of some other kind). */
+/**
+ * The Cloud SDK that `gcloud` (a path) belongs to; undefined when it is no SDK install (a wrapper
+ * of some other kind). The Python is bin/gcloud's choice: CLOUDSDK_PYTHON, else the bundled one
+ * on x86_64 (with site-packages: its grpc and cryptography live there), else python3 with -S.
+ */
 export function cloudSdk(gcloud: string): CloudSdk | undefined {
     const root = path.dirname(path.dirname(fs.realpathSync(gcloud)));
     if (
@@ -100,21 +108,30 @@ export function cloudSdk(gcloud: string): CloudSdk | undefined {
         return undefined;
     }
     const bundled = path.join(root, "platform", "bundledpythonunix", "bin", "python3");
-    return { root, python: fs.existsSync(bundled) ? bundled : process.env.CLOUDSDK_PYTHON || "python3" };
+    const useBundled = !process.env.CLOUDSDK_PYTHON && process.arch === "x64" && fs.existsSync(bundled);
+    const sitePackages = useBundled || Boolean(process.env.CLOUDSDK_PYTHON_SITEPACKAGES);
+    return {
+        root,
+        python: useBundled ? bundled : process.env.CLOUDSDK_PYTHON || "python3",
+        pythonArgs: sitePackages ? [] : ["-S"],
+        pythonEnv: {
+            CLOUDSDK_ROOT_DIR: root,
+            CLOUDSDK_ENCODING: "UTF-8",
+            PYTHONIOENCODING: "UTF-8",
+            ...(sitePackages ? { CLOUDSDK_PYTHON_SITEPACKAGES: "1" } : {}),
+        },
+    };
 }
 
 /** Command groups that change gcloud's configuration: each runs in a process (and configuration) of its own. */
 const STATEFUL = new Set(["config", "auth", "init", "components"]);
 
 /**
- * Whether a command may change gcloud's configuration: one of its first three words (past
- * flags: a flag's value, a release track) names such a group. A false alarm only costs a process.
+ * Whether a command may change gcloud's configuration: any word of it that is no flag (a flag's
+ * value, a release track, a group) names such a group. A false alarm only costs a process.
  */
 export function changesConfig(argv: string[]): boolean {
-    return argv
-        .filter((a) => !a.startsWith("-"))
-        .slice(0, 3)
-        .some((w) => STATEFUL.has(w));
+    return argv.some((w) => !w.startsWith("-") && STATEFUL.has(w));
 }
 
 /** Runs argvs through the real gcloud in one Python process (test/support/gcloudBatch.py), in order. */
@@ -122,16 +139,19 @@ export function checkBatch(sdk: CloudSdk, items: GcloudItem[]): Promise<GcloudVe
     if (items.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
         const config = fs.mkdtempSync(path.join(os.tmpdir(), "fw-gcloud-config-"));
-        // -S: no site-packages, as the SDK's launcher (bin/gcloud) runs it
-        const child = spawn(sdk.python, ["-S", path.join(__dirname, "gcloudBatch.py"), sdk.root], {
-            env: gcloudEnv(config),
+        const child = spawn(sdk.python, [...sdk.pythonArgs, path.join(__dirname, "gcloudBatch.py"), sdk.root], {
+            env: { ...gcloudEnv(config), ...sdk.pythonEnv },
             stdio: ["pipe", "pipe", "pipe"],
         });
         let out = "";
         let err = "";
         child.stdout.on("data", (d: Buffer) => (out += d));
         child.stderr.on("data", (d: Buffer) => (err += d));
-        child.stdin.end(items.map((i) => `${JSON.stringify({ argv: i.argv, cwd: i.cwd })}\n`).join(""));
+        child.stdin.on("error", () => undefined); // a batch that dies early says so on close
+        // a command without a folder of its own runs where checkOne runs it: here
+        child.stdin.end(
+            items.map((i) => `${JSON.stringify({ argv: i.argv, cwd: i.cwd ?? process.cwd() })}\n`).join(""),
+        );
         const timer = setTimeout(() => child.kill("SIGKILL"), 60_000 + 5_000 * items.length);
         child.on("error", reject);
         child.on("close", (code) => {
