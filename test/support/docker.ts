@@ -49,14 +49,21 @@ export interface LayerFile {
     body: Buffer;
 }
 
+/** The diff ids of an image's layers, base first. */
+export function layerIds(t: TestEnv, ref: string): string[] {
+    return JSON.parse(dockerOk(t, ["image", "inspect", "--format", "{{json .RootFS.Layers}}", ref])) as string[];
+}
+
 /**
  * Every entry of the image's layers whose diff ids `own` lists (e.g. the layers a build added
- * to its base; every layer when `own` is undefined), read from `docker save`; `visit` sees each one.
+ * to its base), read from `docker save`; `visit` sees each one. A layer is found by its content,
+ * in either layout `docker save` writes: `<id>/layer.tar` (Docker before 25) or an OCI blob.
+ * Returns how many of the layers it read.
  */
 export async function scanLayers(
     t: TestEnv,
     ref: string,
-    own: string[] | undefined,
+    own: string[],
     visit: (f: LayerFile) => void,
 ): Promise<number> {
     const child = spawn("docker", ["save", ref], { env: t.env, stdio: ["ignore", "pipe", "pipe"] });
@@ -66,7 +73,7 @@ export async function scanLayers(
     let scanned = 0;
     const done = new Promise<void>((resolve, reject) => {
         outer.on("entry", (header, stream, next) => {
-            if (!header.name.endsWith("/layer.tar")) {
+            if (!header.name.endsWith("/layer.tar") && !/^blobs\/sha256\/[0-9a-f]{64}$/.test(header.name)) {
                 stream.resume();
                 stream.on("end", next);
                 return;
@@ -79,7 +86,7 @@ export async function scanLayers(
                 hash.update(c);
             });
             stream.on("end", () => {
-                if (own && !own.includes(`sha256:${hash.digest("hex")}`)) {
+                if (!own.includes(`sha256:${hash.digest("hex")}`)) {
                     next();
                     return;
                 }

@@ -1,6 +1,7 @@
 /**
  * The real tools as oracles for the ignore files: gcloud's own Python code (in one process, or
- * the `gcloud meta list-files-for-upload` command) and real Docker builds that list their context.
+ * the `gcloud meta list-files-for-upload` command) and real Docker builds, whose context is read
+ * back from the image they make.
  *
  *     const g = await requireGcloudOrSkip(this);   // pending (or fails with FW_REQUIRE_TOOLS=1)
  *     const answers = await gcloudSelection(g, dirs, "snapshot");
@@ -10,7 +11,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { scanLayers } from "./docker";
+import { layerIds, scanLayers } from "./docker";
 import type { Selection } from "./ignoreCases";
 import { cloudSdk } from "./realGcloud";
 import type { TestEnv } from "./testEnv";
@@ -138,12 +139,13 @@ export async function dockerSelection(t: TestEnv, dir: string): Promise<Selectio
     }
     const files: string[] = [];
     try {
-        await scanLayers(t, id, undefined, (e) => {
+        const scanned = await scanLayers(t, id, layerIds(t, id), (e) => {
             const rel = e.path.replace(/\/$/, "");
             if (rel.startsWith("ctx/") && ["file", "link", "symlink"].includes(e.type)) {
                 files.push(rel.slice("ctx/".length));
             }
         });
+        if (scanned !== 1) throw new Error(`docker save ${id}: read ${scanned} layers of the one the build made`);
     } finally {
         spawnSync("docker", ["rmi", "-f", id], { env: t.env, stdio: "ignore" });
     }

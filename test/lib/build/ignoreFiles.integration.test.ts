@@ -1,5 +1,6 @@
 // The ignore files against the real tools (lib/build/ignoreFiles.ts, gcloudIgnore.ts,
-// dockerIgnore.ts): gcloud's own code and command, and real Docker builds that list their context.
+// dockerIgnore.ts): gcloud's own code and command, and real Docker builds, whose context is read
+// back from the image they make.
 // 1. The hand-picked cases: the real tools still give the answers recorded in
 //    test/golden/ignore-cases.json, which the unit tests replay (UPDATE_GOLDEN=1 re-records them).
 // 2. Random trees and ignore files from fixed seeds: our selection equals what `gcloud builds
