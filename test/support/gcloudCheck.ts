@@ -9,7 +9,7 @@
  * `docker login` and the metadata server's token. test/support/realGcloud.ts then puts each
  * through the real gcloud.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -130,7 +130,9 @@ async function collectBake(stack: string, plan: Plan, work: string): Promise<Gcl
     for (const [name, fake, files] of scenarios) {
         const state = fs.mkdtempSync(path.join(work, "bake-script-"));
         for (const [f, text] of Object.entries(files)) fs.writeFileSync(path.join(state, f), text);
-        spawnSync("bash", [path.join(ROOT, "scripts", "fireworker-bake.sh")], {
+        // not spawnSync: another stack's fake builds run meanwhile in this process, and their
+        // election needs its timers on time
+        await runScript(path.join(ROOT, "scripts", "fireworker-bake.sh"), {
             env: {
                 PATH: `${bin}:${process.env.PATH}`,
                 HOME: state,
@@ -141,12 +143,22 @@ async function collectBake(stack: string, plan: Plan, work: string): Promise<Gcl
                 FAKE_STATE: state,
                 ...fake,
             },
-            encoding: "utf8",
-            timeout: 60_000,
         });
         items.push(...fakeArgv(state).map((argv) => ({ origin: `${stack}: fireworker-bake.sh (${name})`, argv })));
     }
     return items;
+}
+
+/** Runs a bash script to its end (whatever its status: a scenario may fail on purpose), 60 s at most. */
+function runScript(script: string, opts: { env: NodeJS.ProcessEnv }): Promise<void> {
+    return new Promise((resolve) => {
+        const child = spawn("bash", [script], { env: opts.env, stdio: "ignore" });
+        const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+        child.on("close", () => {
+            clearTimeout(timer);
+            resolve();
+        });
+    });
 }
 
 /** A rendered Cloud Build config, checked by `gcloud builds submit --no-source --config`. */
