@@ -60,6 +60,7 @@ export const PROGRAM_ENTRIES = [
     "test",
     "tools",
     "tsconfig.json",
+    "tsconfig.pulumi.json",
 ] as const;
 
 /**

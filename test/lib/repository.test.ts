@@ -14,6 +14,7 @@ import {
     resolveInside,
     TEXT_INPUT_LIMIT,
 } from "../../lib/repository";
+import { ROOT } from "../support/plan";
 
 /** A lab repository with the program checked in at `infra/`, and a folder outside it. */
 function layout(): { root: string; outside: string } {
@@ -108,6 +109,12 @@ describe("the repository and what a build may read (lib/repository.ts)", () => {
         assert.deepEqual(programExclusions(sub, path.join(root, "infra", "..", "infra", "..")), ["infra"]);
         assert.deepEqual(programExclusions(sub, path.join(root, "infra")), ["node_modules"]);
         assert.ok(PROGRAM_ENTRIES.includes("node_modules"));
+        // every configuration file of the program itself (`pulumi up` reads tsconfig.pulumi.json)
+        for (const f of fs
+            .readdirSync(ROOT)
+            .filter((f) => /^(tsconfig.*\.json|Pulumi\.yaml|package.*\.json)$/.test(f))) {
+            assert.ok((PROGRAM_ENTRIES as readonly string[]).includes(f), `${f} is not among PROGRAM_ENTRIES`);
+        }
         fs.mkdirSync(path.join(root, "payload"));
         assert.deepEqual(programExclusions(sub, path.join(root, "payload")), []);
     });
