@@ -31,12 +31,20 @@ export function dockerOk(t: TestEnv, args: string[]): string {
 }
 
 /**
- * Removes every tag of a repository (best effort): by tag, never by image id, so an image that
- * another repository shares (others use the same engine) only loses this repository's tags.
+ * Removes every tag and digest reference of a repository (best effort), never by image id, so an
+ * image that another repository shares (others use the same engine) only loses this repository's.
  */
 export function removeImages(t: TestEnv, repository: string): void {
-    const tags = docker(t, ["image", "ls", "--format", "{{.Repository}}:{{.Tag}}", repository]).stdout;
-    const refs = [...new Set(tags.split("\n").filter((r) => r && !r.endsWith(":<none>")))];
+    // by tag, and by digest: an image pulled by its digest has no tag, and would stay behind
+    const listed = docker(t, [
+        "image",
+        "ls",
+        "--digests",
+        "--format",
+        "{{.Repository}}:{{.Tag}}\n{{.Repository}}@{{.Digest}}",
+        repository,
+    ]).stdout;
+    const refs = [...new Set(listed.split("\n").filter((r) => r && !r.endsWith(":<none>") && !r.endsWith("@<none>")))];
     if (refs.length > 0) {
         docker(t, ["rmi", ...refs]);
     }
