@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { PlannedBuild } from "../lib/plan/buildInputs";
-import { dockerOk, removeImages } from "./support/docker";
+import { dockerOk, keepBuildCache, removeImages } from "./support/docker";
 import { commitAll, git } from "./support/git";
 import { buildLab, type Lab, type Layout, makeLab, planLab, writeStack } from "./support/lab";
 import { requireDockerOrSkip, type TestEnv } from "./support/testEnv";
@@ -61,6 +61,7 @@ for (const layout of ["subfolder", "root"] as Layout[]) {
         });
         after(() => {
             if (t) {
+                keepBuildCache(t, `fireworker/lab-${runId}-runtime`, `lab-${layout}-runtime`);
                 removeImages(t, `fireworker/lab-${runId}-runtime`);
                 removeImages(t, `fireworker/lab-${runId}-wcm`);
             }
@@ -190,6 +191,7 @@ describe("the same lab in rendered mode (the program at infra/)", function () {
     });
     after(() => {
         if (t) {
+            keepBuildCache(t, `fireworker/lab-${runId}-rruntime`, "lab-rruntime");
             removeImages(t, `fireworker/lab-${runId}-rruntime`);
             removeImages(t, `fireworker/lab-${runId}-rwcm`);
         }

@@ -50,6 +50,24 @@ export function removeImages(t: TestEnv, repository: string): void {
     }
 }
 
+/**
+ * Keeps the newest image of `repository` as `fireworker-test/build-cache:<key>`, replacing (and
+ * removing) the one kept there before, ahead of a test's removeImages. Docker's classic builder
+ * finds its cache among the images in the engine, so a warm test machine keeps its build cache
+ * as it keeps its test environment: the next run of the same Dockerfile (a lab's apt-get
+ * layer) is a cache hit. Nothing depends on it: without it, the build runs every step.
+ */
+export function keepBuildCache(t: TestEnv, repository: string, key: string): void {
+    const kept = `fireworker-test/build-cache:${key}`;
+    const newest = docker(t, ["image", "ls", "--quiet", repository]).stdout.split("\n")[0]?.trim();
+    if (!newest) return;
+    const before = docker(t, ["image", "inspect", "--format", "{{.Id}}", kept]).stdout.trim();
+    docker(t, ["tag", newest, kept]);
+    const now = docker(t, ["image", "inspect", "--format", "{{.Id}}", kept]).stdout.trim();
+    // the image kept before, now without a name (best effort: another test may use it as a base)
+    if (before && before !== now) docker(t, ["rmi", before]);
+}
+
 /** An entry of an image layer: its path, its tar type (`file`, `symlink`, `link`, `directory`, ...) and bytes. */
 export interface LayerFile {
     path: string;

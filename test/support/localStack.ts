@@ -19,7 +19,7 @@ import {
 } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { removeImages } from "./docker";
+import { keepBuildCache, removeImages } from "./docker";
 import { commitAll, git } from "./git";
 import { ROOT } from "./plan";
 import type { TestEnv } from "./testEnv";
@@ -163,6 +163,7 @@ export class LocalStack {
                 // gone already
             }
         }
+        keepBuildCache(this.t, this.images.runtime, "local-stack-runtime");
         removeImages(this.t, this.images.application);
         removeImages(this.t, this.images.runtime);
         rmSync(this.dir, { recursive: true, force: true });
