@@ -60,6 +60,37 @@ export async function benchBase(t: TestEnv, work: string): Promise<string> {
     return tag;
 }
 
+/**
+ * The benches' runtime, built by Docker: apt APT_PACKAGES, then one pip layer per requirements
+ * file (`heavy`, then `light`), named `runtime-<runId>` and tagged into `image`; `relay` and
+ * `wheelhouse` as a local stack (relay) or a Google stack (no relay) would render it.
+ */
+export async function benchRuntimeSpec(o: {
+    base: string;
+    image: string;
+    runId: string;
+    heavy: string;
+    light: string;
+    relay: boolean;
+    wheelhouse?: boolean;
+}): Promise<BuildSpec> {
+    const { prepared: p } = await preparedRuntime(
+        {
+            name: `runtime-${o.runId}`,
+            base: o.base,
+            aptPackages: APT_PACKAGES,
+            requirements: [path.relative(ROOT, o.heavy), path.relative(ROOT, o.light)],
+            ...(o.wheelhouse === undefined ? {} : { wheelhouse: o.wheelhouse }),
+        },
+        o.relay,
+    );
+    return buildSpecOf(p, finalizeBuild(p, { image: o.image, from: o.base, movingTags: [] }), {
+        builder: "docker",
+        image: o.image,
+        push: false,
+    });
+}
+
 export async function runtimeBenchmark(t: TestEnv): Promise<Row> {
     const runId = Math.random().toString(16).slice(2, 10);
     const work = path.join(ROOT, ".fireworker", `bench-runtime-${runId}`);
@@ -72,20 +103,7 @@ export async function runtimeBenchmark(t: TestEnv): Promise<Row> {
         writeFileSync(heavy, `${HEAVY.join("\n")}\n`);
         const spec = async (pins: string[]): Promise<BuildSpec> => {
             writeFileSync(light, `${pins.join("\n")}\n`);
-            const { prepared: p } = await preparedRuntime(
-                {
-                    name: `runtime-${runId}`,
-                    base,
-                    aptPackages: APT_PACKAGES,
-                    requirements: [path.relative(ROOT, heavy), path.relative(ROOT, light)],
-                },
-                false,
-            );
-            return buildSpecOf(p, finalizeBuild(p, { image, from: base, movingTags: [] }), {
-                builder: "docker",
-                image,
-                push: false,
-            });
+            return benchRuntimeSpec({ base, image, runId, heavy, light, relay: false });
         };
         const log = recorder();
         const build = async (s: BuildSpec, noCache: boolean): Promise<number> => {

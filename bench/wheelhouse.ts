@@ -11,15 +11,13 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { type BuildSpec, buildSpecOf } from "../lib/build/buildSpec";
-import { finalizeBuild } from "../lib/build/prepareBuild";
+import type { BuildSpec } from "../lib/build/buildSpec";
 import { runBuild } from "../lib/build/runBuild";
 import { docker, dockerOk } from "../test/support/docker";
-import { preparedRuntime } from "../test/support/plan";
 import { recorder } from "../test/support/recorder";
 import type { TestEnv } from "../test/support/testEnv";
 import type { Row } from "./rows";
-import { APT_PACKAGES, benchBase, HEAVY, LIGHT_BEFORE, RUNTIME_ROUNDS } from "./runtime";
+import { benchBase, benchRuntimeSpec, HEAVY, LIGHT_BEFORE, RUNTIME_ROUNDS } from "./runtime";
 import { progress, ROOT, seconds } from "./support";
 
 /** The pin of the compiled layer that changes: one version a round, none seen before in the run. */
@@ -37,21 +35,7 @@ export async function wheelhouseBenchmark(t: TestEnv): Promise<Row> {
         writeFileSync(light, `${LIGHT_BEFORE.join("\n")}\n`);
         const spec = async (pin: string, wheelhouse: boolean): Promise<BuildSpec> => {
             writeFileSync(heavy, `${[...HEAVY, pin].join("\n")}\n`);
-            const { prepared: p } = await preparedRuntime(
-                {
-                    name: `runtime-${runId}`,
-                    base,
-                    aptPackages: APT_PACKAGES,
-                    requirements: [path.relative(ROOT, heavy), path.relative(ROOT, light)],
-                    wheelhouse,
-                },
-                true,
-            );
-            return buildSpecOf(p, finalizeBuild(p, { image, from: base, movingTags: [] }), {
-                builder: "docker",
-                image,
-                push: false,
-            });
+            return benchRuntimeSpec({ base, image, runId, heavy, light, relay: true, wheelhouse });
         };
         const log = recorder();
         const env = { ...t.env, FW_WHEELHOUSE_DIR: path.join(work, "wheelhouse") };
