@@ -18,6 +18,7 @@ import type { BaseResolver } from "./lib/build/baseReference";
 import { type PreparedBuild, prepareBuilds } from "./lib/build/prepareBuild";
 import { SettingsError } from "./lib/errors";
 import { developerImage, localImage, nightlyImage, teamImage } from "./lib/names";
+import { cheapPromiseStacks } from "./lib/plan/promiseStacks";
 import { apisFor } from "./lib/project/apis";
 import { findRepository } from "./lib/repository";
 import { defaultTeamStack } from "./lib/settings/defaults";
@@ -25,6 +26,8 @@ import { loadSettings } from "./lib/settings/loadSettings";
 import type { DeveloperSettings, LocalSettings, Settings, TeamSettings } from "./lib/settings/types";
 import type { TeamOutputs } from "./lib/teamOutputs";
 
+// before any resource: Pulumi records a stack trace on each of its promises
+cheapPromiseStacks();
 const repository = findRepository(__dirname);
 
 /** Whether Pulumi holds a config key as a secret (set with --secret). */

@@ -11,6 +11,7 @@ import { effectiveSettings } from "../settings/loadSettings";
 import { type BuildKind, type PlannedBuild, recordBuild } from "./buildInputs";
 import { maskSecrets } from "./mask";
 import { baseRequest, callAnswer, callPlaceholders, mockCall, mockPlaceholders, mockState } from "./planMocks";
+import { cheapPromiseStacks } from "./promiseStacks";
 import { PROJECT, PROJECT_ROOT } from "./stackFile";
 
 /** The Pulumi organization the offline plan runs in (a self-managed backend's). */
@@ -111,6 +112,7 @@ export async function planStack(
     config: Record<string, string>,
     options: PlanOptions = {},
 ): Promise<Plan> {
+    cheapPromiseStacks();
     const records: PlannedResource[] = [];
     const placeholders: Placeholder[] = [];
     await pulumi.runtime.setMocks(
