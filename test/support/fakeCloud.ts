@@ -17,7 +17,8 @@ const FAKE_CLOUD_JS = String.raw`
 const fs = require("fs");
 const path = require("path");
 const crypto = require("crypto");
-const yaml = require(process.env.FAKE_YAML_MODULE);
+// one line for anything unexpected: exec keeps only the last lines of stderr
+process.on("uncaughtException", (e) => { process.stderr.write("ERROR: fake cloud crashed: " + String(e && e.stack || e).split("\n").slice(0, 2).join(" | ") + "\n"); process.exit(70); });
 const dir = process.env.FAKE_CLOUD_STATE;
 const argv = process.argv.slice(2);
 fs.appendFileSync(path.join(dir, "calls.jsonl"), JSON.stringify(argv) + "\n");
@@ -79,7 +80,8 @@ if (cmd === "builds submit") {
     if (denied) {
         fail("(gcloud.builds.submit) PERMISSION_DENIED: The caller does not have permission");
     }
-    const config = yaml.parse(fs.readFileSync(flags.config, "utf8"));
+    // loaded here only: the fake runs once per gcloud call, most of them polls
+    const config = require(process.env.FAKE_YAML_MODULE).parse(fs.readFileSync(flags.config, "utf8"));
     const b = locked((state) => {
         state.n += 1;
         const now = new Date(Date.now() + state.n).toISOString();

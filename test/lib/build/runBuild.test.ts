@@ -416,19 +416,18 @@ describe("running one image build (lib/build/runBuild.ts)", () => {
             spec: BuildSpec,
             extra: Record<string, string> = {},
             log = recorder(),
-        ) =>
-            runBuild(spec, {
-                projectRoot: root,
-                env: {
-                    ...cloud.env,
-                    FAKE_IMMUTABLE: immutableTeam,
-                    FAKE_BUILD_MS: "1200",
-                    FW_IAM_SETTLE_SECONDS: "0",
-                    ...extra,
-                },
-                log: log.stream,
-                pollSeconds: 0.05,
-            });
+        ) => {
+            const env = {
+                ...cloud.env,
+                FAKE_IMMUTABLE: immutableTeam,
+                FAKE_BUILD_MS: "1200",
+                FW_IAM_SETTLE_SECONDS: "0",
+                ...extra,
+            };
+            // about ten status reads per build, as minutes of polling every 10 s are: each is a process
+            const pollSeconds = Number(env.FAKE_BUILD_MS) / 10_000;
+            return runBuild(spec, { projectRoot: root, env, log: log.stream, pollSeconds });
+        };
 
         it("the content tag exists: its digest, nothing submitted", async () => {
             const cloud = fakeCloud();
