@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -33,5 +34,24 @@ describe("the plan command (lib/plan/planCommand.ts)", function () {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    });
+
+    it("a stack file that cannot be read is refused before the Pulumi SDK and the program load", () => {
+        const script = [
+            'const { planCommand } = require("./lib/plan/planCommand");',
+            "const loaded = () => Object.keys(require.cache).some((f) => /[\\\\/]@pulumi[\\\\/]pulumi[\\\\/]/.test(f));",
+            "planCommand(process.argv[1]).then(async (bad) => {",
+            "    const before = loaded();",
+            '    const good = await planCommand("local");',
+            "    console.log(JSON.stringify([bad.status, before, good.status, loaded()]));",
+            "});",
+        ].join("\n");
+        const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script, "nope"], {
+            cwd: ROOT,
+            encoding: "utf8",
+        });
+        assert.equal(r.status, 0, r.stderr);
+        // the control: planning a stack does load it
+        assert.deepEqual(JSON.parse(r.stdout), [2, false, 0, true]);
     });
 });
