@@ -331,6 +331,27 @@ describe("hostile and broken input: git facts", function () {
         assert.match(r.stderr, /HEAD is detached and no CI variable names the branch/);
     });
 
+    it("a detached HEAD whose branch a CI variable names: the note goes to stderr, stdout is the plan alone", async () => {
+        process.env.GITHUB_HEAD_REF = "feature/x";
+        try {
+            const r = await runCase({
+                kind: "git",
+                what: "detached, branch from CI",
+                stack,
+                tree,
+                setup: (dir) => {
+                    payload(dir);
+                    git(path.join(dir, "p"), "checkout", "-q", "--detach");
+                },
+            });
+            assert.equal(r.status, 0, r.stderr);
+            assert.equal(JSON.parse(r.stdout).stack, "hostile");
+            assert.match(r.stderr, /^info: \[runtime\] application: the branch feature\/x comes from GITHUB_HEAD_REF/m);
+        } finally {
+            delete process.env.GITHUB_HEAD_REF;
+        }
+    });
+
     it("a clone too shallow to find the payload's last commit is one line", async () => {
         const r = await runCase({
             kind: "git",

@@ -3,6 +3,7 @@
  * the CLI prints it. A plan on stdout and status 0; or, for input the program refuses, one line
  * per problem on stderr and status 2. Anything else is a bug and is thrown.
  */
+import { format } from "node:util";
 import { PlanInputError, readStackFile, resolveStackFile } from "./stackFile";
 
 export interface PlanOutcome {
@@ -23,8 +24,8 @@ export async function planCommand(arg: string | undefined, cwd = process.cwd()):
         // the SDK and the program load only now (a second of CPU): a stack file that cannot be
         // read is its one line at once
         const { planJson, planStack } = await import("./offlinePlan");
-        const plan = await planStack(stack, config, { secretKeys });
-        return { status: 0, stdout: planJson(plan), stderr: "" };
+        const { result: plan, logged } = await capturingConsoleLog(() => planStack(stack, config, { secretKeys }));
+        return { status: 0, stdout: planJson(plan), stderr: logged };
     } catch (err) {
         if (err instanceof PlanInputError || (await isRunError(err))) {
             return { status: 2, stdout: "", stderr: `${(err as Error).message}\n` };
@@ -37,4 +38,22 @@ export async function planCommand(arg: string | undefined, cwd = process.cwd()):
 async function isRunError(err: unknown): Promise<boolean> {
     const pulumi = await import("@pulumi/pulumi");
     return err instanceof Error && pulumi.RunError.isInstance(err);
+}
+
+/**
+ * Runs `fn` with console.log's lines collected: without an engine, the SDK's `pulumi.log.info`
+ * (the program's notes, e.g. where a detached HEAD's branch came from) writes to console.log,
+ * which is the plan's stdout, and a note before the JSON would make it unreadable.
+ */
+async function capturingConsoleLog<T>(fn: () => Promise<T>): Promise<{ result: T; logged: string }> {
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (...args: unknown[]) => {
+        lines.push(`${format(...args)}\n`);
+    };
+    try {
+        return { result: await fn(), logged: lines.join("") };
+    } finally {
+        console.log = log;
+    }
 }
