@@ -56,19 +56,13 @@ describe("Pulumi's promise stacks skip source maps (lib/plan/promiseStacks.ts)",
         return hook;
     }
 
-    it("a promise Pulumi records gets V8's own format; every other stack still goes through the hook", async () => {
+    it("a promise Pulumi records gets a line saying how to record it; every other stack still goes through the hook", async () => {
         const hook = countingHook();
         cheapPromiseStacks({});
         const p: Recorded = Promise.resolve(1);
         await debuggablePromise(p, "test");
         assert.equal(hook.calls, 0, "the hook never saw Pulumi's promise stack");
-        const lines = (p._debugStackTrace ?? "").split("\n");
-        assert.equal(lines[0], "Error");
-        assert.match(
-            lines[1],
-            /^ {4}at debuggablePromise \(.*[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]debuggable\.js:\d+:\d+\)$/,
-        );
-        assert.ok(lines.length > 2);
+        assert.equal(p._debugStackTrace, "Error (stack not recorded: set PULUMI_DEBUG_PROMISE_LEAKS=1 to record it)");
         assert.equal(new Error("other").stack, "mapped: other");
         assert.equal(hook.calls, 1);
     });
