@@ -316,10 +316,11 @@ describe("hostile and broken input: git facts", function () {
     const stack = local({ application: { context: "{{dir}}/p" } });
     const tree = { "p/main.py": "print(1)\n" };
 
-    it("a detached HEAD with no CI variable naming the branch is one line", async () => {
-        const r = await runCase({
+    /** The payload's repository with its HEAD detached, as a pull request's checkout has it. */
+    const detached = (what: string) =>
+        runCase({
             kind: "git",
-            what: "detached",
+            what,
             stack,
             tree,
             setup: (dir) => {
@@ -327,6 +328,9 @@ describe("hostile and broken input: git facts", function () {
                 git(path.join(dir, "p"), "checkout", "-q", "--detach");
             },
         });
+
+    it("a detached HEAD with no CI variable naming the branch is one line", async () => {
+        const r = await detached("detached");
         assert.equal(brokenRule(r, true), undefined, r.stderr);
         assert.match(r.stderr, /HEAD is detached and no CI variable names the branch/);
     });
@@ -334,16 +338,7 @@ describe("hostile and broken input: git facts", function () {
     it("a detached HEAD whose branch a CI variable names: the note goes to stderr, stdout is the plan alone", async () => {
         process.env.GITHUB_HEAD_REF = "feature/x";
         try {
-            const r = await runCase({
-                kind: "git",
-                what: "detached, branch from CI",
-                stack,
-                tree,
-                setup: (dir) => {
-                    payload(dir);
-                    git(path.join(dir, "p"), "checkout", "-q", "--detach");
-                },
-            });
+            const r = await detached("detached, branch from CI");
             assert.equal(r.status, 0, r.stderr);
             assert.equal(JSON.parse(r.stdout).stack, "hostile");
             assert.match(r.stderr, /^info: \[runtime\] application: the branch feature\/x comes from GITHUB_HEAD_REF/m);
