@@ -14,10 +14,19 @@ type PrepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) => unknown;
 /** Marks the wrapper, so installing twice wraps once. */
 const WRAPPED = Symbol.for("fireworker-images.promiseStacks");
 
-/** Whether a stack is one Pulumi records on a promise: its top frame is in debuggable.js. */
+/**
+ * Whether a stack is one Pulumi records on a promise: its top frame is `debuggablePromise` in
+ * debuggable.js (an error thrown elsewhere in that file keeps its mapped stack).
+ */
 export function isPromiseDebugStack(frames: readonly NodeJS.CallSite[]): boolean {
-    const file = frames[0]?.getFileName();
-    return file !== undefined && file !== null && DEBUGGABLE_PROMISE.test(file);
+    const top = frames[0];
+    const file = top?.getFileName();
+    return (
+        file !== undefined &&
+        file !== null &&
+        DEBUGGABLE_PROMISE.test(file) &&
+        top.getFunctionName() === "debuggablePromise"
+    );
 }
 
 /**

@@ -67,6 +67,16 @@ describe("Pulumi's promise stacks skip source maps (lib/plan/promiseStacks.ts)",
         assert.equal(hook.calls, 1);
     });
 
+    it("an error thrown inside debuggable.js, not recorded by it, keeps its stack", async () => {
+        const hook = countingHook();
+        cheapPromiseStacks({});
+        // a promise rejected with a string: Pulumi's catch handler throws a TypeError setting a property on it
+        const err = await debuggablePromise(Promise.reject("boom"), "test").catch((e: Error) => e);
+        assert.ok(err instanceof TypeError, String(err));
+        assert.equal(err.stack, `mapped: ${err.message}`);
+        assert.equal(hook.calls, 1);
+    });
+
     it("with PULUMI_DEBUG_PROMISE_LEAKS, Pulumi's stacks are mapped too: nothing is wrapped", async () => {
         const hook = countingHook();
         const before = Error.prepareStackTrace;
@@ -103,10 +113,13 @@ describe("Pulumi's promise stacks skip source maps (lib/plan/promiseStacks.ts)",
         assert.match(stack.split("\n")[1], new RegExp(`promiseStacks\\.test\\.ts:${line}:\\d+\\)$`));
     });
 
-    it("tells Pulumi's promise stacks by their top frame only", () => {
-        const frame = (file: string | null) => ({ getFileName: () => file }) as unknown as NodeJS.CallSite;
+    it("tells Pulumi's promise stacks by their top frame only: debuggablePromise in debuggable.js", () => {
+        const frame = (file: string | null, fn: string | null = "debuggablePromise") =>
+            ({ getFileName: () => file, getFunctionName: () => fn }) as unknown as NodeJS.CallSite;
         assert.ok(isPromiseDebugStack([frame("/p/node_modules/@pulumi/pulumi/runtime/debuggable.js")]));
         assert.ok(isPromiseDebugStack([frame("C:\\p\\node_modules\\@pulumi\\pulumi\\runtime\\debuggable.js")]));
+        // an error thrown elsewhere in that file (its promise's catch handler) keeps its stack
+        assert.ok(!isPromiseDebugStack([frame("/p/node_modules/@pulumi/pulumi/runtime/debuggable.js", null)]));
         assert.ok(
             !isPromiseDebugStack([frame("/p/index.ts"), frame("/p/node_modules/@pulumi/pulumi/runtime/debuggable.js")]),
         );
