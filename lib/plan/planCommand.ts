@@ -18,18 +18,22 @@ export async function planCommand(arg: string | undefined, cwd = process.cwd()):
     if (!arg) {
         return { status: 2, stdout: "", stderr: `${PLAN_USAGE}\n` };
     }
+    // the program's notes, said before its plan or its refusal (stderr, never stdout)
+    const notes: string[] = [];
     try {
         const { stack, file } = resolveStackFile(arg, cwd);
         const { config, secretKeys } = readStackFile(file);
         // the SDK and the program load only now (a second of CPU): a stack file that cannot be
         // read is its one line at once
         const { planJson, planStack } = await import("./offlinePlan");
-        const { result: plan, logged } = await capturingConsoleLog(() => planStack(stack, config, { secretKeys }));
-        return { status: 0, stdout: planJson(plan), stderr: logged };
+        const plan = await collectingConsoleLog(notes, () => planStack(stack, config, { secretKeys }));
+        return { status: 0, stdout: planJson(plan), stderr: notes.join("") };
     } catch (err) {
         if (err instanceof PlanInputError || (await isRunError(err))) {
-            return { status: 2, stdout: "", stderr: `${(err as Error).message}\n` };
+            return { status: 2, stdout: "", stderr: `${notes.join("")}${(err as Error).message}\n` };
         }
+        // a bug: its stack trace follows the notes
+        process.stderr.write(notes.join(""));
         throw err;
     }
 }
@@ -41,18 +45,18 @@ async function isRunError(err: unknown): Promise<boolean> {
 }
 
 /**
- * Runs `fn` with console.log's lines collected: without an engine, the SDK's `pulumi.log.info`
- * (the program's notes, e.g. where a detached HEAD's branch came from) writes to console.log,
- * which is the plan's stdout, and a note before the JSON would make it unreadable.
+ * Runs `fn` with console.log's lines added to `lines`: without an engine, the SDK's
+ * `pulumi.log.info` (the program's notes, e.g. where a detached HEAD's branch came from) writes
+ * to console.log, which is the plan's stdout, and a note before the JSON would make it unreadable.
+ * One plan at a time: the SDK's mocks are process-wide too.
  */
-async function capturingConsoleLog<T>(fn: () => Promise<T>): Promise<{ result: T; logged: string }> {
-    const lines: string[] = [];
+async function collectingConsoleLog<T>(lines: string[], fn: () => Promise<T>): Promise<T> {
     const log = console.log;
     console.log = (...args: unknown[]) => {
         lines.push(`${format(...args)}\n`);
     };
     try {
-        return { result: await fn(), logged: lines.join("") };
+        return await fn();
     } finally {
         console.log = log;
     }
