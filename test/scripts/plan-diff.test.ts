@@ -24,7 +24,16 @@ describe("npm run plan-diff (the CLI)", function () {
             });
             fs.writeFileSync(path.join(dir, "old.json"), JSON.stringify(plan("old")));
             fs.writeFileSync(path.join(dir, "new.json"), JSON.stringify(plan("new")));
-            const diff = cli(path.join(dir, "old.json"), path.join(dir, "new.json"));
+            // a reader that is slow to start: process.exit() in the CLI would cut the diff at 64 KiB
+            const diff = spawnSync(
+                "bash",
+                ["-c", 'set -o pipefail; npm run --silent --prefix "$ROOT" plan-diff -- "$A" "$B" | { sleep 1; cat; }'],
+                {
+                    encoding: "utf8",
+                    env: { ...process.env, ROOT, A: path.join(dir, "old.json"), B: path.join(dir, "new.json") },
+                    maxBuffer: 16 << 20,
+                },
+            );
             const expected = planDiffCommand([path.join(dir, "old.json"), path.join(dir, "new.json")]);
             assert.equal(diff.status, 0, diff.stderr);
             assert.ok(expected.stdout.length > 65536, `${expected.stdout.length} bytes`);
