@@ -5,10 +5,7 @@
  * An empty file (e.g. /dev/null) stands for "no plan": a stack new in the change, or removed.
  * Exit status: 0 with the diff on stdout; 2 for bad arguments or a file that is not a plan.
  */
+import { printOutcome } from "../lib/plan/planCommand";
 import { planDiffCommand } from "../lib/plan/planDiffCommand";
 
-const { status, stdout, stderr } = planDiffCommand(process.argv.slice(2));
-process.stdout.write(stdout);
-process.stderr.write(stderr);
-// exitCode, not exit(): exit() cuts a piped stdout short (at 64 KiB)
-process.exitCode = status;
+printOutcome(planDiffCommand(process.argv.slice(2)));

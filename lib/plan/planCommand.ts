@@ -38,6 +38,14 @@ export async function planCommand(arg: string | undefined, cwd = process.cwd()):
     }
 }
 
+/** Prints a command's outcome as its CLI does, and sets the exit status. */
+export function printOutcome({ status, stdout, stderr }: PlanOutcome): void {
+    process.stdout.write(stdout);
+    process.stderr.write(stderr);
+    // exitCode, not exit(): exit() cuts a piped stdout short (at 64 KiB)
+    process.exitCode = status;
+}
+
 /** The program's refusal of its settings (a RunError: one line, no stack trace). */
 async function isRunError(err: unknown): Promise<boolean> {
     const pulumi = await import("@pulumi/pulumi");
